@@ -1,0 +1,42 @@
+# Thin driver over CMake. `make bench` and `make test` do their own setup (make deps).
+BUILD      ?= build
+BUILD_TYPE ?= Release
+CMAKE_ARGS ?=
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+QUICK      ?= 0
+DIR        ?=
+
+.PHONY: all build deps test bench report regress baseline format clean
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@bash ci/deps.sh
+
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+bench: deps build
+	@QUICK=$(QUICK) BUILD=$(BUILD) bash ci/bench.sh
+
+report: build
+	@test -n "$(DIR)" || { echo "make report: set DIR=<results directory>" >&2; exit 2; }
+	$(BUILD)/faultline report $(DIR)
+
+regress: deps build
+	@BUILD=$(BUILD) bash ci/regress.sh
+
+baseline: deps build
+	@BUILD=$(BUILD) bash ci/regress.sh --refresh-baseline
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' '*.cc')
+
+clean:
+	rm -rf $(BUILD)

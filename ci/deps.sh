@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages faultline uses (as root), or prints the exact apt-get line.
+# Also mounts tracefs when it is missing, so syscall tracepoints can be counted.
+set -u
+PKGS="build-essential cmake pkg-config libpfm4-dev libbenchmark-dev libbenchmark-tools \
+python3 python3-scipy hyperfine gnuplot-nox valgrind strace linux-perf time \
+libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 sqlite3 chromium"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "deps: installing:$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $missing >/dev/null \
+            || { echo "deps: apt-get install failed for:$missing" >&2; exit 1; }
+    else
+        echo "deps: missing Debian packages; run as root:" >&2
+        echo "  apt-get update && apt-get install -y$missing" >&2
+        exit 1
+    fi
+fi
+if [ "$(id -u)" = 0 ] && [ ! -e /sys/kernel/tracing/events ] && [ -d /sys/kernel/tracing ]; then
+    mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null \
+        && echo "deps: mounted tracefs at /sys/kernel/tracing (syscall tracepoints)" \
+        || echo "deps: could not mount tracefs; syscall counts from tracepoints will be null" >&2
+fi
+exit 0

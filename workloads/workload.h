@@ -1,0 +1,176 @@
+/* The workload API: one const struct workload per file in workloads/, listed in
+ * workloads/registry.c. A workload is deterministic for a given seed (fixed op counts), never
+ * prints, never reads the clock, and allocates only through env->ops. It reports its steps,
+ * live bytes and touched pages through the inline helpers below, which the harness's recorder
+ * turns into snapshots, a timeline and latency histograms. */
+#ifndef FAULTLINE_WORKLOAD_H
+#define FAULTLINE_WORKLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../allocators/backend.h"
+
+struct wl_env;
+
+/* Called by workloads through the helpers; every callback may be NULL (tests run without). */
+struct recorder {
+    void *ctx;
+    /* Snapshot after a named step: program break, mapped bytes, faults, syscalls so far. */
+    void (*step)(void *ctx, const char *label);
+    /* A timeline point is due (env->ops_done reached env->next_tick). Sets env->next_tick. */
+    void (*tick)(void *ctx, struct wl_env *env);
+    /* Touch len bytes at p, one write per `stride` bytes (the recorder times it). */
+    void (*touch)(void *ctx, void *p, size_t len, size_t stride);
+};
+
+struct wl_env {
+    const struct backend_ops *ops;     /* allocate through these only (may be timed wrappers) */
+    const struct param_values *params; /* the workload's own parameters */
+    uint64_t seed;
+    struct recorder *rec;
+    const char *tmpdir; /* a private directory the workload may use; removed by the harness */
+    /* Accounting, updated by the helpers (single-threaded parts; threaded workloads sum their
+     * per-thread numbers into these at the end). */
+    uint64_t ops_done;
+    int64_t live_requested;
+    int64_t peak_live_requested;
+    uint64_t requested_bytes;
+    uint64_t touched_pages;
+    uint64_t next_tick; /* ops_done value at which rec->tick is due; UINT64_MAX = never */
+    uint64_t rng;       /* xorshift state, seeded from seed by the harness */
+};
+
+struct workload {
+    const char *name;
+    const char *summary;
+    const struct param_def *params; /* terminated by {NULL} */
+    /* 0 on success, or an errno value (ENOMEM when the backend ran out: an outcome). */
+    int (*run)(struct wl_env *env);
+};
+
+/* registry.c */
+extern const struct workload *const workload_registry[];
+const struct workload *workload_find(const char *name);
+int workload_parse_spec(const char *spec, const struct workload **wl, struct param_values *pv,
+                        char *err, size_t errlen);
+void workload_list_names(char *buf, size_t len);
+
+/* ---- helpers used by workloads ---- */
+
+static inline void wl_seed(struct wl_env *env, uint64_t seed)
+{
+    /* splitmix64 scramble so that nearby seeds give unrelated streams */
+    uint64_t z = seed + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    env->rng = (z ^ (z >> 31)) | 1;
+}
+
+/* xorshift64*: fast, deterministic, good enough for size and order choices. */
+static inline uint64_t wl_rand(struct wl_env *env)
+{
+    uint64_t x = env->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    env->rng = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+/* Uniform in [0, n). */
+static inline uint64_t wl_below(struct wl_env *env, uint64_t n)
+{
+    return n ? wl_rand(env) % n : 0;
+}
+
+static inline void wl_count_op(struct wl_env *env)
+{
+    if (++env->ops_done >= env->next_tick && env->rec && env->rec->tick)
+        env->rec->tick(env->rec->ctx, env);
+}
+
+static inline void wl_live(struct wl_env *env, int64_t delta)
+{
+    env->live_requested += delta;
+    if (env->live_requested > env->peak_live_requested)
+        env->peak_live_requested = env->live_requested;
+}
+
+static inline void wl_step(struct wl_env *env, const char *label)
+{
+    if (env->rec && env->rec->step)
+        env->rec->step(env->rec->ctx, label);
+}
+
+static inline void *wl_malloc(struct wl_env *env, size_t size)
+{
+    void *p = env->ops->malloc(size);
+    if (p) {
+        env->requested_bytes += size;
+        wl_live(env, (int64_t)size);
+    }
+    wl_count_op(env);
+    return p;
+}
+
+static inline void *wl_calloc(struct wl_env *env, size_t n, size_t size)
+{
+    void *p = env->ops->calloc(n, size);
+    if (p) {
+        env->requested_bytes += n * size;
+        wl_live(env, (int64_t)(n * size));
+    }
+    wl_count_op(env);
+    return p;
+}
+
+static inline void *wl_memalign(struct wl_env *env, size_t align, size_t size)
+{
+    void *p = env->ops->memalign(align, size);
+    if (p) {
+        env->requested_bytes += size;
+        wl_live(env, (int64_t)size);
+    }
+    wl_count_op(env);
+    return p;
+}
+
+/* old_size is the size the block was requested with (for live-byte accounting). */
+static inline void *wl_realloc(struct wl_env *env, void *p, size_t old_size, size_t size)
+{
+    void *q = env->ops->realloc(p, size);
+    if (q) {
+        env->requested_bytes += size;
+        wl_live(env, (int64_t)size - (int64_t)old_size);
+    }
+    wl_count_op(env);
+    return q;
+}
+
+static inline void wl_free(struct wl_env *env, void *p, size_t size)
+{
+    env->ops->free(p);
+    if (p)
+        wl_live(env, -(int64_t)size);
+    wl_count_op(env);
+}
+
+/* Write one byte every `stride` bytes of [p, p+len) (stride 4096: every page). */
+static inline void wl_touch(struct wl_env *env, void *p, size_t len, size_t stride)
+{
+    if (!p || !len)
+        return;
+    if (stride == 0)
+        stride = 4096;
+    env->touched_pages += (len + stride - 1) / stride;
+    if (env->rec && env->rec->touch) {
+        env->rec->touch(env->rec->ctx, p, len, stride);
+        return;
+    }
+    volatile unsigned char *c = p;
+    for (size_t off = 0; off < len; off += stride)
+        c[off] = (unsigned char)(off >> 12 | 1);
+}
+
+#endif
