@@ -2,12 +2,18 @@
 # mmap backend's own checks. One ctest per backend so a failure names the backend.
 set(FL_CONTRACT_BACKENDS brk mmap hybrid glibc)
 
-add_executable(test_conformance ${CMAKE_CURRENT_SOURCE_DIR}/test_conformance.c)
-target_link_libraries(test_conformance PRIVATE fl_allocators)
+foreach(t conformance stress)
+  add_executable(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.c)
+  target_link_libraries(test_${t} PRIVATE fl_allocators)
+endforeach()
+target_link_libraries(test_stress PRIVATE pthread)
+
 # The registry walk: every in-process backend, failing if none could be checked at all.
 add_test(NAME contract_conformance_all COMMAND test_conformance)
 set_tests_properties(contract_conformance_all PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 foreach(b ${FL_CONTRACT_BACKENDS})
   add_test(NAME contract_conformance_${b} COMMAND test_conformance ${b})
-  set_tests_properties(contract_conformance_${b} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+  add_test(NAME contract_stress_${b} COMMAND test_stress ${b})
+  set_tests_properties(contract_conformance_${b} contract_stress_${b}
+                       PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 endforeach()
