@@ -1,0 +1,88 @@
+/* Small inline helpers shared by the workloads: parameter access, rounding, bookkeeping arrays
+ * and seeded size distributions. Header-only so each workload stays one self-contained file. */
+#ifndef FAULTLINE_WL_UTIL_H
+#define FAULTLINE_WL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workload.h"
+
+#define WL_UTIL_PAGE 4096u
+
+static inline int64_t wl_util_num(const struct wl_env *env, const char *key)
+{
+    return param_num(env->params, key);
+}
+
+static inline size_t wl_util_round16(uint64_t n)
+{
+    return (size_t)((n + 15) & ~(uint64_t)15);
+}
+
+static inline size_t wl_util_pages(size_t len)
+{
+    return (len + WL_UTIL_PAGE - 1) / WL_UTIL_PAGE;
+}
+
+/* Bookkeeping arrays (slot tables, queues) come from the backend under test, but outside the
+ * workload's accounting: they are not counted in ops_done, requested_bytes or live bytes, and
+ * every workload obtains them before its first allocator op and wl_step, so snapshots and the
+ * timeline see them as part of the starting state. Zeroed. NULL when the backend is out. */
+static inline void *wl_util_scratch(struct wl_env *env, size_t n, size_t size)
+{
+    return env->ops->calloc(n ? n : 1, size ? size : 1);
+}
+
+static inline void wl_util_scratch_free(struct wl_env *env, void *p)
+{
+    env->ops->free(p);
+}
+
+/* Size distributions over [lo, hi] (lo <= hi), all integer arithmetic so a seed gives the same
+ * sizes on every machine and compiler. */
+enum wl_util_dist { WL_UTIL_UNIFORM, WL_UTIL_LOGUNIFORM, WL_UTIL_PARETO };
+#define WL_UTIL_DIST_CHOICES "uniform|loguniform|pareto"
+
+static inline unsigned wl_util_log2(uint64_t v)
+{
+    unsigned r = 0;
+    while (v >>= 1)
+        r++;
+    return r;
+}
+
+static inline size_t wl_util_size(struct wl_env *env, enum wl_util_dist dist, size_t lo, size_t hi)
+{
+    uint64_t span = (uint64_t)(hi - lo) + 1;
+    switch (dist) {
+    case WL_UTIL_UNIFORM:
+        return lo + (size_t)wl_below(env, span);
+    case WL_UTIL_LOGUNIFORM: {
+        /* Pick an octave [2^k, 2^(k+1)) uniformly among those that meet [lo, hi], then a size
+         * uniformly inside it: piecewise log-uniform, equal mass per octave. */
+        uint64_t l = lo ? lo : 1;
+        unsigned klo = wl_util_log2(l), khi = wl_util_log2(hi ? hi : 1);
+        unsigned k = klo + (unsigned)wl_below(env, (uint64_t)(khi - klo) + 1);
+        uint64_t a = (uint64_t)1 << k, b = (a << 1) - 1;
+        if (a < l)
+            a = l;
+        if (b > hi)
+            b = hi;
+        return (size_t)(a + wl_below(env, b - a + 1));
+    }
+    case WL_UTIL_PARETO: {
+        /* Pareto with shape 1: P(size > x) = lo / x. size = lo / u with u uniform in (0, 1],
+         * computed as lo * 2^32 / r with r uniform in [1, 2^32]; clamped to hi. */
+        uint64_t l = lo ? lo : 1;
+        uint64_t r = (wl_rand(env) >> 32) + 1;
+        uint64_t s = (l << 32) / r;
+        if (l > (UINT64_MAX >> 32) || s > hi)
+            s = hi;
+        return (size_t)s;
+    }
+    }
+    return lo;
+}
+
+#endif
