@@ -6,7 +6,7 @@
 
 static const struct param_def calibrate_params[] = {
     {"pages", PARAM_INT, "4096", 1, 1 << 26, NULL, 0, "pages of 4 KiB allocated and written"},
-    {NULL},
+    {.name = NULL},
 };
 
 static int calibrate_run(struct wl_env *env)

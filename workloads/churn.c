@@ -12,7 +12,7 @@ static const struct param_def churn_params[] = {
     {"count", PARAM_INT, "100", 1, 100000000, NULL, 0, "malloc/touch/free iterations"},
     {"touch", PARAM_ENUM, "all", 0, 0, "all|none|half", 0,
      "pages written per iteration: every page, none, or the first half of the pages"},
-    {NULL},
+    {.name = NULL},
 };
 
 static int churn_run(struct wl_env *env)

@@ -32,7 +32,7 @@ static const struct param_def file_map_params[] = {
      "msync(MS_SYNC); populate: MAP_POPULATE, then read"},
     {"evict", PARAM_SWITCH, "on", 0, 1, NULL, 0,
      "fsync + posix_fadvise(DONTNEED) before mapping (off: hot page cache)"},
-    {NULL},
+    {.name = NULL},
 };
 
 /* Fill the file with non-zero data so every page has real blocks behind it. */

@@ -10,7 +10,7 @@ static const struct param_def first_touch_params[] = {
     {"size", PARAM_SIZE, "16M", 1, 1LL << 36, NULL, 0, "bytes allocated"},
     {"pattern", PARAM_ENUM, "all", 0, 0, "all|none|alternate", 0,
      "pages written: every page, none, or every other page (pages 0, 2, 4, ...)"},
-    {NULL},
+    {.name = NULL},
 };
 
 static int first_touch_run(struct wl_env *env)

@@ -10,7 +10,7 @@ static const struct param_def fragment_params[] = {
     {"small", PARAM_SIZE, "256", 1, 1LL << 30, NULL, 0, "size of the small blocks"},
     {"large", PARAM_SIZE, "4K", 1, 1LL << 30, NULL, 0, "size of the large blocks"},
     {"touch", PARAM_SWITCH, "on", 0, 1, NULL, 0, "write one byte per page of each block"},
-    {NULL},
+    {.name = NULL},
 };
 
 static int fragment_run(struct wl_env *env)

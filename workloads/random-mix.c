@@ -15,7 +15,7 @@ static const struct param_def random_mix_params[] = {
     {"min", PARAM_SIZE, "16", 0, 1LL << 32, NULL, 0, "smallest request"},
     {"max", PARAM_SIZE, "64K", 1, 1LL << 32, NULL, 0, "largest request"},
     {"touch", PARAM_SWITCH, "on", 0, 1, NULL, 0, "write the first byte of each new block"},
-    {NULL},
+    {.name = NULL},
 };
 
 struct random_mix_slot {

@@ -15,7 +15,7 @@ static const struct param_def realloc_grow_params[] = {
      "final size (the last realloc is clamped to it)"},
     {"touch", PARAM_SWITCH, "on", 0, 1, NULL, 0,
      "write one byte per page of the bytes each realloc adds"},
-    {NULL},
+    {.name = NULL},
 };
 
 static int realloc_grow_run(struct wl_env *env)

@@ -15,7 +15,7 @@ static const struct param_def sawtooth_params[] = {
      "free order: newest first, oldest first, or a seeded random permutation"},
     {"cycles", PARAM_INT, "4", 1, 1000000, NULL, 0, "grow/drain cycles"},
     {"touch", PARAM_SWITCH, "on", 0, 1, NULL, 0, "write one byte per page of each block"},
-    {NULL},
+    {.name = NULL},
 };
 
 static int sawtooth_run(struct wl_env *env)

@@ -13,7 +13,7 @@ static const struct param_def seed_first_params[] = {
      "size of the second request (the seed's 0x20bc0 = 134080 bytes)"},
     {"touch", PARAM_SWITCH, "off", 0, 1, NULL, 0,
      "write one byte per page of each block right after it is allocated"},
-    {NULL},
+    {.name = NULL},
 };
 
 static int seed_first_run(struct wl_env *env)

@@ -9,7 +9,7 @@ static const struct param_def seed_sequence_params[] = {
     {"touch", PARAM_SWITCH, "off", 0, 1, NULL, 0,
      "write one byte per page of each block right after it is allocated (off: the seed's pure "
      "virtual allocation, no faults)"},
-    {NULL},
+    {.name = NULL},
 };
 
 static int seed_sequence_run(struct wl_env *env)

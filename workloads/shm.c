@@ -21,7 +21,7 @@ static const struct param_def shm_params[] = {
      "mmap(MAP_SHARED|MAP_ANONYMOUS)"},
     {"size", PARAM_SIZE, "4M", 8192, 1LL << 36, NULL, 0,
      "bytes shared (this process writes the first half of the pages, the peer the rest)"},
-    {NULL},
+    {.name = NULL},
 };
 
 /* What the peer leaves in the last bytes of the mapping (a page it has already touched). */
@@ -89,7 +89,7 @@ static int shm_run(struct wl_env *env)
     const size_t len = pages * WL_UTIL_PAGE;
     const size_t half = pages / 2;
 
-    unsigned char *p;
+    unsigned char *p = NULL;
     int rc = shm_map(mode, len, &p);
     if (rc)
         return rc;

@@ -19,7 +19,7 @@ static const struct param_def threads_params[] = {
      "capacity of each worker's incoming queue; a block that finds it full is freed locally"},
     {"min", PARAM_SIZE, "16", 0, 1LL << 30, NULL, 0, "smallest request (uniform sizes)"},
     {"max", PARAM_SIZE, "4K", 1, 1LL << 30, NULL, 0, "largest request"},
-    {NULL},
+    {.name = NULL},
 };
 
 struct threads_item {

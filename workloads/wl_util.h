@@ -76,10 +76,10 @@ static inline size_t wl_util_size(struct wl_env *env, enum wl_util_dist dist, si
          * computed as lo * 2^32 / r with r uniform in [1, 2^32]; clamped to hi. */
         uint64_t l = lo ? lo : 1;
         uint64_t r = (wl_rand(env) >> 32) + 1;
+        if (l > UINT32_MAX)
+            return hi; /* lo * 2^32 would overflow; such sizes never run anyway */
         uint64_t s = (l << 32) / r;
-        if (l > (UINT64_MAX >> 32) || s > hi)
-            s = hi;
-        return (size_t)s;
+        return (size_t)(s > hi ? hi : s);
     }
     }
     return lo;
