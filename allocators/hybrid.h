@@ -1,0 +1,19 @@
+/* The hybrid backend's mallopt, for the LD_PRELOAD library's mallopt(): glibc 2.36 semantics
+ * for the four knobs the backend has (each also switches the dynamic threshold off). */
+#ifndef FAULTLINE_HYBRID_H
+#define FAULTLINE_HYBRID_H
+
+/* glibc's <malloc.h> numbers, repeated so callers need not include it. */
+#define HYBRID_M_TRIM_THRESHOLD (-1)
+#define HYBRID_M_TOP_PAD        (-2)
+#define HYBRID_M_MMAP_THRESHOLD (-3)
+#define HYBRID_M_MMAP_MAX       (-4)
+#define HYBRID_M_MXFAST         1
+
+/* Returns 1 on success, 0 on failure, like mallopt. Values are taken as glibc takes them: an
+ * int converted to size_t (so -1 means "never" for the thresholds). Parameters the backend has
+ * no use for (arena, perturb, check) are accepted and ignored (glibc returns 1 for them too);
+ * M_MXFAST is accepted up to 160 (no fastbins here) and refused above, as in glibc. */
+int hybrid_mallopt(int param, int value);
+
+#endif
