@@ -541,6 +541,84 @@ static int test_churn_faults(void)
     return WEXITSTATUS(status);
 }
 
+/* The seed note's sequence on glibc reproduces reference Table 3 step for step: the break after
+ * each step (relative to the first sbrk(0)) and the mmapped bytes. Needs a pristine heap, so it
+ * runs first thing in a fresh process (ctest starts one), one fork per setting, before stdio or
+ * anything else has allocated. Under ASan, malloc is ASan's and the numbers do not apply. */
+struct seed_glibc_log {
+    char *base;
+    unsigned n;
+    long brk[8];
+    size_t hblkhd[8];
+};
+
+static void seed_glibc_step(void *ctx, const char *label)
+{
+    struct seed_glibc_log *log = ctx;
+    (void)label;
+    if (log->n < 8) {
+        log->brk[log->n] = (char *)sbrk(0) - log->base;
+        log->hblkhd[log->n] = mallinfo2().hblkhd;
+    }
+    log->n++;
+}
+
+static int seed_glibc_child(bool fixed)
+{
+    const struct backend_ops *ops = backend_find("glibc");
+    struct param_values bpv, pv;
+    param_defaults(ops->params, &bpv);
+    if (ops->init(&bpv) != 0)
+        return 1;
+    if (fixed)
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    const struct workload *wl;
+    char err[256];
+    if (workload_parse_spec("seed-sequence", &wl, &pv, err, sizeof err) != 0)
+        return 1;
+    struct seed_glibc_log log = {.base = sbrk(0)};
+    struct recorder rec = {.ctx = &log, .step = seed_glibc_step};
+    struct wl_env env = {.ops = ops, .params = &pv, .rec = &rec, .next_tick = UINT64_MAX};
+    wl_seed(&env, 1);
+    int rc = wl->run(&env);
+    /* Table 3: A grows the heap by 0x21000 (top_pad 128K), C is mmapped (0x33000), D grows the
+     * break to 0x4b000. With the dynamic threshold no free trims (free(C) raised the trim
+     * threshold to 0x66000); with a fixed threshold free(D) and free(A) trim. */
+    static const long want_brk[2][8] = {
+        {0x21000, 0x21000, 0x21000, 0x4b000, 0x4b000, 0x4b000, 0x4b000, 0x4b000},
+        {0x21000, 0x21000, 0x21000, 0x4b000, 0x4b000, 0x4b000, 0x28000, 0x21000},
+    };
+    static const size_t want_mapped[8] = {0, 0, 0x33000, 0x33000, 0, 0, 0, 0};
+    CHECK(rc == 0 && log.n == 8, "rc %d steps %u", rc, log.n);
+    for (unsigned i = 0; i < 8 && i < log.n; i++) {
+        CHECK(log.brk[i] == want_brk[fixed][i], "%s threshold, step %u: break +%#lx, want +%#lx",
+              fixed ? "fixed" : "dynamic", i, log.brk[i], want_brk[fixed][i]);
+        CHECK(log.hblkhd[i] == want_mapped[i], "step %u: mmapped %#zx, want %#zx", i, log.hblkhd[i],
+              want_mapped[i]);
+    }
+    return failures ? 1 : 0;
+}
+
+static int test_seed_glibc(void)
+{
+    if (FAULTLINE_SANITIZED) {
+        printf("skip: under ASan, malloc is ASan's allocator, not glibc's heap\n");
+        return SKIP;
+    }
+    int rc = 0;
+    for (int fixed = 0; fixed < 2; fixed++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            return 1;
+        if (pid == 0)
+            _exit(seed_glibc_child(fixed));
+        int status;
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            rc = 1;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -554,10 +632,18 @@ int main(int argc, char **argv)
         {"file-map", test_file_map},
         {"first-touch", test_first_touch},
         {"churn-faults", test_churn_faults},
+        {"seed-glibc", test_seed_glibc},
     };
+    /* Before anything allocates: the glibc heap must be pristine for this one. */
+    if (argc == 2 && !strcmp(argv[1], "seed-glibc")) {
+        int rc = test_seed_glibc();
+        printf("%s: %s\n", argv[1], rc == 0 ? "ok" : rc == SKIP ? "skipped" : "FAILED");
+        return rc;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc != 2) {
-        fprintf(stderr, "usage: %s params|glibc|mmap|shm|file-map|first-touch|churn-faults\n",
+        fprintf(stderr,
+                "usage: %s params|glibc|mmap|shm|file-map|first-touch|churn-faults|seed-glibc\n",
                 argv[0]);
         return 2;
     }
