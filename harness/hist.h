@@ -28,8 +28,11 @@ double hist_mean(const struct hist *h);
 /* Lower edge of bucket i, and the bucket of value v. */
 uint64_t hist_bucket_low(unsigned i);
 unsigned hist_bucket_index(uint64_t v);
+/* Highest value bucket i holds (hist_bucket_low(i + 1) - 1; UINT64_MAX for the last). */
+uint64_t hist_bucket_high(unsigned i);
 /* CSV rows "value_ns,count,cumulative" for non-empty buckets (value = bucket upper edge
- * clamped to max), preceded by the header line. */
+ * clamped to max), preceded by the header line. cumulative is the running count (integer);
+ * divide by the last row's cumulative for a CDF fraction. */
 void hist_write_csv(const struct hist *h, FILE *out);
 
 #endif

@@ -54,6 +54,10 @@ struct perf_session {
      * ... or mount -t tracefs nodev /sys/kernel/tracing"). Empty when everything opened. */
     char warnings[4][PERF_REASON_MAX];
     unsigned warning_count;
+    /* Bookkeeping for perf.c: per named event, 1 if it occupies a PMU counter (a zero reading
+     * is then suspect), and the hw_fd index of its group leader (-1 when opened on its own). */
+    signed char hw_pmu[PERF_MAX_HW];
+    signed char hw_leader[PERF_MAX_HW];
 };
 
 /* Open counters for pid (0 = the calling thread/process; inherit to threads created later).

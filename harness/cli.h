@@ -1,0 +1,35 @@
+/* Command-line front end: one function per subcommand, shared option parsing helpers. Every
+ * input error is one line on stderr naming the argument and what would be valid, exit 2, with
+ * nothing written. */
+#ifndef FAULTLINE_CLI_H
+#define FAULTLINE_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "plan.h"
+
+#define CLI_MAX_SPECS 64
+
+int cli_run_main(int argc, char **argv);
+int cli_list_main(int argc, char **argv);
+int cli_sweep_main(int argc, char **argv);
+int cli_seed_main(int argc, char **argv);
+int cli_merge_main(int argc, char **argv);
+
+/* One-line error, exit status 2. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parse a positive integer option value; -1 on error (message printed). */
+int cli_parse_count(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out);
+/* Default results directory results/runs/<UTC>-<sha>. */
+void cli_default_out(char *buf, size_t len);
+/* Check that dir can be created and written (creates it). 0 or -1 (message printed). */
+int cli_prepare_out(const char *dir);
+/* Common run options shared by run/sweep/seed: parse one option; returns 1 if consumed,
+ * 0 if not ours, -1 on error (message printed). */
+int cli_common_option(int opt, const char *arg, struct plan_options *po, char *out_dir,
+                      size_t out_len, const char **format, bool *out_none);
+/* Print the chosen format to stdout and the results directory to stderr. */
+void cli_print_results(const struct results *r, const char *format);
+
+#endif

@@ -1,0 +1,17 @@
+/* JSON output helpers over a strbuf: escaping, numbers that may be null, and a tiny reader of
+ * the subset faultline writes (for compare and report). */
+#ifndef FAULTLINE_JSON_H
+#define FAULTLINE_JSON_H
+
+#include <stdbool.h>
+
+#include "strbuf.h"
+
+void json_string(struct strbuf *sb, const char *s);
+/* Numbers print as integers when they are integral, else with 6 significant digits. */
+void json_number(struct strbuf *sb, double v);
+void json_number_or_null(struct strbuf *sb, double v, bool valid);
+/* "key": prefix (with a leading comma unless first). */
+void json_key(struct strbuf *sb, const char *key, bool first);
+
+#endif

@@ -1,0 +1,197 @@
+/* CSV exports: samples.csv (one row per run), aggregates.csv (one row per cell), steps.csv,
+ * sweep.csv (swept parameters as columns, medians) and seed.csv. Cells never contain commas
+ * (parameter lists use ';'), so plain gnuplot and awk can read every file. An empty cell means
+ * "not measured", never zero. */
+#include <math.h>
+#include <string.h>
+
+#include "../allocators/param.h"
+#include "results.h"
+
+static void report_csv_value(struct strbuf *sb, double v, bool valid)
+{
+    if (!valid || !isfinite(v))
+        return;
+    if (v == floor(v) && fabs(v) < 9e15)
+        strbuf_printf(sb, "%.0f", v);
+    else
+        strbuf_printf(sb, "%.6g", v);
+}
+
+/* Text fields: commas and newlines would break the format, replace them. */
+static void report_csv_text(struct strbuf *sb, const char *s)
+{
+    for (; *s; s++)
+        strbuf_printf(sb, "%c", (*s == ',' ? ';' : (*s == '\n' || *s == '\r') ? ' ' : *s));
+}
+
+static void report_csv_cell_columns(struct strbuf *sb, const struct cell *c)
+{
+    strbuf_printf(sb, "%s,%s,", c->id, c->backend);
+    report_csv_text(sb, c->backend_params);
+    strbuf_printf(sb, ",%s,", c->workload);
+    report_csv_text(sb, c->workload_params);
+}
+
+static void report_csv_render(const struct results *r, struct strbuf *sb)
+{
+    strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,rep,seed,outcome");
+    for (int m = 0; m < METRIC_COUNT; m++)
+        strbuf_printf(sb, ",%s", sample_metrics[m].name);
+    strbuf_puts(sb, "\n");
+    for (unsigned i = 0; i < r->nruns; i++) {
+        const struct run_result *run = &r->runs[i];
+        report_csv_cell_columns(sb, &r->cells[run->cell]);
+        strbuf_printf(sb, ",%u,%llu,", run->rep, (unsigned long long)run->seed);
+        report_csv_text(sb, run->outcome);
+        for (int m = 0; m < METRIC_COUNT; m++) {
+            strbuf_puts(sb, ",");
+            report_csv_value(sb, run->m.v[m], run->m.valid[m]);
+        }
+        strbuf_puts(sb, "\n");
+    }
+}
+
+void report_csv_aggregates(const struct results *r, struct strbuf *sb)
+{
+    static const char *const stat_names[] = {"median", "min", "max", "mean", "stddev", "cv"};
+    strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,runs,ok_runs");
+    for (int m = 0; m < METRIC_COUNT; m++)
+        for (int s = 0; s < 6; s++)
+            strbuf_printf(sb, ",%s_%s", sample_metrics[m].name, stat_names[s]);
+    strbuf_puts(sb, "\n");
+    for (unsigned c = 0; c < r->ncells; c++) {
+        unsigned total = 0, ok = 0;
+        for (unsigned i = 0; i < r->nruns; i++)
+            if (r->runs[i].cell == c) {
+                total++;
+                ok += r->runs[i].ok;
+            }
+        if (total == 0)
+            continue;
+        report_csv_cell_columns(sb, &r->cells[c]);
+        strbuf_printf(sb, ",%u,%u", total, ok);
+        for (int m = 0; m < METRIC_COUNT; m++) {
+            struct stats_summary s;
+            bool have = results_cell_summary(r, c, m, &s);
+            double vals[6] = {s.median, s.min, s.max, s.mean, s.stddev, s.cv};
+            for (int k = 0; k < 6; k++) {
+                strbuf_puts(sb, ",");
+                /* spread statistics only exist for >= 2 runs */
+                report_csv_value(sb, vals[k], have && (k < 4 || s.n >= 2));
+            }
+        }
+        strbuf_puts(sb, "\n");
+    }
+}
+
+void report_csv_steps(const struct results *r, struct strbuf *sb)
+{
+    strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,rep,step,label,ops,"
+                    "break_offset,heap_bytes,mapped_bytes,minflt,majflt,sys_brk,sys_mmap,"
+                    "sys_munmap,sys_mremap,sys_madvise,os_brk,os_mmap,os_munmap,os_mremap,"
+                    "os_madvise\n");
+    for (unsigned i = 0; i < r->nruns; i++) {
+        const struct run_result *run = &r->runs[i];
+        for (unsigned k = 0; k < run->step_count; k++) {
+            const struct step_snapshot *s = &run->steps[k];
+            report_csv_cell_columns(sb, &r->cells[run->cell]);
+            strbuf_printf(sb, ",%u,%u,", run->rep, k);
+            report_csv_text(sb, s->label);
+            strbuf_printf(sb, ",%llu,%lld,", (unsigned long long)s->ops, (long long)s->break_offset);
+            report_csv_value(sb, (double)s->heap_bytes, s->heap_bytes >= 0);
+            strbuf_puts(sb, ",");
+            report_csv_value(sb, (double)s->mapped_bytes, s->mapped_bytes >= 0);
+            strbuf_printf(sb, ",%llu,%llu", (unsigned long long)s->minflt,
+                          (unsigned long long)s->majflt);
+            for (int j = 0; j < 5; j++) {
+                strbuf_puts(sb, ",");
+                report_csv_value(sb, (double)s->sys[j], s->sys[j] >= 0);
+            }
+            for (int j = 0; j < 5; j++) {
+                strbuf_puts(sb, ",");
+                report_csv_value(sb, (double)s->os[j], s->os[j] >= 0);
+            }
+            strbuf_puts(sb, "\n");
+        }
+    }
+}
+
+/* The value of key in "k=v;k=v", or "" (the default was used). */
+static void report_csv_param(const char *params, const char *key, char *out, size_t len)
+{
+    out[0] = '\0';
+    size_t kl = strlen(key);
+    for (const char *p = params; *p;) {
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n > kl && !strncmp(p, key, kl) && p[kl] == '=') {
+            size_t vl = n - kl - 1;
+            if (vl >= len)
+                vl = len - 1;
+            memcpy(out, p + kl + 1, vl);
+            out[vl] = '\0';
+            return;
+        }
+        p += n;
+        if (*p == ';')
+            p++;
+    }
+}
+
+void report_csv_sweep(const struct results *r, struct strbuf *sb)
+{
+    strbuf_puts(sb, "cell,backend,workload");
+    for (unsigned k = 0; k < r->nsweep_keys; k++)
+        strbuf_printf(sb, ",%s", r->sweep_keys[k]);
+    strbuf_puts(sb, ",runs,ok_runs");
+    for (int m = 0; m < METRIC_COUNT; m++)
+        strbuf_printf(sb, ",%s", sample_metrics[m].name);
+    strbuf_puts(sb, "\n");
+    for (unsigned c = 0; c < r->ncells; c++) {
+        const struct cell *cl = &r->cells[c];
+        unsigned total = 0, ok = 0;
+        for (unsigned i = 0; i < r->nruns; i++)
+            if (r->runs[i].cell == c) {
+                total++;
+                ok += r->runs[i].ok;
+            }
+        if (total == 0)
+            continue;
+        strbuf_printf(sb, "%s,%s,%s", cl->id, cl->backend, cl->workload);
+        for (unsigned k = 0; k < r->nsweep_keys; k++) {
+            char v[128];
+            report_csv_param(cl->backend_params, r->sweep_keys[k], v, sizeof v);
+            if (!v[0])
+                report_csv_param(cl->workload_params, r->sweep_keys[k], v, sizeof v);
+            /* sizes as plain bytes so gnuplot can put them on a log axis */
+            int64_t bytes;
+            if (v[0] && param_parse_size(v, &bytes) == 0)
+                strbuf_printf(sb, ",%lld", (long long)bytes);
+            else
+                strbuf_printf(sb, ",%s", v);
+        }
+        strbuf_printf(sb, ",%u,%u", total, ok);
+        for (int m = 0; m < METRIC_COUNT; m++) {
+            struct stats_summary s;
+            strbuf_puts(sb, ",");
+            if (results_cell_summary(r, c, m, &s))
+                report_csv_value(sb, s.median, true);
+        }
+        strbuf_puts(sb, "\n");
+    }
+}
+
+void report_csv_claims(const struct results *r, struct strbuf *sb)
+{
+    strbuf_puts(sb, "id,verdict,claim,measured\n");
+    for (unsigned i = 0; i < r->nclaims; i++) {
+        strbuf_printf(sb, "%s,%s,", r->claims[i].id, r->claims[i].verdict);
+        report_csv_text(sb, r->claims[i].claim);
+        strbuf_puts(sb, ",");
+        report_csv_text(sb, r->claims[i].measured);
+        strbuf_puts(sb, "\n");
+    }
+}
+
+const struct reporter report_csv = {"csv", report_csv_render};

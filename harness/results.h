@@ -1,0 +1,98 @@
+/* The results of one invocation in memory (cells, runs, warnings, context) and the results
+ * directory on disk: every file is rewritten atomically after each finished run, so an
+ * interrupted plan keeps everything finished so far. Layout and columns: results/README.md. */
+#ifndef FAULTLINE_RESULTS_H
+#define FAULTLINE_RESULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "context.h"
+#include "sample.h"
+#include "stats.h"
+#include "strbuf.h"
+
+#define RESULTS_SPEC_MAX 256
+#define RESULTS_WARN_MAX 32
+
+struct cell {
+    char id[16];                        /* "c001" */
+    char backend_spec[RESULTS_SPEC_MAX];
+    char workload_spec[RESULTS_SPEC_MAX];
+    char backend[32], workload[32];
+    char backend_params[RESULTS_SPEC_MAX];  /* explicitly set params, "k=v;k=v" */
+    char workload_params[RESULTS_SPEC_MAX];
+    struct hist *hist;                  /* OP_COUNT merged histograms, NULL until a run lands */
+};
+
+struct run_result {
+    unsigned cell;
+    unsigned rep;
+    uint64_t seed;
+    bool ok;
+    char outcome[96]; /* "ok", "crashed: SIGSEGV", "timeout", "failed: ENOMEM", "error: ..." */
+    struct sample_values m;
+    uint64_t timer_cost_ns;
+    unsigned step_count;
+    struct step_snapshot *steps;
+};
+
+/* A seed claim checked by `faultline seed`. */
+struct claim {
+    char id[32];
+    char claim[256];
+    char measured[384];
+    char verdict[16]; /* holds | differs | n/a */
+};
+
+struct results {
+    char dir[4096];       /* "" = do not write files */
+    char command[1024];
+    struct context ctx;
+    struct cell *cells;
+    unsigned ncells;
+    struct run_result *runs;
+    unsigned nruns, cap;
+    char warnings[RESULTS_WARN_MAX][256];
+    unsigned nwarnings;
+    struct claim *claims;
+    unsigned nclaims;
+    char sweep_keys[8][32]; /* swept parameters, for sweep.csv columns */
+    unsigned nsweep_keys;
+    char hw_events[PERF_MAX_HW][PERF_NAME_MAX];
+    unsigned nhw;
+    uint64_t lat_sample_every;
+};
+
+void results_init(struct results *r, const char *dir, int argc, char **argv);
+void results_free(struct results *r);
+/* Add a cell for a spec pair; returns its index. */
+unsigned results_add_cell(struct results *r, const char *backend_spec, const char *workload_spec);
+/* Add a finished run (copies what it needs from rec, which may be NULL for a run that never
+ * started) and write its timeline file. */
+void results_add_run(struct results *r, const struct run_result *run, const struct run_record *rec);
+/* Add a warning once (deduplicated). */
+void results_warn(struct results *r, const char *text);
+/* Rewrite every file of the results directory. 0 or -1 (message printed). */
+int results_write(struct results *r);
+/* Aggregate of metric `m` over ok runs of a cell; false if fewer than 1 valid value. */
+bool results_cell_summary(const struct results *r, unsigned cell, int metric,
+                          struct stats_summary *out);
+unsigned results_failed_runs(const struct results *r);
+
+/* Reporters: pure functions of the results (hyperfine-style exporters). */
+struct reporter {
+    const char *name;
+    void (*render)(const struct results *r, struct strbuf *out);
+};
+extern const struct reporter report_json, report_csv, report_md, report_console;
+const struct reporter *report_find(const char *name);
+/* Auxiliary renderers used by results_write. */
+void report_csv_aggregates(const struct results *r, struct strbuf *out);
+void report_csv_steps(const struct results *r, struct strbuf *out);
+void report_csv_sweep(const struct results *r, struct strbuf *out);
+void report_csv_claims(const struct results *r, struct strbuf *out);
+/* Human scaling for console/md: 1234567 bytes -> "1.18 MiB", ns -> "1.2 ms". */
+void report_human(double v, const char *unit, char *buf, size_t len);
+
+#endif
