@@ -250,8 +250,8 @@ static void perf_warn_event(struct perf_open_ctx *c, unsigned i, bool pmu, int e
     const char *name = c->s->hw[i].name;
     if (err == EACCES || err == EPERM) {
         perf_warn_once(c, PERF_WARN_EVENT,
-                       "event %s denied (perf_event_paranoid %d): drop :k/:uk or run as root",
-                       name, perf_paranoid());
+                       "event %s denied (perf_event_paranoid %d): drop :k/:uk or run as root", name,
+                       perf_paranoid());
     } else if (pmu && (err == ENOENT || err == EOPNOTSUPP || err == ENODEV || err == ENXIO)) {
         perf_warn_once(c, PERF_WARN_HW,
                        "hardware events unavailable: no usable PMU here (%s: %s); they are "

@@ -259,8 +259,8 @@ static void perf_events_unknown(const char *name, char *err, size_t errlen)
 #endif
 }
 
-int perf_events_resolve(const char *name, struct perf_event_attr *attr, char *resolved,
-                        size_t rlen, char *err, size_t errlen)
+int perf_events_resolve(const char *name, struct perf_event_attr *attr, char *resolved, size_t rlen,
+                        char *err, size_t errlen)
 {
     memset(attr, 0, sizeof *attr);
     attr->size = sizeof *attr;
@@ -336,8 +336,7 @@ void perf_events_print(FILE *out)
         pi.size = sizeof pi;
         if (pfm_get_pmu_info(p, &pi) != PFM_SUCCESS || !pi.is_present)
             continue;
-        fprintf(out, "  pmu %s (%s), %d events:\n   ", pi.name, pi.desc ? pi.desc : "",
-                pi.nevents);
+        fprintf(out, "  pmu %s (%s), %d events:\n   ", pi.name, pi.desc ? pi.desc : "", pi.nevents);
         int col = 3;
         for (int e = pi.first_event; e != -1; e = pfm_get_event_next(e)) {
             pfm_event_info_t ei;

@@ -18,8 +18,8 @@ int perf_events_split(const char *events, char names[][PERF_NAME_MAX], unsigned 
  * built-in table is tried first, then "subsystem:tracepoint" in tracefs, then libpfm4. Names
  * count user mode only unless given a ":k" or ":uk" modifier (tracepoints always count kernel
  * side, where they fire). 0, or -1 with "unknown event ...: valid names are ..." in err. */
-int perf_events_resolve(const char *name, struct perf_event_attr *attr, char *resolved,
-                        size_t rlen, char *err, size_t errlen);
+int perf_events_resolve(const char *name, struct perf_event_attr *attr, char *resolved, size_t rlen,
+                        char *err, size_t errlen);
 /* True for events that occupy a PMU counter (hardware, cache, raw, dynamic PMU types). */
 bool perf_events_is_hw(const struct perf_event_attr *attr);
 /* Print the built-in table and the libpfm PMUs found ("faultline list events"). */
