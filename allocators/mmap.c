@@ -35,7 +35,7 @@ static const struct param_def mmap_params[] = {
      "anon: MAP_ANONYMOUS; devzero: MAP_PRIVATE mappings of /dev/zero (the pre-MAP_ANON idiom)"},
     {"mremap", PARAM_SWITCH, "on", 0, 1, NULL, 0,
      "realloc with mremap(MREMAP_MAYMOVE); off: map anew, copy and unmap the old block"},
-    {NULL},
+    {.name = NULL}, /* end of table */
 };
 
 /* Configuration is written by init only, before any allocation, so it needs no lock. */
