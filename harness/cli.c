@@ -16,6 +16,7 @@
 #include "atomic_file.h"
 #include "config.h"
 #include "perf.h"
+#include "sweep.h"
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -236,6 +237,43 @@ static const char cli_run_help[] =
     "\n"
     "exit status: 0 all runs ok, 1 some runs failed (crash, timeout, ENOMEM), 2 bad input\n";
 
+static void cli_note_swept(struct results *r, const struct sweep_expansion *e)
+{
+    for (unsigned k = 0; k < e->nkeys; k++) {
+        bool have = false;
+        for (unsigned i = 0; i < r->nsweep_keys; i++)
+            have |= !strcmp(r->sweep_keys[i], e->swept[k]);
+        if (!have && r->nsweep_keys < 8)
+            snprintf(r->sweep_keys[r->nsweep_keys++], sizeof r->sweep_keys[0], "%s", e->swept[k]);
+    }
+}
+
+int cli_run_main(int argc, char **argv)
+{
+    return cli_plan_main(argc, argv, false);
+}
+
+int cli_sweep_main(int argc, char **argv)
+{
+    return cli_plan_main(argc, argv, true);
+}
+
+static const char cli_sweep_help[] =
+    "usage: faultline sweep --backend SPEC... --workload SPEC... [run options] [--shard K/N]\n"
+    "\n"
+    "Like run, but parameter values may be lists or ranges, and every combination is a cell:\n"
+    "  key=a,b,c          a list (a value without '=' continues the previous key)\n"
+    "  key=4K..32M:x2     a geometric range\n"
+    "  key=0..10:+2       a linear range\n"
+    "Writes sweep.csv (one row per cell: swept parameters as columns, medians of every metric)\n"
+    "beside the usual files. --shard K/N runs a deterministic 1/N of the cells (cell index\n"
+    "modulo N); `faultline merge OUT DIR...` joins the shard directories.\n"
+    "\n"
+    "examples:\n"
+    "  faultline sweep -b 'hybrid:threshold=4K..32M:x2,trim=128K,1M,off' -w churn:size=1M\n"
+    "  faultline sweep -b 'glibc:mmap_threshold=64K,1M,trim_threshold=128K,off' -w sawtooth\n"
+    "  faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn --shard 2/4 --out shard2\n";
+
 void cli_print_results(const struct results *r, const char *format)
 {
     const struct reporter *rep = report_find(format);
@@ -249,7 +287,7 @@ void cli_print_results(const struct results *r, const char *format)
         fprintf(stderr, "results: %s\n", r->dir);
 }
 
-int cli_run_main(int argc, char **argv)
+int cli_plan_main(int argc, char **argv, bool sweep)
 {
     const char *backends[CLI_MAX_SPECS], *workloads[CLI_MAX_SPECS];
     unsigned nb = 0, nw = 0;
@@ -273,8 +311,22 @@ int cli_run_main(int argc, char **argv)
             if ((c == 'b' ? nb : nw) == CLI_MAX_SPECS)
                 return cli_usage_error("too many --%s options (at most %d)",
                                        c == 'b' ? "backend" : "workload", CLI_MAX_SPECS);
-            int rc;
-            if (c == 'b') {
+            int rc = 0;
+            if (sweep) {
+                struct sweep_expansion e;
+                if (sweep_expand(optarg, &e, err, sizeof err) != 0)
+                    return cli_usage_error("--%s %s", c == 'b' ? "backend" : "workload", err);
+                for (unsigned i = 0; i < e.count && rc == 0; i++) {
+                    if (c == 'b') {
+                        const struct backend_ops *ops;
+                        rc = backend_parse_spec(e.specs[i], &ops, &pv, err, sizeof err);
+                    } else {
+                        const struct workload *w;
+                        rc = workload_parse_spec(e.specs[i], &w, &pv, err, sizeof err);
+                    }
+                }
+                sweep_free(&e);
+            } else if (c == 'b') {
                 const struct backend_ops *ops;
                 rc = backend_parse_spec(optarg, &ops, &pv, err, sizeof err);
             } else {
@@ -290,7 +342,7 @@ int cli_run_main(int argc, char **argv)
             continue;
         }
         if (c == 'h') {
-            fputs(cli_run_help, stdout);
+            fputs(sweep ? cli_sweep_help : cli_run_help, stdout);
             return 0;
         }
         if (c == '?')
@@ -321,9 +373,30 @@ int cli_run_main(int argc, char **argv)
 
     struct results r;
     results_init(&r, out_none ? "" : out_dir, argc, argv);
-    for (unsigned i = 0; i < nb; i++)
-        for (unsigned j = 0; j < nw; j++)
-            results_add_cell(&r, backends[i], workloads[j]);
+    if (sweep) {
+        char err[512];
+        for (unsigned i = 0; i < nb; i++) {
+            struct sweep_expansion eb;
+            sweep_expand(backends[i], &eb, err, sizeof err);
+            cli_note_swept(&r, &eb);
+            for (unsigned j = 0; j < nw; j++) {
+                struct sweep_expansion ew;
+                sweep_expand(workloads[j], &ew, err, sizeof err);
+                cli_note_swept(&r, &ew);
+                for (unsigned a = 0; a < eb.count; a++)
+                    for (unsigned b = 0; b < ew.count; b++)
+                        results_add_cell(&r, eb.specs[a], ew.specs[b]);
+                sweep_free(&ew);
+            }
+            sweep_free(&eb);
+        }
+        if (r.nsweep_keys == 0)
+            snprintf(r.sweep_keys[r.nsweep_keys++], sizeof r.sweep_keys[0], "%s", "none");
+    } else {
+        for (unsigned i = 0; i < nb; i++)
+            for (unsigned j = 0; j < nw; j++)
+                results_add_cell(&r, backends[i], workloads[j]);
+    }
     unsigned failed = plan_execute(&r, &po);
     results_write(&r);
     cli_print_results(&r, format);

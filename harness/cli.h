@@ -16,6 +16,8 @@ int cli_list_main(int argc, char **argv);
 int cli_sweep_main(int argc, char **argv);
 int cli_seed_main(int argc, char **argv);
 int cli_merge_main(int argc, char **argv);
+/* run and sweep share one implementation. */
+int cli_plan_main(int argc, char **argv, bool sweep);
 
 /* One-line error, exit status 2. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,13 +7,6 @@
 
 #include "cli.h"
 
-int cli_sweep_main(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("sweep: not implemented yet");
-}
-
 int cli_merge_main(int argc, char **argv)
 {
     (void)argc;

@@ -31,7 +31,7 @@ void json_number(struct strbuf *sb, double v)
     } else if (v == floor(v) && fabs(v) < 9e15) {
         strbuf_printf(sb, "%.0f", v);
     } else {
-        strbuf_printf(sb, "%.6g", v);
+        strbuf_printf(sb, "%.12g", v);
     }
 }
 

@@ -15,7 +15,7 @@ static void report_csv_value(struct strbuf *sb, double v, bool valid)
     if (v == floor(v) && fabs(v) < 9e15)
         strbuf_printf(sb, "%.0f", v);
     else
-        strbuf_printf(sb, "%.6g", v);
+        strbuf_printf(sb, "%.12g", v);
 }
 
 /* Text fields: commas and newlines would break the format, replace them. */

@@ -46,7 +46,7 @@ static void report_table_render(const struct results *r, struct strbuf *sb, bool
     const char *sep = md ? " | " : "  ";
     if (md)
         strbuf_puts(sb, "| ");
-    strbuf_printf(sb, md ? "%s%s%s" : "%-22s%s%-26s", "backend", sep, "workload");
+    strbuf_printf(sb, md ? "%s%s%s" : "%-34s%s%-30s", "backend", sep, "workload");
     for (unsigned k = 0; k < REPORT_TABLE_NCOLS; k++)
         strbuf_printf(sb, md ? "%s%s" : "%s%11s", sep, report_table_cols[k]);
     strbuf_printf(sb, "%s%s%s\n", sep, "runs", md ? " |" : "");
@@ -62,7 +62,7 @@ static void report_table_render(const struct results *r, struct strbuf *sb, bool
         report_table_outcomes(r, c, out, sizeof out);
         if (md)
             strbuf_puts(sb, "| ");
-        strbuf_printf(sb, md ? "%s%s%s" : "%-22s%s%-26s", cl->backend_spec, sep, cl->workload_spec);
+        strbuf_printf(sb, md ? "%s%s%s" : "%-34s%s%-30s", cl->backend_spec, sep, cl->workload_spec);
         for (unsigned k = 0; k < REPORT_TABLE_NCOLS; k++) {
             char v[64];
             report_table_cell_text(r, c, k, v, sizeof v);
