@@ -509,7 +509,8 @@ void perf_reading_diff(const struct perf_reading *a, const struct perf_reading *
 
 /* ---- facts ----------------------------------------------------------------------------- */
 
-static int perf_pmu_state = -1; /* -1 unknown, 0 no, 1 yes */
+static int perf_pmu_state = -1;         /* -1 unknown, 0 no, 1 yes */
+static volatile unsigned perf_pmu_sink; /* keeps the probe loop from being optimised out */
 
 bool perf_pmu_usable(void)
 {
@@ -533,9 +534,8 @@ bool perf_pmu_usable(void)
         return false;
     ioctl(fd, PERF_EVENT_IOC_RESET, 0);
     ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
-    volatile unsigned sink = 0;
     for (unsigned i = 0; i < 10000; i++)
-        sink += i;
+        perf_pmu_sink += i;
     ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
     uint64_t count = 0;
     if (perf_read_fd(fd, &count, sizeof count) == (ssize_t)sizeof count && count > 0)

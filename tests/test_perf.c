@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -365,6 +367,8 @@ static void test_no_perf(void)
           "unknown event must fail");
 }
 
+static volatile unsigned test_sink; /* a loop the compiler must keep */
+
 /* ---- 5. names ----------------------------------------------------------------------------- */
 
 static void test_names(void)
@@ -395,9 +399,8 @@ static void test_names(void)
     CHECK(strstr(s.hw[0].resolved, "INSTRUCTIONS") != NULL, "resolved '%s'", s.hw[0].resolved);
     struct perf_reading r;
     perf_session_enable(&s);
-    volatile unsigned sink = 0;
     for (unsigned i = 0; i < 1000000; i++)
-        sink += i;
+        test_sink += i;
     perf_session_disable(&s);
     perf_session_read(&s, &r);
     printf("hw: pmu usable %d, instructions %s %llu, task-clock %s %llu ns\n", perf_pmu_usable(),
@@ -544,9 +547,140 @@ static void test_facts(void)
            FAULTLINE_HAVE_LIBPFM);
 }
 
-int main(void)
+/* ---- 9. counters on another process, enabled at its exec ---------------------------------- */
+
+static const char *self_exe;
+
+static void test_exec_child(void)
 {
+    enum { N = 2048 };
+    int gate[2];
+    if (pipe(gate))
+        abort();
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        close(gate[1]);
+        if (read(gate[0], &c, 1) != 1)
+            _exit(30);
+        char arg[32];
+        snprintf(arg, sizeof arg, "%d", N);
+        execl(self_exe, self_exe, "--touch", arg, (char *)NULL);
+        _exit(31);
+    }
+    close(gate[0]);
+    struct perf_session s;
+    char err[256];
+    CHECK(perf_session_open(&s, pid, NULL, false, true, err, sizeof err) == 0, "open: %s", err);
+    if (write(gate[1], "x", 1) != 1)
+        abort();
+    close(gate[1]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exec child status %d", st);
+    struct perf_reading r;
+    perf_session_read(&s, &r);
+    printf("exec: child touched %d pages after exec, perf minflt %llu, mmap %llu, munmap %llu\n", N,
+           (unsigned long long)r.fixed[PERF_MINFLT].value,
+           (unsigned long long)r.fixed[PERF_SYS_MMAP].value,
+           (unsigned long long)r.fixed[PERF_SYS_MUNMAP].value);
+    if (r.fixed[PERF_MINFLT].available) {
+        /* The exec'd program's own start-up faults come on top of the N touches. */
+        CHECK(r.fixed[PERF_MINFLT].value >= N, "enable_on_exec minflt %llu < %d",
+              (unsigned long long)r.fixed[PERF_MINFLT].value, N);
+        CHECK(r.fixed[PERF_MINFLT].time_enabled > 0, "enabled at exec");
+    }
+    if (r.fixed[PERF_SYS_MUNMAP].available)
+        CHECK(r.fixed[PERF_SYS_MUNMAP].value >= 1, "the child's munmap is seen");
+    perf_session_close(&s);
+}
+
+/* The exec'd side of test_exec_child: map and touch N pages, unmap, exit. */
+static int touch_main(const char *arg)
+{
+    size_t n = (size_t)strtoul(arg, NULL, 10);
+    char *p = map_pages(n);
+    touch_pages(p, n, os_page_size());
+    os_munmap(p, n * os_page_size());
+    return 0;
+}
+
+/* ---- 10. tracefs not mounted (a private mount namespace, root only) ----------------------- */
+
+static int tracefs_child(bool drop_root)
+{
+    /* Unmount tracefs in a private namespace only: the machine's mount stays as it is. */
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        return 77;
+    umount2("/sys/kernel/debug/tracing", MNT_DETACH);
+    umount2("/sys/kernel/debug", MNT_DETACH);
+    while (umount2("/sys/kernel/tracing", MNT_DETACH) == 0)
+        ;
+    if (access("/sys/kernel/tracing/events", F_OK) == 0)
+        return 77;
+    if (drop_root && (setgid(65534) != 0 || setuid(65534) != 0))
+        return 77;
+    struct perf_session s;
+    char err[256];
+    if (perf_session_open(&s, 0, NULL, false, false, err, sizeof err) != 0)
+        return 10;
+    for (unsigned i = 0; i < s.warning_count; i++)
+        printf("  [tracefs %s] warning: %s\n", drop_root ? "nobody" : "root", s.warnings[i]);
+    int bad = 0;
+    if (drop_root) {
+        /* cannot mount: unavailable, and the warning names the mount command */
+        if (perf_tracefs_dir() != NULL || s.fixed_fd[PERF_SYS_BRK] >= 0)
+            bad |= 1;
+        if (count_warnings(&s, "mount -t tracefs nodev /sys/kernel/tracing") != 1)
+            bad |= 2;
+    } else {
+        /* root mounts it itself and the tracepoints open */
+        if (!perf_tracefs_dir() || strcmp(perf_tracefs_dir(), "/sys/kernel/tracing") != 0)
+            bad |= 4;
+        for (int k = PERF_SYS_BRK; k <= PERF_SYS_MADVISE; k++)
+            if (s.fixed_fd[k] < 0)
+                bad |= 8;
+    }
+    perf_session_close(&s);
+    fflush(stdout);
+    return bad;
+}
+
+static void test_tracefs_unmounted(void)
+{
+    if (geteuid() != 0) {
+        printf("SKIP tracefs mount test: needs root (mount namespace)\n");
+        return;
+    }
+    for (int drop = 0; drop < 2; drop++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(tracefs_child(drop));
+        int st = 0;
+        waitpid(pid, &st, 0);
+        int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        if (rc == 77) {
+            printf("SKIP tracefs mount test (%s): cannot set up a private mount namespace\n",
+                   drop ? "nobody" : "root");
+            continue;
+        }
+        CHECK(rc == 0,
+              "tracefs child (%s): status %d (1 opened without tracefs, 2 warning, 4 "
+              "no mount, 8 tracepoints closed)",
+              drop ? "nobody" : "root", rc);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    self_exe = argv[0];
+    if (argc == 3 && strcmp(argv[1], "--touch") == 0)
+        return touch_main(argv[2]);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* First, before anything caches where tracefs is. */
+    test_tracefs_unmounted();
     test_facts();
     test_fault_calibration();
     test_tracepoints();
@@ -555,6 +689,7 @@ int main(void)
     test_names();
     test_group_path();
     test_restricted();
+    test_exec_child();
     if (failures) {
         fprintf(stderr, "test_perf: %d failure(s)\n", failures);
         return 1;
