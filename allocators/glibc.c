@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct param_def glibc_params[] = {
@@ -19,7 +20,7 @@ static const struct param_def glibc_params[] = {
      "M_MMAP_MAX: most simultaneous mmapped blocks (default 65536; 0 disables mmap)"},
     {"arena_max", PARAM_INT, NULL, 1, 1 << 20, NULL, 0,
      "M_ARENA_MAX: most arenas (default 8 x cores once more than 8 exist)"},
-    {NULL},
+    {.name = NULL},
 };
 
 static int glibc_set(int option, int64_t value)
@@ -49,6 +50,17 @@ static int glibc_init(const struct param_values *pv)
     return 0;
 }
 
+/* glibc's realloc(p, 0) frees p and returns NULL; backend.h promises a minimal block instead,
+ * so every backend behaves the same under the harness. */
+static void *glibc_realloc(void *p, size_t size)
+{
+    if (p && size == 0) {
+        free(p);
+        return malloc(0);
+    }
+    return realloc(p, size);
+}
+
 static void glibc_stats(struct backend_stats *out)
 {
     struct mallinfo2 mi = mallinfo2();
@@ -72,7 +84,7 @@ const struct backend_ops backend_glibc = {
     .malloc = sysmalloc_malloc,
     .free = sysmalloc_free,
     .calloc = sysmalloc_calloc,
-    .realloc = sysmalloc_realloc,
+    .realloc = glibc_realloc,
     .memalign = sysmalloc_memalign,
     .usable_size = sysmalloc_usable_size,
     .trim = sysmalloc_trim,

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct param_def sysmalloc_no_params[] = {{NULL}};
+const struct param_def sysmalloc_no_params[] = {{.name = NULL}};
 
 void *sysmalloc_malloc(size_t size)
 {
@@ -33,6 +33,10 @@ void *sysmalloc_realloc(void *p, size_t size)
 void *sysmalloc_memalign(size_t align, size_t size)
 {
     void *p = NULL;
+    if (align == 0 || (align & (align - 1)) != 0) {
+        errno = EINVAL; /* the contract: a power of two, checked before rounding up */
+        return NULL;
+    }
     if (align < sizeof(void *))
         align = sizeof(void *);
     int rc = posix_memalign(&p, align, size);
