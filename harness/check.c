@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "check.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -41,6 +42,9 @@ struct check_api {
     size_t (*usable_size)(void *p);
     bool system; /* also posix_memalign, aligned_alloc, memalign, valloc, pvalloc, reallocarray */
     bool strict; /* the faultline contract of backend.h, not only C/POSIX */
+    /* System mode: entry points the preloaded library leaves to glibc. Calling one would hand
+     * a glibc block to the other allocator's free, so each is reported once and not called. */
+    bool foreign_posix, foreign_c11, foreign_gnu, foreign_valloc, foreign_pvalloc;
 };
 
 struct check_options {
@@ -59,6 +63,8 @@ struct check_options {
 /* Child-wide state. Reports are formatted into stack buffers and written with write(2): while
  * a brk backend is active, the child must not call glibc malloc, and stdio would. */
 static const char *check_label = "?";
+static char check_label_buf[300];
+static const char *check_rerun = ""; /* " --preload" when the child checks a preload library */
 static atomic_ulong check_violations;
 static atomic_ulong check_count;
 static struct check_api check_api;
@@ -213,7 +219,7 @@ static void check_size_sweep(void)
 /* Aligned allocation through one entry point; returns the pointer or NULL (errno set). */
 enum check_align_fn { ALIGN_OPS, ALIGN_POSIX, ALIGN_C11, ALIGN_GNU, ALIGN_FN_COUNT };
 static const char *const check_align_names[ALIGN_FN_COUNT] = {"memalign", "posix_memalign",
-                                                               "aligned_alloc", "memalign"};
+                                                              "aligned_alloc", "memalign"};
 
 static void *check_align_call(enum check_align_fn fn, size_t a, size_t n)
 {
@@ -243,6 +249,9 @@ static void check_memalign(void)
     void *p = check_api.malloc(24); /* a live neighbour, so the heap is not pristine */
     for (unsigned f = 0; f < nfn; f++) {
         const char *fname = check_align_names[f];
+        if ((f == ALIGN_POSIX && check_api.foreign_posix) ||
+            (f == ALIGN_C11 && check_api.foreign_c11) || (f == ALIGN_GNU && check_api.foreign_gnu))
+            continue;
         for (size_t a = 16; a <= (1u << 20); a *= 2) {
             for (unsigned k = 0; k < sizeof mult / sizeof mult[0]; k++) {
                 size_t n = a * mult[k] + extra[k];
@@ -290,7 +299,7 @@ static void check_memalign(void)
             check_api.free(q);
         }
     }
-    if (check_api.system) {
+    if (check_api.system && !check_api.foreign_posix) {
         static const size_t bad[] = {0, 4, 3, 24, 48};
         for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
             static char sentinel;
@@ -305,20 +314,26 @@ static void check_memalign(void)
             if (rc == 0)
                 check_api.free(q);
         }
+    }
+    if (check_api.system) {
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        void *v = valloc(100);
-        if (!v || !check_aligned(v, page))
-            check_fail("valloc(100) -> %p not page aligned", v);
-        else
-            check_ok();
-        check_api.free(v);
-        void *pv = pvalloc(100);
-        if (!pv || !check_aligned(pv, page) || check_api.usable_size(pv) < page)
-            check_fail("pvalloc(100) -> %p: expected a page-aligned block of >= %zu bytes", pv,
-                       page);
-        else
-            check_ok();
-        check_api.free(pv);
+        if (!check_api.foreign_valloc) {
+            void *v = valloc(100);
+            if (!v || !check_aligned(v, page))
+                check_fail("valloc(100) -> %p not page aligned", v);
+            else
+                check_ok();
+            check_api.free(v);
+        }
+        if (!check_api.foreign_pvalloc) {
+            void *pv = pvalloc(100);
+            if (!pv || !check_aligned(pv, page) || check_api.usable_size(pv) < page)
+                check_fail("pvalloc(100) -> %p: expected a page-aligned block of >= %zu bytes", pv,
+                           page);
+            else
+                check_ok();
+            check_api.free(pv);
+        }
     }
     check_api.free(p);
 }
@@ -336,8 +351,8 @@ static bool check_all_zero(const unsigned char *c, size_t n, size_t *at)
 /* Dirty blocks, free them, and calloc the same sizes: reused memory must read as zero. */
 static void check_calloc_reuse(void)
 {
-    static const size_t sizes[] = {1,     8,      24,     100,       1000,      4096,   5000,
-                                   65536, 100000, 200000, 1u << 20, 5u << 20};
+    static const size_t sizes[] = {1,    8,     24,     100,    1000,     4096,
+                                   5000, 65536, 100000, 200000, 1u << 20, 5u << 20};
     enum { N = 8 };
     for (unsigned s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         size_t n = sizes[s];
@@ -377,8 +392,7 @@ static void check_expect_enomem(const char *what, void *p)
 {
     int e = errno;
     if (p != NULL || e != ENOMEM)
-        check_fail("%s -> %p, errno %s: expected NULL, ENOMEM", what, p,
-                   check_errname(e));
+        check_fail("%s -> %p, errno %s: expected NULL, ENOMEM", what, p, check_errname(e));
     else
         check_ok();
     check_api.free(p);
@@ -428,7 +442,8 @@ static void check_overflow(void)
         }
     if (check_api.system) {
         errno = 0;
-        q = reallocarray(p, half, 2);
+        volatile size_t count = half; /* a constant would be rejected at compile time */
+        q = reallocarray(p, count, 2);
         snprintf(what, sizeof what, "p=malloc(64); reallocarray(p,%zu,2)", half);
         if (q)
             p = NULL; /* q replaced p; check_expect_enomem reports and frees it */
@@ -477,8 +492,8 @@ static void check_realloc_prefix(void)
                 if (q[i] != check_pattern(i)) {
                     check_fail("p=malloc(1); realloc(p, x4/3+1 steps%s) up to 4M and back: "
                                "realloc(p,%zu) from %zu -> %p byte %zu = 0x%02x, expected 0x%02x",
-                               variant ? ", a malloc(n/2+1) between steps" : "", n, cur, q, i,
-                               q[i], check_pattern(i));
+                               variant ? ", a malloc(n/2+1) between steps" : "", n, cur, q, i, q[i],
+                               check_pattern(i));
                     break;
                 }
             for (size_t i = keep; i < n; i++)
@@ -597,9 +612,8 @@ static size_t check_verify(const struct check_block *b, size_t upto)
     return SIZE_MAX;
 }
 
-__attribute__((format(printf, 3, 4))) static void check_stress_fail(struct check_thread *t,
-                                                                    uint64_t op, const char *fmt,
-                                                                    ...)
+__attribute__((format(printf, 3, 4))) static void
+check_stress_fail(struct check_thread *t, uint64_t op, const char *fmt, ...)
 {
     if (t->failures++ >= 3)
         return; /* the first few tell the story; the rest are consequences */
@@ -608,10 +622,10 @@ __attribute__((format(printf, 3, 4))) static void check_stress_fail(struct check
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    check_fail("stress thread %u op %llu: %s (rerun: check --backend %s --seed %llu --ops %llu "
+    check_fail("stress thread %u op %llu: %s (rerun: check --backend %s%s --seed %llu --ops %llu "
                "--threads %u)",
-               t->index, (unsigned long long)op, msg, check_label,
-               (unsigned long long)check_opt.seed, (unsigned long long)check_opt.ops,
+               t->index, (unsigned long long)op, msg, check_opt.name ? check_opt.name : check_label,
+               check_rerun, (unsigned long long)check_opt.seed, (unsigned long long)check_opt.ops,
                check_opt.threads);
 }
 
@@ -717,7 +731,8 @@ static void check_stress_step(struct check_thread *t, uint64_t op)
         size_t n = check_stress_size(&t->rng);
         size_t bad = check_verify(b, b->size);
         if (bad != SIZE_MAX)
-            check_stress_fail(t, op, "before realloc: block %llx (%zu bytes at %p) byte %zu "
+            check_stress_fail(t, op,
+                              "before realloc: block %llx (%zu bytes at %p) byte %zu "
                               "overwritten",
                               (unsigned long long)b->id, b->size, (void *)b->p, bad);
         unsigned char *q = check_api.realloc(b->p, n);
@@ -822,7 +837,8 @@ static int check_child_finish(void)
     if (v > CHECK_PRINT_MAX)
         check_say(STDOUT_FILENO, "%s: ... %lu more violations not shown", check_label,
                   v - CHECK_PRINT_MAX);
-    check_say(STDOUT_FILENO, "%s: %s: %lu violations in %lu checks (%s contract, %llu stress ops, "
+    check_say(STDOUT_FILENO,
+              "%s: %s: %lu violations in %lu checks (%s contract, %llu stress ops, "
               "%u threads, seed %llu)",
               check_label, v ? "FAIL" : "ok", v, atomic_load(&check_count),
               check_api.strict ? "faultline" : "C/POSIX", (unsigned long long)check_opt.ops,
@@ -840,13 +856,55 @@ static void *check_sys_memalign(size_t a, size_t n)
     return memalign(a, n);
 }
 
+/* Which object defines fn; glibc's own copy of an entry point means the preload lacks it. */
+static bool check_foreign(const char *name, void *fn, const char *malloc_file)
+{
+    Dl_info info;
+    if (!dladdr(fn, &info) || !info.dli_fname || !malloc_file)
+        return false;
+    if (strcmp(info.dli_fname, malloc_file) == 0)
+        return false;
+    check_fail("%s() comes from %s but malloc() from %s: its blocks would be freed by the wrong "
+               "allocator (not called)",
+               name, info.dli_fname, malloc_file);
+    return true;
+}
+
+static void check_system_symbols(void)
+{
+    Dl_info info;
+    const char *mf = dladdr((void *)malloc, &info) && info.dli_fname ? info.dli_fname : NULL;
+    /* free, calloc, realloc and malloc_usable_size from elsewhere would break everything else:
+     * report them too, but they are still called. reallocarray is left out: glibc's forwards
+     * to realloc, whoever provides it. */
+    check_foreign("free", (void *)free, mf);
+    check_foreign("calloc", (void *)calloc, mf);
+    check_foreign("realloc", (void *)realloc, mf);
+    check_foreign("malloc_usable_size", (void *)malloc_usable_size, mf);
+    check_api.foreign_posix = check_foreign("posix_memalign", (void *)posix_memalign, mf);
+    check_api.foreign_c11 = check_foreign("aligned_alloc", (void *)aligned_alloc, mf);
+    check_api.foreign_gnu = check_foreign("memalign", (void *)memalign, mf);
+    check_api.foreign_valloc = check_foreign("valloc", (void *)valloc, mf);
+    check_api.foreign_pvalloc = check_foreign("pvalloc", (void *)pvalloc, mf);
+}
+
 static int check_child(void)
 {
     alarm(CHECK_CHILD_TIMEOUT);
     if (check_opt.system) {
-        check_label = check_opt.name ? check_opt.name : "system";
-        check_api = (struct check_api){malloc, free, calloc, realloc, check_sys_memalign,
-                                       check_sys_usable, true, check_opt.strict};
+        snprintf(check_label_buf, sizeof check_label_buf, "%s%s",
+                 check_opt.name ? check_opt.name : "system", check_opt.strict ? " (preload)" : "");
+        check_label = check_label_buf;
+        check_rerun = check_opt.strict ? " --preload" : "";
+        check_api = (struct check_api){.malloc = malloc,
+                                       .free = free,
+                                       .calloc = calloc,
+                                       .realloc = realloc,
+                                       .memalign = check_sys_memalign,
+                                       .usable_size = check_sys_usable,
+                                       .system = true,
+                                       .strict = check_opt.strict};
+        check_system_symbols();
         if (check_stress_prepare() != 0)
             return 2;
         check_run_all();
@@ -873,8 +931,13 @@ static int check_child(void)
     struct backend_stats st = {0};
     if (ops->stats)
         ops->stats(&st);
-    check_api = (struct check_api){ops->malloc,   ops->free,        ops->calloc, ops->realloc,
-                                   ops->memalign, ops->usable_size, false,       st.os_counts_valid};
+    check_api = (struct check_api){.malloc = ops->malloc,
+                                   .free = ops->free,
+                                   .calloc = ops->calloc,
+                                   .realloc = ops->realloc,
+                                   .memalign = ops->memalign,
+                                   .usable_size = ops->usable_size,
+                                   .strict = st.os_counts_valid};
     check_run_all();
     check_stress_run(true);
     int out = check_child_finish();
@@ -887,7 +950,8 @@ static int check_child(void)
 
 static int check_usage(const char *msg, const char *arg)
 {
-    fprintf(stderr, "check: %s%s%s (usage: faultline check --backend SPEC... [--seed N] [--ops N] "
+    fprintf(stderr,
+            "check: %s%s%s (usage: faultline check --backend SPEC... [--seed N] [--ops N] "
             "[--threads N] [--preload])\n",
             msg, arg ? ": " : "", arg ? arg : "");
     return 2;
@@ -1028,8 +1092,8 @@ static int check_spawn(const char *label, const char *const *extra, const char *
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     snprintf(ops, sizeof ops, "%llu", (unsigned long long)o->ops);
     snprintf(threads, sizeof threads, "%u", o->threads);
-    const char *args[24] = {"/proc/self/exe", "check", "--child", "--seed", seed, "--ops", ops,
-                            "--threads", threads};
+    const char *args[24] = {"/proc/self/exe", "check", "--child",   "--seed", seed,
+                            "--ops",          ops,     "--threads", threads};
     int na = 9;
     for (int i = 0; extra[i] && na < 22; i++)
         args[na++] = extra[i];
@@ -1069,7 +1133,7 @@ static int check_spawn(const char *label, const char *const *extra, const char *
         printf("%s: FAIL: killed by SIG%s%s (rerun: check --backend %s%s --seed %llu --ops %llu "
                "--threads %u)\n",
                label, check_signal_name(sig), sig == SIGALRM ? " (timeout)" : "", label,
-               preload ? " --preload" : "", (unsigned long long)o->seed,
+               preload && params ? " --preload" : "", (unsigned long long)o->seed,
                (unsigned long long)o->ops, o->threads);
         return 1;
     }
@@ -1123,9 +1187,7 @@ static int check_one(const char *spec, const struct check_options *o)
                spec);
         return 0;
     }
-    char label[128];
-    snprintf(label, sizeof label, "%s%s", spec, ops->preload ? "" : " (preload)");
-    const char *extra[] = {"--system", "--name", label, strict, NULL};
+    const char *extra[] = {"--system", "--name", spec, strict, NULL};
     return check_spawn(spec, extra, lib, ops->preload ? NULL : params, o);
 }
 
