@@ -27,10 +27,10 @@ struct heap_chunk {
 #define HEAP_IS_MMAPPED ((size_t)2)
 /* Ends a region that can no longer grow (a foreign break move or an mmap fallback came in
  * between). Its fd holds the first chunk of the next region, so the checker can walk on. */
-#define HEAP_IS_FENCE   ((size_t)4)
-#define HEAP_SIZE_BITS  ((size_t)7)
-#define HEAP_HDR        16 /* chunk start to payload */
-#define HEAP_SIZE_SZ    8  /* the next chunk's prev_size word is usable while we are in use */
+#define HEAP_IS_FENCE  ((size_t)4)
+#define HEAP_SIZE_BITS ((size_t)7)
+#define HEAP_HDR       16 /* chunk start to payload */
+#define HEAP_SIZE_SZ   8  /* the next chunk's prev_size word is usable while we are in use */
 
 static inline size_t heap_csize(const struct heap_chunk *c)
 {

@@ -11,15 +11,15 @@
 
 #include "backend.h"
 
-#define HEAP_MINSIZE   32     /* smallest chunk: header + two list links */
-#define HEAP_TRIM_OFF  SIZE_MAX
-#define HEAP_MMAP_MAX_DYN (32u * 1024 * 1024) /* glibc DEFAULT_MMAP_THRESHOLD_MAX on 64-bit */
+#define HEAP_MINSIZE                         32 /* smallest chunk: header + two list links */
+#define HEAP_TRIM_OFF                        SIZE_MAX
+#define HEAP_MMAP_MAX_DYN                    (32u * 1024 * 1024) /* glibc DEFAULT_MMAP_THRESHOLD_MAX on 64-bit */
 #define HEAP_FASTBIN_CONSOLIDATION_THRESHOLD 65536
-#define HEAP_MORECORE_FALLBACK (1024u * 1024) /* glibc MMAP_AS_MORECORE_SIZE */
+#define HEAP_MORECORE_FALLBACK               (1024u * 1024) /* glibc MMAP_AS_MORECORE_SIZE */
 /* 62 exact small bins (32..1008 step 16, index = size / 16) and 4 log-spaced large bins per
  * power of two from 1 KiB up. */
-#define HEAP_NSMALL 64
-#define HEAP_NBINS  (HEAP_NSMALL + 54 * 4)
+#define HEAP_NSMALL    64
+#define HEAP_NBINS     (HEAP_NSMALL + 54 * 4)
 #define HEAP_MAP_WORDS ((HEAP_NBINS + 63) / 64)
 
 struct heap_chunk;
@@ -46,10 +46,10 @@ struct heap {
 
     bool ready;
     /* layout */
-    struct heap_chunk *first;  /* first chunk of the first region (regions are linked by fences) */
-    struct heap_chunk *top;    /* top chunk (NULL before the first growth) */
-    char *top_end;             /* end of top == end of the current region */
-    bool top_in_brk;           /* the current region came from sbrk (may be extended/trimmed) */
+    struct heap_chunk *first; /* first chunk of the first region (regions are linked by fences) */
+    struct heap_chunk *top;   /* top chunk (NULL before the first growth) */
+    char *top_end;            /* end of top == end of the current region */
+    bool top_in_brk;          /* the current region came from sbrk (may be extended/trimmed) */
     struct heap_chunk *bins[HEAP_NBINS];
     uint64_t binmap[HEAP_MAP_WORDS];
 
@@ -61,8 +61,8 @@ struct heap {
     size_t peak_heap_bytes;
     size_t peak_mapped_bytes;
     size_t peak_live_bytes;
-    uint64_t regions;    /* regions started (1 + foreign-break and fallback restarts) */
-    uint64_t trims;      /* sbrk(-n) calls made */
+    uint64_t regions; /* regions started (1 + foreign-break and fallback restarts) */
+    uint64_t trims;   /* sbrk(-n) calls made */
 };
 
 /* Start (or reconfigure, keeping the memory it already owns) a heap. */

@@ -1,0 +1,23 @@
+# Tests of the break-based heap core and its two backends, brk and hybrid (owner: heap).
+set(FL_HEAP_TESTS heap_random heap_policy brk_trim)
+foreach(t ${FL_HEAP_TESTS})
+  if(t STREQUAL "brk_trim")
+    add_executable(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/test_brk_trim.c)
+  else()
+    add_executable(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.c)
+  endif()
+  target_link_libraries(test_${t} fl_allocators)
+  add_test(NAME heap_${t} COMMAND test_${t})
+  set_tests_properties(heap_${t} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()
+
+# The glibc comparison runs glibc's own malloc, so it must not be built with ASan (which would
+# replace it): the few allocator sources it needs are compiled in without sanitizers.
+add_executable(test_hybrid_glibc ${CMAKE_CURRENT_SOURCE_DIR}/test_hybrid_glibc.c
+  ${CMAKE_SOURCE_DIR}/allocators/heap.c ${CMAKE_SOURCE_DIR}/allocators/hybrid.c
+  ${CMAKE_SOURCE_DIR}/allocators/os.c ${CMAKE_SOURCE_DIR}/allocators/param.c)
+target_include_directories(test_hybrid_glibc PRIVATE ${CMAKE_SOURCE_DIR}/allocators)
+target_compile_options(test_hybrid_glibc PRIVATE -fno-sanitize=all)
+target_link_options(test_hybrid_glibc PRIVATE -fno-sanitize=all)
+add_test(NAME heap_hybrid_glibc COMMAND test_hybrid_glibc)
+set_tests_properties(heap_hybrid_glibc PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
