@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `make bench`: the standard suite (policy backends + installed peers x workloads, 3 runs), a
+# threshold sweep and a trim sweep on hybrid and glibc, the seed table, then the report.
+# QUICK=1 runs a reduced plan (<= 30 s). Prints the results directory, a summary, elapsed time.
+set -u
+BUILD=${BUILD:-build}
+QUICK=${QUICK:-0}
+FL="$BUILD/faultline"
+start=$(date +%s)
+sha=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+root="results/runs/bench-$(date -u +%Y%m%dT%H%M%SZ)-$sha"
+mkdir -p "$root"
+status=0
+
+backends=(-b brk -b mmap -b hybrid -b glibc)
+for peer in jemalloc tcmalloc mimalloc; do backends+=(-b "$peer"); done
+if [ "$QUICK" = 1 ]; then
+    runs=2
+    workloads=(-w seed-sequence -w churn:count=20 -w random-mix:count=20000 -w sawtooth:cycles=2
+               -w first-touch:size=4M)
+    sweep_wl=(-w churn:count=20)
+    thresholds="64K..2M:x4"
+else
+    runs=3
+    workloads=(-w seed-sequence -w seed-first -w churn -w size-sweep:max=4M -w random-mix:count=50000
+               -w sawtooth -w fragment -w realloc-grow:max=8M -w threads:count=20000
+               -w first-touch -w file-map:size=4M -w shm)
+    sweep_wl=(-w churn:count=50 -w sawtooth)
+    thresholds="16K..32M:x2"
+fi
+
+echo "== suite: backends x workloads, $runs runs each =="
+"$FL" run "${backends[@]}" "${workloads[@]}" --runs "$runs" --out "$root/suite" --quiet || status=1
+
+echo "== threshold sweep (hybrid, glibc) =="
+"$FL" sweep -b "hybrid:threshold=$thresholds" -b "glibc:mmap_threshold=$thresholds" "${sweep_wl[@]}" \
+    --runs "$runs" --out "$root/threshold-sweep" --quiet >/dev/null || status=1
+
+echo "== trim sweep (hybrid, glibc) =="
+"$FL" sweep -b 'hybrid:trim=64K,128K,1M,off' -b 'hybrid:top_pad=0,128K,1M' \
+    -b 'glibc:trim_threshold=64K,128K,1M' -w sawtooth --runs "$runs" --out "$root/trim-sweep" \
+    --quiet >/dev/null || status=1
+
+echo "== seed claims =="
+"$FL" seed --out "$root/seed" --quiet || status=1
+
+if "$FL" report --help >/dev/null 2>&1; then
+    for d in suite threshold-sweep trim-sweep seed; do
+        "$FL" report "$root/$d" >/dev/null || { echo "report failed for $root/$d" >&2; status=1; }
+    done
+fi
+
+echo
+echo "== summary (medians) =="
+"$FL" run --help >/dev/null
+if [ -f "$root/suite/samples.csv" ]; then
+    awk -F, 'NR==1 {for (i=1;i<=NF;i++) col[$i]=i; next}
+        {c=$2" "$4; n[c]++; if ($8 != "ok") bad[c]++}
+        END {for (c in n) if (bad[c]) printf "  %s: %d of %d runs not ok\n", c, bad[c], n[c]}' \
+        "$root/suite/samples.csv" | sort
+fi
+[ -f "$root/suite/index.html" ] && echo "report: $root/suite/index.html"
+echo "results: $root"
+echo "elapsed: $(( $(date +%s) - start )) s"
+exit $status
