@@ -11,7 +11,7 @@ static const struct param_def brk_params[] = {
      "top pad: extra bytes asked of sbrk on each growth and kept on each trim"},
     {"trim", PARAM_SIZE, "128K", 0, 1LL << 40, NULL, PARAM_ALLOW_OFF,
      "free top at or above this is returned with sbrk(-n) (off: the break never goes down)"},
-    {NULL},
+    {.name = NULL},
 };
 
 static struct heap brk_heap;

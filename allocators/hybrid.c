@@ -27,7 +27,7 @@ static const struct param_def hybrid_params[] = {
     {"dynamic", PARAM_SWITCH, "on", 0, 1, NULL, 0,
      "glibc's sliding threshold; setting threshold, trim, top_pad or mmap_max turns it off, "
      "even with dynamic=on, as any such mallopt does in glibc"},
-    {NULL},
+    {.name = NULL},
 };
 
 static struct heap hybrid_heap;

@@ -277,7 +277,12 @@ static int foreign_break(const struct alloc_if *a)
 
 int main(int argc, char **argv)
 {
+#ifdef FAULTLINE_DEBUG_CHECKS
+    /* Every operation already walks the whole heap: fewer operations, checked far harder. */
+    long ops = argc > 1 ? atol(argv[1]) : 40000;
+#else
     long ops = argc > 1 ? atol(argv[1]) : 200000;
+#endif
     printf("heap random test, %ld ops per allocator\n", ops);
     fflush(stdout);
     struct heap_config cfg = {.top_pad = 4096, .trim_threshold = 64 * 1024};
