@@ -78,6 +78,14 @@ ts = [threading.Thread(target=work, args=(k,)) for k in range(2)]
 for t in ts: t.start()
 for t in ts: t.join()
 print(out)
+# fork after threads ran: the atfork hooks must leave the child a usable heap
+import os
+pid = os.fork()
+if pid == 0:
+    d = {i: str(i) * 3 for i in range(100000)}
+    os._exit(0 if len(d) == 100000 else 3)
+_, status = os.waitpid(pid, 0)
+print("child", status)
 EOF
     timeout $T /usr/bin/python3 "$tmp/t.py" >"$tmp/plain" || fail "plain python3"
     pre /usr/bin/python3 "$tmp/t.py" >"$tmp/pre" || fail "python3 under $name exited $?"
