@@ -1,14 +1,10 @@
 # Tests of the break-based heap core and its two backends, brk and hybrid (owner: heap).
-set(FL_HEAP_TESTS heap_random heap_policy brk_trim)
-foreach(t ${FL_HEAP_TESTS})
-  if(t STREQUAL "brk_trim")
-    add_executable(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/test_brk_trim.c)
-  else()
-    add_executable(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.c)
-  endif()
-  target_link_libraries(test_${t} fl_allocators)
-  add_test(NAME heap_${t} COMMAND test_${t})
-  set_tests_properties(heap_${t} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+foreach(t heap_random heap_policy brk_trim)
+  add_executable(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.c)
+  target_link_libraries(test_${t} fl_allocators pthread)
+  string(REGEX REPLACE "^heap_" "" short ${t})
+  add_test(NAME heap_${short} COMMAND test_${t})
+  set_tests_properties(heap_${short} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
 
 # The glibc comparison runs glibc's own malloc, so it must not be built with ASan (which would

@@ -7,6 +7,7 @@
 #include "os.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +276,58 @@ static int foreign_break(const struct alloc_if *a)
     return 0;
 }
 
+/* Two threads hammering one backend: the lock must keep every block intact. */
+struct thread_arg {
+    const struct backend_ops *b;
+    unsigned seed;
+    int bad;
+};
+
+static void *thread_body(void *argp)
+{
+    struct thread_arg *t = argp;
+    unsigned char *mine[64] = {0};
+    size_t sizes[64] = {0};
+    unsigned x = t->seed;
+    for (int i = 0; i < 50000; i++) {
+        x = x * 1103515245u + 12345u;
+        int k = (int)((x >> 8) % 64);
+        if (mine[k]) {
+            for (size_t j = 0; j < sizes[k]; j += 97)
+                if (mine[k][j] != (unsigned char)(k + t->seed))
+                    t->bad = 1;
+            t->b->free(mine[k]);
+            mine[k] = NULL;
+        } else {
+            sizes[k] = (x >> 4) % ((x & 1) ? 300000 : 2000);
+            mine[k] = t->b->malloc(sizes[k]);
+            if (!mine[k]) {
+                t->bad = 1;
+                break;
+            }
+            memset(mine[k], (unsigned char)(k + t->seed), sizes[k]);
+        }
+    }
+    for (int k = 0; k < 64; k++)
+        t->b->free(mine[k]);
+    return NULL;
+}
+
+static int threads(const struct backend_ops *b)
+{
+    struct thread_arg args[2] = {{b, 11, 0}, {b, 22, 0}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&th[i], NULL, thread_body, &args[i]) != 0)
+            FAIL("pthread_create");
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    if (args[0].bad || args[1].bad)
+        FAIL("%s: a block was corrupted or an allocation failed under two threads", b->name);
+    printf("ok   %s: two threads\n", b->name);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
 #ifdef FAULTLINE_DEBUG_CHECKS
@@ -329,6 +382,8 @@ int main(int argc, char **argv)
     if (init_backend(&backend_hybrid, "threshold=64K,trim=off") != 0)
         return 1;
     RUN(random_ops(&hybrid_if, 4, ops / 2));
+    RUN(threads(&backend_brk));
+    RUN(threads(&backend_hybrid));
     struct backend_stats st;
     backend_brk.stats(&st);
     if (st.live_bytes != 0) {
