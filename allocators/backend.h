@@ -29,13 +29,13 @@
 #define BACKEND_ALIGN 16
 
 struct backend_stats {
-    size_t heap_bytes;        /* bytes of break-based heap owned now (break - heap start) */
-    size_t mapped_bytes;      /* bytes in live mappings owned now */
-    size_t live_bytes;        /* bytes in live blocks (usable sizes) */
-    size_t peak_heap_bytes;   /* high-water marks since init */
+    size_t heap_bytes;      /* bytes of break-based heap owned now (break - heap start) */
+    size_t mapped_bytes;    /* bytes in live mappings owned now */
+    size_t live_bytes;      /* bytes in live blocks (usable sizes) */
+    size_t peak_heap_bytes; /* high-water marks since init */
     size_t peak_mapped_bytes;
-    bool sizes_valid;         /* false when the backend cannot tell (peers) */
-    bool os_counts_valid;     /* true when all its OS calls go through os.c */
+    bool sizes_valid;     /* false when the backend cannot tell (peers) */
+    bool os_counts_valid; /* true when all its OS calls go through os.c */
 };
 
 struct backend_ops {

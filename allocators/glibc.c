@@ -36,8 +36,10 @@ static int glibc_init(const struct param_values *pv)
         const char *key;
         int option;
     } knobs[] = {
-        {"mmap_threshold", M_MMAP_THRESHOLD}, {"trim_threshold", M_TRIM_THRESHOLD},
-        {"top_pad", M_TOP_PAD},               {"mmap_max", M_MMAP_MAX},
+        {"mmap_threshold", M_MMAP_THRESHOLD},
+        {"trim_threshold", M_TRIM_THRESHOLD},
+        {"top_pad", M_TOP_PAD},
+        {"mmap_max", M_MMAP_MAX},
         {"arena_max", M_ARENA_MAX},
     };
     for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {

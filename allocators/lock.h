@@ -11,7 +11,10 @@ struct lock {
     atomic_flag flag;
 };
 
-#define LOCK_INIT {ATOMIC_FLAG_INIT}
+#define LOCK_INIT                                                                                  \
+    {                                                                                              \
+        ATOMIC_FLAG_INIT                                                                           \
+    }
 
 static inline void lock_acquire(struct lock *l)
 {

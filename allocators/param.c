@@ -34,10 +34,20 @@ int param_parse_size(const char *text, int64_t *out)
     unsigned shift = 0;
     if (*s) {
         switch (*s) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        default: return -1;
+        case 'k':
+        case 'K':
+            shift = 10;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            break;
+        default:
+            return -1;
         }
         s++;
         if (*s == 'i' || *s == 'I') /* accept KiB/MiB spellings */

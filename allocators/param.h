@@ -33,10 +33,10 @@ struct param_def {
 
 struct param_value {
     const struct param_def *def;
-    int64_t num;               /* SIZE/INT/SWITCH(0/1)/ENUM(index) */
-    char str[PARAM_STR_MAX];   /* ENUM choice or STRING text, also the text as given */
-    bool set;                  /* given explicitly in the spec (defaults are not "set") */
-    bool has_value;            /* set or defaulted */
+    int64_t num;             /* SIZE/INT/SWITCH(0/1)/ENUM(index) */
+    char str[PARAM_STR_MAX]; /* ENUM choice or STRING text, also the text as given */
+    bool set;                /* given explicitly in the spec (defaults are not "set") */
+    bool has_value;          /* set or defaulted */
 };
 
 struct param_values {

@@ -68,6 +68,4 @@ int sysmalloc_init_none(const struct param_values *pv)
     return 0;
 }
 
-void sysmalloc_nothing(void)
-{
-}
+void sysmalloc_nothing(void) {}

@@ -21,8 +21,8 @@ void sysmalloc_nothing(void);
     .name = NAME, .summary = SUMMARY, .params = sysmalloc_no_params, .preload = SONAME,            \
     .init = sysmalloc_init_none, .fini = sysmalloc_nothing, .malloc = sysmalloc_malloc,            \
     .free = sysmalloc_free, .calloc = sysmalloc_calloc, .realloc = sysmalloc_realloc,              \
-    .memalign = sysmalloc_memalign, .usable_size = sysmalloc_usable_size,                         \
-    .trim = sysmalloc_trim, .stats = sysmalloc_stats, .atfork_prepare = sysmalloc_nothing,         \
+    .memalign = sysmalloc_memalign, .usable_size = sysmalloc_usable_size, .trim = sysmalloc_trim,  \
+    .stats = sysmalloc_stats, .atfork_prepare = sysmalloc_nothing,                                 \
     .atfork_parent = sysmalloc_nothing, .atfork_child = sysmalloc_nothing
 
 extern const struct param_def sysmalloc_no_params[];

@@ -16,6 +16,7 @@
 #include "../allocators/backend.h"
 #include "../allocators/lock.h"
 #include "../workloads/workload.h"
+#include "inject.h"
 #include "procfs.h"
 
 static const struct backend_ops *child_raw;
@@ -85,7 +86,8 @@ static inline void child_big_mark(const void *p, bool on)
 static inline bool child_big_test(const void *p)
 {
     unsigned s = child_big_slot(p);
-    return (child_big_bits[s / (8 * sizeof(unsigned long))] >> (s % (8 * sizeof(unsigned long)))) & 1;
+    return (child_big_bits[s / (8 * sizeof(unsigned long))] >> (s % (8 * sizeof(unsigned long)))) &
+           1;
 }
 
 /* Returns the weight to record with (0 = do not time this op). */
@@ -289,7 +291,8 @@ static void child_step(void *ctx, const char *label)
 
 static uint64_t child_tv_ns(struct timeval a, struct timeval b)
 {
-    int64_t d = (int64_t)(b.tv_sec - a.tv_sec) * 1000000000 + (int64_t)(b.tv_usec - a.tv_usec) * 1000;
+    int64_t d =
+        (int64_t)(b.tv_sec - a.tv_sec) * 1000000000 + (int64_t)(b.tv_usec - a.tv_usec) * 1000;
     return d > 0 ? (uint64_t)d : 0;
 }
 
@@ -340,6 +343,7 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
         snprintf(err, sizeof err, "backend %s: init failed: %s", ops->name, strerror(rc));
         return child_fail(rec, err);
     }
+    ops = inject_wrap(ops); /* FAULTLINE_INJECT: the gate's own tests (harness/inject.c) */
     child_raw = ops;
     struct backend_stats st0;
     ops->stats(&st0);
@@ -409,8 +413,8 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     sample_set(m, METRIC_majflt, (double)(ru1.ru_majflt - child_ru_start.ru_majflt));
     perf_reading_diff(&pr1, &child_perf_start, &prd);
     static const enum metric_id fixed_metric[PERF_FIXED_COUNT] = {
-        METRIC_perf_minflt, METRIC_perf_majflt,  METRIC_sys_brk,    METRIC_sys_mmap,
-        METRIC_sys_munmap,  METRIC_sys_mremap,   METRIC_sys_madvise,
+        METRIC_perf_minflt, METRIC_perf_majflt, METRIC_sys_brk,     METRIC_sys_mmap,
+        METRIC_sys_munmap,  METRIC_sys_mremap,  METRIC_sys_madvise,
     };
     for (int i = 0; i < PERF_FIXED_COUNT; i++)
         if (prd.fixed[i].available)

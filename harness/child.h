@@ -12,9 +12,9 @@ struct child_config {
     const char *backend_spec;
     const char *workload_spec;
     uint64_t seed;
-    const char *events;       /* hardware events, may be NULL */
-    bool no_perf;             /* open no perf counters */
-    bool no_measure;          /* no latency wrappers, no timeline (overhead baseline) */
+    const char *events;        /* hardware events, may be NULL */
+    bool no_perf;              /* open no perf counters */
+    bool no_measure;           /* no latency wrappers, no timeline (overhead baseline) */
     uint64_t lat_sample_every; /* time 1 in N cheap ops; 0 = default */
     uint64_t timeline_every;   /* first timeline interval in ops; 0 = default */
     const char *tmpdir;        /* private scratch directory for the workload */

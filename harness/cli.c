@@ -34,14 +34,14 @@ int cli_parse_count(const char *opt, const char *text, uint64_t min, uint64_t ma
     char *end;
     errno = 0;
     if (!text[0] || text[0] == '-' || text[0] == '+') {
-        cli_usage_error("%s %s: expected an integer %llu..%llu", opt, text,
-                        (unsigned long long)min, (unsigned long long)max);
+        cli_usage_error("%s %s: expected an integer %llu..%llu", opt, text, (unsigned long long)min,
+                        (unsigned long long)max);
         return -1;
     }
     unsigned long long v = strtoull(text, &end, 10);
     if (*end || errno || v < min || v > max) {
-        cli_usage_error("%s %s: expected an integer %llu..%llu", opt, text,
-                        (unsigned long long)min, (unsigned long long)max);
+        cli_usage_error("%s %s: expected an integer %llu..%llu", opt, text, (unsigned long long)min,
+                        (unsigned long long)max);
         return -1;
     }
     *out = v;
@@ -185,18 +185,21 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 }
 
 #define CLI_COMMON_LONGOPTS                                                                        \
-    {"runs", required_argument, 0, 'r'}, {"warmup", required_argument, 0, CLI_OPT_WARMUP},        \
+    {"runs", required_argument, 0, 'r'}, {"warmup", required_argument, 0, CLI_OPT_WARMUP},         \
         {"timeout", required_argument, 0, CLI_OPT_TIMEOUT},                                        \
-        {"events", required_argument, 0, CLI_OPT_EVENTS},                                          \
-        {"out", required_argument, 0, 'o'}, {"format", required_argument, 0, CLI_OPT_FORMAT},      \
+        {"events", required_argument, 0, CLI_OPT_EVENTS}, {"out", required_argument, 0, 'o'},      \
+        {"format", required_argument, 0, CLI_OPT_FORMAT},                                          \
         {"seed", required_argument, 0, CLI_OPT_SEED},                                              \
         {"no-perf", no_argument, 0, CLI_OPT_NO_PERF},                                              \
         {"no-measure", no_argument, 0, CLI_OPT_NO_MEASURE},                                        \
         {"no-aslr", no_argument, 0, CLI_OPT_NO_ASLR},                                              \
         {"lat-sample", required_argument, 0, CLI_OPT_LAT_SAMPLE},                                  \
         {"fake-measure", no_argument, 0, CLI_OPT_FAKE}, {"quiet", no_argument, 0, CLI_OPT_QUIET},  \
-        {"shard", required_argument, 0, CLI_OPT_SHARD}, {"env", required_argument, 0, CLI_OPT_ENV}, \
-        {"no-out", no_argument, 0, CLI_OPT_NO_OUT}, {"help", no_argument, 0, 'h'}
+        {"shard", required_argument, 0, CLI_OPT_SHARD},                                            \
+        {"env", required_argument, 0, CLI_OPT_ENV}, {"no-out", no_argument, 0, CLI_OPT_NO_OUT},    \
+    {                                                                                              \
+        "help", no_argument, 0, 'h'                                                                \
+    }
 
 const struct option cli_common_longopts_run[] = {
     {"backend", required_argument, 0, 'b'},
@@ -357,9 +360,11 @@ int cli_plan_main(int argc, char **argv, bool sweep)
         return cli_usage_error("run: unexpected argument '%s' (see faultline run --help)",
                                argv[optind]);
     if (nb == 0)
-        return cli_usage_error("run: --backend is required (e.g. --backend glibc; see faultline list backends)");
+        return cli_usage_error(
+            "run: --backend is required (e.g. --backend glibc; see faultline list backends)");
     if (nw == 0)
-        return cli_usage_error("run: --workload is required (e.g. --workload churn; see faultline list workloads)");
+        return cli_usage_error(
+            "run: --workload is required (e.g. --workload churn; see faultline list workloads)");
     if (po.ro.no_perf && po.ro.events)
         return cli_usage_error("--events and --no-perf conflict: hardware events need perf");
     if (po.ro.fake && po.ro.no_measure)

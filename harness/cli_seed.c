@@ -144,19 +144,21 @@ static void seed_addresses(struct results *r)
     bool ok = seed_probe_addresses(false, &a1) == 0 && seed_probe_addresses(false, &a2) == 0 &&
               seed_probe_addresses(true, &n1) == 0 && seed_probe_addresses(true, &n2) == 0;
     if (!ok) {
-        seed_claim(r, "heap-start", "the heap does not start right after bss; its start moves between runs",
-                   false, false, "could not probe addresses");
+        seed_claim(r, "heap-start",
+                   "the heap does not start right after bss; its start moves between runs", false,
+                   false, "could not probe addresses");
         return;
     }
     bool gap = a1.heap_start != a1.bss_end;
     bool moves = a1.heap_start != a2.heap_start;
     seed_claim(r, "heap-start",
-               "the heap does not start right after bss; its start moves between runs (ASLR)",
-               true, gap && moves,
+               "the heap does not start right after bss; its start moves between runs (ASLR)", true,
+               gap && moves,
                "gap bss end -> heap start %#lx and %#lx in two runs; heap start %s between runs; "
                "with ASLR off (personality ADDR_NO_RANDOMIZE) gap %#lx, start %s",
-               a1.heap_start - a1.bss_end, a2.heap_start - a2.bss_end, moves ? "moved" : "did not move",
-               n1.heap_start - n1.bss_end, n1.heap_start == n2.heap_start ? "fixed" : "moved");
+               a1.heap_start - a1.bss_end, a2.heap_start - a2.bss_end,
+               moves ? "moved" : "did not move", n1.heap_start - n1.bss_end,
+               n1.heap_start == n2.heap_start ? "fixed" : "moved");
 }
 
 static void seed_evaluate(struct results *r)
@@ -164,59 +166,71 @@ static void seed_evaluate(struct results *r)
     const struct run_result *first = seed_run(r, SEED_FIRST_GLIBC);
     const struct step_snapshot *p1 = seed_step(first, "p1=");
     const struct step_snapshot *p2 = seed_step(first, "p2=");
-    seed_claim(r, "small-brk", "small requests (malloc(128)) are served by growing the heap with brk",
-               p1 != NULL, p1 && p1->sys[0] > 0 && p1->sys[1] == 0 && p1->break_offset > 0,
+    seed_claim(r, "small-brk",
+               "small requests (malloc(128)) are served by growing the heap with brk", p1 != NULL,
+               p1 && p1->sys[0] > 0 && p1->sys[1] == 0 && p1->break_offset > 0,
                "glibc malloc(128): brk calls %lld, mmap calls %lld, break +%#llx",
                p1 ? (long long)p1->sys[0] : -1, p1 ? (long long)p1->sys[1] : -1,
                p1 ? (unsigned long long)p1->break_offset : 0);
-    seed_claim(r, "first-growth",
-               "the first heap growth is 0x20bf0 bytes (seed, 32-bit) and requests of 0x20bf0 or more use mmap",
-               p1 != NULL, p1 && p1->break_offset == 0x20bf0,
-               "glibc 2.36 x86-64 grows the break by %#llx at the first malloc(128): its 640-byte tcache "
-               "chunk + top_pad 128K + MINSIZE, page-rounded. 0x20bf0 was the free top (0x21000 - a 1K "
-               "stdio buffer) of a tcache-less glibc, a property of heap state, not of the threshold; "
-               "here malloc(0x20bc0) after malloc(128) made %lld mmap calls (served from the top)",
-               p1 ? (unsigned long long)p1->break_offset : 0,
-               p2 ? (long long)(p2->sys[1] - p1->sys[1]) : -1);
+    seed_claim(
+        r, "first-growth",
+        "the first heap growth is 0x20bf0 bytes (seed, 32-bit) and requests of 0x20bf0 or more use "
+        "mmap",
+        p1 != NULL, p1 && p1->break_offset == 0x20bf0,
+        "glibc 2.36 x86-64 grows the break by %#llx at the first malloc(128): its 640-byte tcache "
+        "chunk + top_pad 128K + MINSIZE, page-rounded. 0x20bf0 was the free top (0x21000 - a 1K "
+        "stdio buffer) of a tcache-less glibc, a property of heap state, not of the threshold; "
+        "here malloc(0x20bc0) after malloc(128) made %lld mmap calls (served from the top)",
+        p1 ? (unsigned long long)p1->break_offset : 0,
+        p2 ? (long long)(p2->sys[1] - p1->sys[1]) : -1);
     const struct run_result *seq = seed_run(r, SEED_SEQ_GLIBC);
     long c_mmap = seed_step_sys(seq, "C=malloc", 1);
-    seed_claim(r, "large-mmap", "large requests (malloc(200K) >= 128K threshold) use mmap, freed with munmap",
+    seed_claim(r, "large-mmap",
+               "large requests (malloc(200K) >= 128K threshold) use mmap, freed with munmap",
                c_mmap >= 0, c_mmap == 1 && seed_step_sys(seq, "free(C)", 2) == 1,
                "glibc C=malloc(200K): %ld mmap; free(C): %ld munmap", c_mmap,
                seed_step_sys(seq, "free(C)", 2));
     const struct step_snapshot *d = seed_step(seq, "D=malloc"), *fa = seed_step(seq, "free(A)");
-    seed_claim(r, "free-keeps-break", "free() of heap blocks does not lower the program break",
-               d && fa, d && fa && fa->break_offset == d->break_offset,
-               "glibc default: break +%#llx after D, +%#llx after freeing everything (free(C) raised "
-               "the trim threshold to 2 x 200K+4K, so nothing is trimmed)",
-               d ? (unsigned long long)d->break_offset : 0, fa ? (unsigned long long)fa->break_offset : 0);
+    seed_claim(
+        r, "free-keeps-break", "free() of heap blocks does not lower the program break", d && fa,
+        d && fa && fa->break_offset == d->break_offset,
+        "glibc default: break +%#llx after D, +%#llx after freeing everything (free(C) raised "
+        "the trim threshold to 2 x 200K+4K, so nothing is trimmed)",
+        d ? (unsigned long long)d->break_offset : 0, fa ? (unsigned long long)fa->break_offset : 0);
     const struct run_result *fixed = seed_run(r, SEED_SEQ_GLIBC_FIXED);
-    const struct step_snapshot *fd = seed_step(fixed, "free(D)"), *fdd = seed_step(fixed, "D=malloc");
-    seed_claim(r, "trim", "when the free top exceeds M_TRIM_THRESHOLD (128K) free() trims the heap",
-               fd && fdd, fd && fdd && fd->break_offset < fdd->break_offset,
-               "glibc with a fixed threshold: free(D) moved the break from +%#llx to +%#llx (%ld brk)",
-               fdd ? (unsigned long long)fdd->break_offset : 0,
-               fd ? (unsigned long long)fd->break_offset : 0, seed_step_sys(fixed, "free(D)", 0));
+    const struct step_snapshot *fd = seed_step(fixed, "free(D)"),
+                               *fdd = seed_step(fixed, "D=malloc");
+    seed_claim(
+        r, "trim", "when the free top exceeds M_TRIM_THRESHOLD (128K) free() trims the heap",
+        fd && fdd, fd && fdd && fd->break_offset < fdd->break_offset,
+        "glibc with a fixed threshold: free(D) moved the break from +%#llx to +%#llx (%ld brk)",
+        fdd ? (unsigned long long)fdd->break_offset : 0,
+        fd ? (unsigned long long)fd->break_offset : 0, seed_step_sys(fixed, "free(D)", 0));
     struct stats_summary s64, sdyn;
     bool have64 = results_cell_summary(r, SEED_CHURN_GLIBC_64K, METRIC_minflt, &s64);
     bool havedyn = results_cell_summary(r, SEED_CHURN_GLIBC, METRIC_minflt, &sdyn);
-    seed_claim(r, "refault",
-               "mmap -> munmap -> mmap again re-faults every page: about size/4K faults per 1 MiB iteration",
-               have64, have64 && s64.median / 100 >= 256 && s64.median / 100 <= 260,
-               "glibc mmap_threshold=64K (fixed): %.1f minor faults per 1 MiB malloc/touch/free iteration "
-               "(1 MiB + 4K mapping = 257 pages)",
-               have64 ? s64.median / 100 : -1);
-    seed_claim(r, "dynamic-threshold",
-               "glibc adapts the mmap threshold: after freeing a mapped 1 MiB block, later ones come from the heap",
-               havedyn, havedyn && sdyn.median < 1000,
-               "glibc default: %.0f minor faults over 100 iterations (first mapped, then heap reuse: "
-               "~0 per iteration); hybrid dynamic=on: %s",
-               havedyn ? sdyn.median : -1,
-               seed_run(r, SEED_CHURN_HYBRID) ? "same policy, see its row" : "not run");
+    seed_claim(
+        r, "refault",
+        "mmap -> munmap -> mmap again re-faults every page: about size/4K faults per 1 MiB "
+        "iteration",
+        have64, have64 && s64.median / 100 >= 256 && s64.median / 100 <= 260,
+        "glibc mmap_threshold=64K (fixed): %.1f minor faults per 1 MiB malloc/touch/free iteration "
+        "(1 MiB + 4K mapping = 257 pages)",
+        have64 ? s64.median / 100 : -1);
+    seed_claim(
+        r, "dynamic-threshold",
+        "glibc adapts the mmap threshold: after freeing a mapped 1 MiB block, later ones come from "
+        "the heap",
+        havedyn, havedyn && sdyn.median < 1000,
+        "glibc default: %.0f minor faults over 100 iterations (first mapped, then heap reuse: "
+        "~0 per iteration); hybrid dynamic=on: %s",
+        havedyn ? sdyn.median : -1,
+        seed_run(r, SEED_CHURN_HYBRID) ? "same policy, see its row" : "not run");
     const struct run_result *sw = seed_run(r, SEED_FILE_SHARED);
     seed_claim(r, "msync", "MAP_SHARED writes reach the file through msync", sw != NULL, sw != NULL,
                "file-map shared-write (4 MiB): run %s, %.0f minor / %.0f major faults",
-               sw ? "ok" : "failed", sw ? sw->m.v[METRIC_minflt] : -1, sw ? sw->m.v[METRIC_majflt] : -1);
+               sw ? "ok" : "failed", sw ? sw->m.v[METRIC_minflt] : -1,
+               sw ? sw->m.v[METRIC_majflt] : -1);
     const struct run_result *pw = seed_run(r, SEED_FILE_PRIVATE);
     double pages = 4.0 * 1024 * 1024 / 4096;
     seed_claim(r, "cow", "MAP_PRIVATE writes are copy-on-write: one fault per written page",
@@ -224,16 +238,18 @@ static void seed_evaluate(struct results *r)
                "file-map private-write: %.0f minor + %.0f major faults for %.0f pages",
                pw ? pw->m.v[METRIC_minflt] : -1, pw ? pw->m.v[METRIC_majflt] : -1, pages);
     const struct run_result *rr = seed_run(r, SEED_FILE_RANDOM);
-    seed_claim(r, "major-faults", "reading an evicted file mapping page by page takes major faults",
-               rr != NULL, rr && rr->m.v[METRIC_majflt] >= pages * 0.9,
-               "file-map read-random (MADV_RANDOM) after posix_fadvise(DONTNEED): %.0f major faults for "
-               "%.0f pages (without MADV_RANDOM readahead turns most into minor faults)",
-               rr ? rr->m.v[METRIC_majflt] : -1, pages);
+    seed_claim(
+        r, "major-faults", "reading an evicted file mapping page by page takes major faults",
+        rr != NULL, rr && rr->m.v[METRIC_majflt] >= pages * 0.9,
+        "file-map read-random (MADV_RANDOM) after posix_fadvise(DONTNEED): %.0f major faults for "
+        "%.0f pages (without MADV_RANDOM readahead turns most into minor faults)",
+        rr ? rr->m.v[METRIC_majflt] : -1, pages);
     const struct run_result *sa = seed_run(r, SEED_SHM_ANON);
     const struct step_snapshot *peer = seed_step(sa, "peer_minflt=");
     seed_claim(r, "shared-anon", "an anonymous MAP_SHARED mapping is shared with a forked child",
-               true, sa != NULL, "shm anon: %s%s", sa ? "data written by the child was seen by the parent; "
-               : "run failed", peer ? peer->label : "");
+               true, sa != NULL, "shm anon: %s%s",
+               sa ? "data written by the child was seen by the parent; " : "run failed",
+               peer ? peer->label : "");
     const struct run_result *sp = seed_run(r, SEED_SHM_POSIX);
     seed_claim(r, "posix-shm", "POSIX shm_open + ftruncate + mmap shares memory between processes",
                true, sp != NULL, "shm posix: %s (object unlinked right after mapping)",
@@ -243,11 +259,13 @@ static void seed_evaluate(struct results *r)
     bool same = hs && seq && hs->step_count == seq->step_count;
     for (unsigned i = 0; same && i < hs->step_count; i++)
         for (int k = 0; k < 3; k++)
-            if (seed_step_sys(hs, hs->steps[i].label, k) != seed_step_sys(seq, seq->steps[i].label, k))
+            if (seed_step_sys(hs, hs->steps[i].label, k) !=
+                seed_step_sys(seq, seq->steps[i].label, k))
                 same = false;
     seed_claim(r, "hybrid-equals-glibc",
                "the hybrid backend makes glibc's brk/mmap/munmap choices on the seed sequence",
-               hs && seq, same, "per-step brk/mmap/munmap counts %s", same ? "identical" : "differ");
+               hs && seq, same, "per-step brk/mmap/munmap counts %s",
+               same ? "identical" : "differ");
     seed_addresses(r);
 }
 
@@ -276,7 +294,8 @@ int cli_seed_main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "r:o:h", longopts, NULL)) != -1) {
         if (c == 'h') {
             puts("usage: faultline seed [--runs N] [--out DIR] [--no-perf] [--quiet]\n\n"
-                 "Reruns the seed notes' experiments on glibc and hybrid and prints each claim with\n"
+                 "Reruns the seed notes' experiments on glibc and hybrid and prints each claim "
+                 "with\n"
                  "what was measured here and a verdict (holds / differs).");
             return 0;
         }
@@ -287,8 +306,8 @@ int cli_seed_main(int argc, char **argv)
             rc = cli_common_option(1010 /* CLI_OPT_QUIET */, optarg, &po, out_dir, sizeof out_dir,
                                    &format, &out_none);
         else if (c == 1005)
-            rc = cli_common_option(1005 /* CLI_OPT_NO_PERF */, optarg, &po, out_dir,
-                                   sizeof out_dir, &format, &out_none);
+            rc = cli_common_option(1005 /* CLI_OPT_NO_PERF */, optarg, &po, out_dir, sizeof out_dir,
+                                   &format, &out_none);
         else
             rc = cli_common_option(c, optarg, &po, out_dir, sizeof out_dir, &format, &out_none);
         if (rc <= 0)

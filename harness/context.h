@@ -7,7 +7,7 @@
 
 #include "strbuf.h"
 
-#define CONTEXT_MAX 48
+#define CONTEXT_MAX            48
 #define RESULTS_SCHEMA_VERSION 1
 
 struct context_item {

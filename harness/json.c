@@ -9,11 +9,21 @@ void json_string(struct strbuf *sb, const char *s)
     strbuf_puts(sb, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': strbuf_puts(sb, "\\\""); break;
-        case '\\': strbuf_puts(sb, "\\\\"); break;
-        case '\n': strbuf_puts(sb, "\\n"); break;
-        case '\t': strbuf_puts(sb, "\\t"); break;
-        case '\r': strbuf_puts(sb, "\\r"); break;
+        case '"':
+            strbuf_puts(sb, "\\\"");
+            break;
+        case '\\':
+            strbuf_puts(sb, "\\\\");
+            break;
+        case '\n':
+            strbuf_puts(sb, "\\n");
+            break;
+        case '\t':
+            strbuf_puts(sb, "\\t");
+            break;
+        case '\r':
+            strbuf_puts(sb, "\\r");
+            break;
         default:
             if (*p < 0x20)
                 strbuf_printf(sb, "\\u%04x", *p);

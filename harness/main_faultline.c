@@ -2,8 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "cli.h"
+#include "compare.h"
 #include "config.h"
+#include "report_html.h"
 
 static const char main_help[] =
     "faultline " FAULTLINE_VERSION " - benchmarking and fault analysis for memory allocators\n"
@@ -15,7 +18,10 @@ static const char main_help[] =
     "  sweep    run the cartesian product of swept parameters (sweep --help)\n"
     "  seed     check the seed notes' claims on this machine, print verdicts\n"
     "  merge    join sweep shard directories into one\n"
+    "  check    run the allocator contract on backends (ours, glibc, peers, preload libs)\n"
+    "  report   plots + index.html/report.md for a results directory (report --help)\n"
     "  list     list backends|workloads|metrics|events with their parameters\n"
+    "  compare  regression gate: compare two runs against ci/tolerances.conf (compare --help)\n"
     "\n"
     "examples:\n"
     "  faultline list backends\n"
@@ -31,7 +37,8 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("faultline %s (%s, %s)\n", FAULTLINE_VERSION, FAULTLINE_GIT_SHA, FAULTLINE_BUILD_TYPE);
+        printf("faultline %s (%s, %s)\n", FAULTLINE_VERSION, FAULTLINE_GIT_SHA,
+               FAULTLINE_BUILD_TYPE);
         return 0;
     }
     const char *cmd = argv[1];
@@ -43,8 +50,17 @@ int main(int argc, char **argv)
         return cli_sweep_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "seed"))
         return cli_seed_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare"))
+        return compare_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return report_html_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check"))
+        return check_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge"))
         return cli_merge_main(argc - 1, argv + 1);
-    fprintf(stderr, "faultline: unknown command '%s' (valid: run, sweep, seed, merge, list; see faultline --help)\n", cmd);
+    fprintf(stderr,
+            "faultline: unknown command '%s' (valid: run, sweep, seed, merge, list; see faultline "
+            "--help)\n",
+            cmd);
     return 2;
 }

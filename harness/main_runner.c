@@ -21,11 +21,16 @@ static uint64_t runner_number(const char *s)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"backend", required_argument, 0, 'b'},   {"workload", required_argument, 0, 'w'},
-        {"seed", required_argument, 0, 's'},      {"record-fd", required_argument, 0, 'r'},
-        {"events", required_argument, 0, 'e'},    {"no-perf", no_argument, 0, 'n'},
-        {"no-measure", no_argument, 0, 'm'},      {"lat-sample", required_argument, 0, 'l'},
-        {"timeline-every", required_argument, 0, 't'}, {"tmpdir", required_argument, 0, 'd'},
+        {"backend", required_argument, 0, 'b'},
+        {"workload", required_argument, 0, 'w'},
+        {"seed", required_argument, 0, 's'},
+        {"record-fd", required_argument, 0, 'r'},
+        {"events", required_argument, 0, 'e'},
+        {"no-perf", no_argument, 0, 'n'},
+        {"no-measure", no_argument, 0, 'm'},
+        {"lat-sample", required_argument, 0, 'l'},
+        {"timeline-every", required_argument, 0, 't'},
+        {"tmpdir", required_argument, 0, 'd'},
         {0, 0, 0, 0},
     };
     struct child_config cfg;
@@ -34,16 +39,36 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'b': cfg.backend_spec = optarg; break;
-        case 'w': cfg.workload_spec = optarg; break;
-        case 's': cfg.seed = runner_number(optarg); break;
-        case 'r': record_fd = (int)runner_number(optarg); break;
-        case 'e': cfg.events = optarg; break;
-        case 'n': cfg.no_perf = true; break;
-        case 'm': cfg.no_measure = true; break;
-        case 'l': cfg.lat_sample_every = runner_number(optarg); break;
-        case 't': cfg.timeline_every = runner_number(optarg); break;
-        case 'd': cfg.tmpdir = optarg; break;
+        case 'b':
+            cfg.backend_spec = optarg;
+            break;
+        case 'w':
+            cfg.workload_spec = optarg;
+            break;
+        case 's':
+            cfg.seed = runner_number(optarg);
+            break;
+        case 'r':
+            record_fd = (int)runner_number(optarg);
+            break;
+        case 'e':
+            cfg.events = optarg;
+            break;
+        case 'n':
+            cfg.no_perf = true;
+            break;
+        case 'm':
+            cfg.no_measure = true;
+            break;
+        case 'l':
+            cfg.lat_sample_every = runner_number(optarg);
+            break;
+        case 't':
+            cfg.timeline_every = runner_number(optarg);
+            break;
+        case 'd':
+            cfg.tmpdir = optarg;
+            break;
         default:
             fprintf(stderr, "faultline-runner: internal tool, started by faultline run\n");
             return 2;

@@ -77,6 +77,10 @@ void perf_session_close(struct perf_session *s);
 void perf_reading_diff(const struct perf_reading *a, const struct perf_reading *b,
                        struct perf_reading *out);
 
+/* Keep the syscall tracepoints registered for the life of this process (see perf.c): makes
+ * opening and closing them in every measured child cheap. */
+void perf_hold_tracepoints(void);
+
 /* Validate an --events list without opening anything (for CLI errors: exit 2). */
 int perf_events_validate(const char *events, char *err, size_t errlen);
 /* `faultline list events`: print built-in names and, with libpfm, how to see native names. */

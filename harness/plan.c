@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "perf.h"
+
 static double plan_now(void)
 {
     struct timespec ts;
@@ -40,6 +42,8 @@ unsigned plan_execute(struct results *r, const struct plan_options *po)
         ncells += plan_in_shard(po, c);
     unsigned total = ncells * (po->runs + po->warmup), done = 0, failed = 0;
     double t0 = plan_now();
+    if (!po->ro.no_perf && !po->ro.fake)
+        perf_hold_tracepoints();
     results_write(r);
     for (unsigned w = 0; w < po->warmup; w++) {
         for (unsigned c = 0; c < r->ncells; c++) {
@@ -68,9 +72,9 @@ unsigned plan_execute(struct results *r, const struct plan_options *po)
                 /* a peer that is not installed is a skip, not a failure */
                 failed += strncmp(res.outcome, "skipped", 7) != 0;
                 if (!po->quiet)
-                    fprintf(stderr, "%s%s x %s run %u: %s\n", isatty(STDERR_FILENO) ? "\r\033[K" : "",
-                            r->cells[c].backend_spec, r->cells[c].workload_spec, rep + 1,
-                            res.outcome);
+                    fprintf(stderr, "%s%s x %s run %u: %s\n",
+                            isatty(STDERR_FILENO) ? "\r\033[K" : "", r->cells[c].backend_spec,
+                            r->cells[c].workload_spec, rep + 1, res.outcome);
             }
             results_add_run(r, &res, rec);
             free(rec);

@@ -98,7 +98,8 @@ void report_csv_steps(const struct results *r, struct strbuf *sb)
             report_csv_cell_columns(sb, &r->cells[run->cell]);
             strbuf_printf(sb, ",%u,%u,", run->rep, k);
             report_csv_text(sb, s->label);
-            strbuf_printf(sb, ",%llu,%lld,", (unsigned long long)s->ops, (long long)s->break_offset);
+            strbuf_printf(sb, ",%llu,%lld,", (unsigned long long)s->ops,
+                          (long long)s->break_offset);
             report_csv_value(sb, (double)s->heap_bytes, s->heap_bytes >= 0);
             strbuf_puts(sb, ",");
             report_csv_value(sb, (double)s->mapped_bytes, s->mapped_bytes >= 0);

@@ -18,7 +18,8 @@ void results_init(struct results *r, const char *dir, int argc, char **argv)
     snprintf(r->dir, sizeof r->dir, "%s", dir ? dir : "");
     size_t used = 0;
     for (int i = 0; i < argc && used + 2 < sizeof r->command; i++) {
-        int n = snprintf(r->command + used, sizeof r->command - used, "%s%s", i ? " " : "", argv[i]);
+        int n =
+            snprintf(r->command + used, sizeof r->command - used, "%s%s", i ? " " : "", argv[i]);
         if (n < 0)
             break;
         used += (size_t)n;

@@ -16,13 +16,13 @@
 #define RESULTS_WARN_MAX 32
 
 struct cell {
-    char id[16];                        /* "c001" */
+    char id[16]; /* "c001" */
     char backend_spec[RESULTS_SPEC_MAX];
     char workload_spec[RESULTS_SPEC_MAX];
     char backend[32], workload[32];
-    char backend_params[RESULTS_SPEC_MAX];  /* explicitly set params, "k=v;k=v" */
+    char backend_params[RESULTS_SPEC_MAX]; /* explicitly set params, "k=v;k=v" */
     char workload_params[RESULTS_SPEC_MAX];
-    struct hist *hist;                  /* OP_COUNT merged histograms, NULL until a run lands */
+    struct hist *hist; /* OP_COUNT merged histograms, NULL until a run lands */
 };
 
 struct run_result {
@@ -46,7 +46,7 @@ struct claim {
 };
 
 struct results {
-    char dir[4096];       /* "" = do not write files */
+    char dir[4096]; /* "" = do not write files */
     char command[1024];
     struct context ctx;
     struct cell *cells;

@@ -111,13 +111,15 @@ int runner_run_one(const struct runner_options *o, const struct cell *c, unsigne
     const struct backend_ops *ops = backend_find(c->backend);
     char preload[4096] = "";
     if (ops && ops->preload && peers_resolve(ops->preload, preload, sizeof preload) != 0) {
-        snprintf(out->outcome, sizeof out->outcome, "skipped: %s not installed (apt-get install %s)",
-                 ops->preload, peers_package(ops->preload));
+        snprintf(out->outcome, sizeof out->outcome,
+                 "skipped: %s not installed (apt-get install %s)", ops->preload,
+                 peers_package(ops->preload));
         return 0;
     }
     char runner[4096];
     if (runner_sibling_path("faultline-runner", runner, sizeof runner) != 0) {
-        snprintf(out->outcome, sizeof out->outcome, "error: faultline-runner not found next to faultline");
+        snprintf(out->outcome, sizeof out->outcome,
+                 "error: faultline-runner not found next to faultline");
         return 0;
     }
     int fd = memfd_create("faultline-record", 0);

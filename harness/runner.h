@@ -14,11 +14,11 @@ struct runner_options {
     bool no_perf;
     bool no_measure;
     bool no_aslr;
-    bool fake;               /* fake-measure: fixed synthetic numbers, no child at all */
+    bool fake; /* fake-measure: fixed synthetic numbers, no child at all */
     uint64_t lat_sample_every;
     uint64_t timeline_every;
     double timeout_s;
-    const char *extra_env;   /* "KEY=VAL" for the child, or NULL (tests inject faults with it) */
+    const char *extra_env; /* "KEY=VAL" for the child, or NULL (tests inject faults with it) */
 };
 
 /* Run cell c once. *rec_out receives a malloc'd copy of the child's record (NULL if none);

@@ -9,8 +9,8 @@ const struct metric_info sample_metrics[METRIC_COUNT] = {
 #undef METRIC
 };
 
-const char *const sample_op_names[OP_COUNT] = {"malloc",  "free",     "realloc",
-                                               "calloc",  "memalign", "touch"};
+const char *const sample_op_names[OP_COUNT] = {"malloc", "free",     "realloc",
+                                               "calloc", "memalign", "touch"};
 
 int sample_metric_index(const char *name)
 {

@@ -42,21 +42,22 @@ struct sample_values {
 struct step_snapshot {
     char label[SAMPLE_LABEL_MAX];
     uint64_t ops;
-    int64_t break_offset;   /* program break minus the break at the start of the phase */
-    int64_t heap_bytes;     /* backend stats; -1 unknown */
-    int64_t mapped_bytes;   /* backend stats; -1 unknown */
+    int64_t break_offset;    /* program break minus the break at the start of the phase */
+    int64_t heap_bytes;      /* backend stats; -1 unknown */
+    int64_t mapped_bytes;    /* backend stats; -1 unknown */
     uint64_t minflt, majflt; /* getrusage since the start of the phase */
-    int64_t sys[5];         /* tracepoint counts since the start (brk mmap munmap mremap madvise); -1 unknown */
-    int64_t os[5];          /* OS-layer counts since the start; -1 unknown */
+    int64_t
+        sys[5]; /* tracepoint counts since the start (brk mmap munmap mremap madvise); -1 unknown */
+    int64_t os[5]; /* OS-layer counts since the start; -1 unknown */
 };
 
 struct timeline_point {
     uint64_t ops;
     uint64_t rss_bytes;
     int64_t break_offset;
-    int64_t mapped_bytes;  /* -1 unknown */
-    int64_t live_bytes;    /* live requested bytes (workload accounting) */
-    uint64_t minflt;       /* cumulative since the start of the phase */
+    int64_t mapped_bytes; /* -1 unknown */
+    int64_t live_bytes;   /* live requested bytes (workload accounting) */
+    uint64_t minflt;      /* cumulative since the start of the phase */
 };
 
 enum run_phase { PHASE_STARTED, PHASE_SETUP_DONE, PHASE_MEASURING, PHASE_DONE };
@@ -67,8 +68,8 @@ struct run_record {
     uint32_t magic;
     uint32_t size;
     int phase;
-    int status;         /* workload return value: 0 or errno */
-    char error[256];    /* setup error text, if any */
+    int status;      /* workload return value: 0 or errno */
+    char error[256]; /* setup error text, if any */
     struct sample_values m;
     uint64_t timer_cost_ns;
     uint64_t lat_sample_every;

@@ -1,4 +1,5 @@
-/* Growable text buffer (see strbuf.h). Allocation failure is fatal: results are never half-built. */
+/* Growable text buffer (see strbuf.h). Allocation failure is fatal: results are never half-built.
+ */
 #include "strbuf.h"
 
 #include <stdarg.h>

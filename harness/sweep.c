@@ -104,7 +104,7 @@ int sweep_expand(const char *spec, struct sweep_expansion *out, char *err, size_
             *eq = '\0';
             struct sweep_key *k = &keys[nkeys++];
             memset(k, 0, sizeof *k);
-            snprintf(k->name, sizeof k->name, "%s", tok);
+            snprintf(k->name, sizeof k->name, "%.31s", tok);
             if (sweep_add_token(k, eq + 1, err, errlen) != 0)
                 return -1;
         } else {
@@ -128,7 +128,7 @@ int sweep_expand(const char *spec, struct sweep_expansion *out, char *err, size_
             return -1;
         }
         if (keys[i].nvalues > 1 && out->nkeys < SWEEP_MAX_KEYS)
-            snprintf(out->swept[out->nkeys++], sizeof out->swept[0], "%s", keys[i].name);
+            snprintf(out->swept[out->nkeys++], sizeof out->swept[0], "%.31s", keys[i].name);
     }
     out->specs = calloc(total, sizeof *out->specs);
     if (!out->specs)

@@ -11,9 +11,9 @@
 
 struct sweep_expansion {
     unsigned count;
-    char **specs;                       /* malloc'd concrete specs */
+    char **specs; /* malloc'd concrete specs */
     unsigned nkeys;
-    char swept[SWEEP_MAX_KEYS][32];     /* keys with more than one value */
+    char swept[SWEEP_MAX_KEYS][32]; /* keys with more than one value */
 };
 
 /* Expand one spec. Returns 0, or -1 with a one-line error. */
