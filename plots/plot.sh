@@ -115,9 +115,8 @@ sweep_plots() {
     for key in threshold mmap_threshold trim trim_threshold top_pad; do
         case ",$hdrline," in *",$key,"*) ;; *) continue ;; esac
         for be in $backends; do
-            local probe
-            probe=$(sweep_series "$key" "$be" 'v("runs")' | head -n 1)
-            [ -n "$probe" ] || continue
+            sweep_series "$key" "$be" 'v("runs")' >"$tmp/probe"
+            [ -s "$tmp/probe" ] || continue
             local fam=trim metrics="sys_brk rss_end"
             case $key in threshold | mmap_threshold) fam=threshold metrics="minflt syscalls ns_per_op rss_peak" ;; esac
             [ $fam = threshold ] && drew_threshold=1 || drew_trim=1
@@ -314,7 +313,8 @@ steps_plots() {
     local hdrline
     hdrline=$(head -n 1 "$dir/steps.csv")
     # seed-sequence: break and mapped bytes after each step
-    if ! steps_rows seed-sequence | grep -q .; then
+    steps_rows seed-sequence >"$tmp/probe"
+    if [ ! -s "$tmp/probe" ]; then
         skip seed-sequence "workload seed-sequence was not run"
     else
         for m in break_offset mapped_bytes; do
@@ -332,7 +332,8 @@ steps_plots() {
         done
     fi
     # size-sweep: per-size deltas of the cumulative counters, per op
-    if ! steps_rows size-sweep | grep -q .; then
+    steps_rows size-sweep >"$tmp/probe"
+    if [ ! -s "$tmp/probe" ]; then
         skip size-sweep "workload size-sweep was not run"
     else
         for m in faults syscalls; do
