@@ -7,7 +7,6 @@
 #include "compare.h"
 #include "config.h"
 #include "report_html.h"
-#include "report_html.h"
 
 static const char main_help[] =
     "faultline " FAULTLINE_VERSION " - benchmarking and fault analysis for memory allocators\n"
@@ -19,7 +18,6 @@ static const char main_help[] =
     "  sweep    run the cartesian product of swept parameters (sweep --help)\n"
     "  seed     check the seed notes' claims on this machine, print verdicts\n"
     "  merge    join sweep shard directories into one\n"
-    "  report   plots + index.html/report.md for a results directory (report --help)\n"
     "  check    run the allocator contract on backends (ours, glibc, peers, preload libs)\n"
     "  report   plots + index.html/report.md for a results directory (report --help)\n"
     "  list     list backends|workloads|metrics|events with their parameters\n"
@@ -58,8 +56,6 @@ int main(int argc, char **argv)
         return report_html_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))
         return check_main(argc - 1, argv + 1);
-    if (!strcmp(cmd, "report"))
-        return report_html_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge"))
         return cli_merge_main(argc - 1, argv + 1);
     fprintf(stderr,
