@@ -122,7 +122,7 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
     }
     case CLI_OPT_FORMAT:
         if (!report_find(arg)) {
-            cli_usage_error("--format %s: expected console|json|csv|md", arg);
+            cli_usage_error("--format %s: expected console|json|csv|md|gbench", arg);
             return -1;
         }
         *format = arg;
@@ -223,7 +223,7 @@ static const char cli_run_help[] =
     "      --events LIST     hardware events, e.g. cycles,instructions,dTLB-load-misses\n"
     "      --out DIR         results directory (default results/runs/<UTC>-<sha>)\n"
     "      --no-out          write no results directory\n"
-    "      --format FMT      console|json|csv|md on stdout (default console)\n"
+    "      --format FMT      console|json|csv|md|gbench on stdout (default console)\n"
     "      --seed N          workload seed (default 1; the same for every repetition)\n"
     "      --no-perf         open no perf counters (also FAULTLINE_NO_PERF=1)\n"
     "      --no-measure      no latency histograms and no timeline (overhead baseline)\n"

@@ -86,6 +86,7 @@ struct reporter {
     void (*render)(const struct results *r, struct strbuf *out);
 };
 extern const struct reporter report_json, report_csv, report_md, report_console;
+extern const struct reporter report_gbench;
 const struct reporter *report_find(const char *name);
 /* Auxiliary renderers used by results_write. */
 void report_csv_aggregates(const struct results *r, struct strbuf *out);
