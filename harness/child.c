@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -296,6 +298,31 @@ static uint64_t child_tv_ns(struct timeval a, struct timeval b)
     return d > 0 ? (uint64_t)d : 0;
 }
 
+/* Test hooks so the outcome paths can be tested for real: FAULTLINE_TEST_CRASH=1 dies of SIGSEGV
+ * inside the measured phase, FAULTLINE_TEST_HANG=1 never finishes it. */
+static void child_test_hooks(void)
+{
+    const char *crash = getenv("FAULTLINE_TEST_CRASH");
+    if (crash && !strcmp(crash, "1"))
+        raise(SIGSEGV);
+    const char *hang = getenv("FAULTLINE_TEST_HANG");
+    if (hang && !strcmp(hang, "1"))
+        for (;;)
+            pause();
+}
+
+/* FAULTLINE_MARK_PHASE=1: a write(2) to fd -1 (fails with EBADF, costs ~0.5 us) at both ends of
+ * the measured phase, so strace output can be cut to exactly the phase. */
+static bool child_marks;
+
+static void child_mark(const char *what)
+{
+    if (child_marks) {
+        ssize_t rc = write(-1, what, strlen(what));
+        (void)rc;
+    }
+}
+
 static int child_fail(struct run_record *rec, const char *msg)
 {
     snprintf(rec->error, sizeof rec->error, "%s", msg);
@@ -375,6 +402,8 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     child_env = &env;
     rec->phase = PHASE_SETUP_DONE;
 
+    const char *marks = getenv("FAULTLINE_MARK_PHASE");
+    child_marks = marks && !strcmp(marks, "1");
     /* ---- measured phase ---- */
     uint64_t rss0 = procfs_rss_bytes();
     child_break_start = child_break_now();
@@ -386,8 +415,11 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
         child_timeline_point(&env);
     perf_session_enable(&child_perf);
     uint64_t t0 = child_now();
+    child_mark("faultline:phase-begin");
+    child_test_hooks();
     int status = wl->run(&env);
     uint64_t t1 = child_now();
+    child_mark("faultline:phase-end");
     perf_session_disable(&child_perf);
     struct rusage ru1;
     getrusage(RUSAGE_SELF, &ru1);

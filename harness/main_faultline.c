@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "cli_exec.h"
 #include "compare.h"
 #include "config.h"
 #include "report_html.h"
@@ -15,6 +16,7 @@ static const char main_help[] =
     "\n"
     "commands:\n"
     "  run      run backends x workloads in fresh children, write results (run --help)\n"
+    "  exec     run any program under each backend with counters attached (exec --help)\n"
     "  sweep    run the cartesian product of swept parameters (sweep --help)\n"
     "  seed     check the seed notes' claims on this machine, print verdicts\n"
     "  merge    join sweep shard directories into one\n"
@@ -44,6 +46,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "run"))
         return cli_run_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "exec"))
+        return cli_exec_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "list"))
         return cli_list_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "sweep"))

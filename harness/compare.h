@@ -1,0 +1,9 @@
+/* `faultline compare BASE NEW`: the CI regression gate. Deterministic counts are gated against
+ * per-metric tolerances (ci/tolerances.conf); times are advisory (Mann-Whitney U). */
+#ifndef FAULTLINE_COMPARE_H
+#define FAULTLINE_COMPARE_H
+
+/* argv[0] is "compare". Exit status: 1 when a gated metric regressed, 2 on bad input, else 0. */
+int compare_main(int argc, char **argv);
+
+#endif
