@@ -17,7 +17,8 @@
     X(first_touch)                                                                                 \
     X(file_map)                                                                                    \
     X(shm)                                                                                         \
-    X(calibrate)
+    X(calibrate)                                                                                   \
+    X(replay)
 
 #define WORKLOAD_DECLARE(n) extern const struct workload workload_##n;
 WORKLOAD_LIST(WORKLOAD_DECLARE)
