@@ -8,6 +8,7 @@
 #include "compare.h"
 #include "config.h"
 #include "report_html.h"
+#include "trace_cli.h"
 
 static const char main_help[] =
     "faultline " FAULTLINE_VERSION " - benchmarking and fault analysis for memory allocators\n"
@@ -24,6 +25,7 @@ static const char main_help[] =
     "  report   plots + index.html/report.md for a results directory (report --help)\n"
     "  list     list backends|workloads|metrics|events with their parameters\n"
     "  compare  regression gate: compare two runs against ci/tolerances.conf (compare --help)\n"
+    "  trace    capture a malloc trace of a command, or --dump one (trace --help)\n"
     "\n"
     "examples:\n"
     "  faultline list backends\n"
@@ -60,6 +62,8 @@ int main(int argc, char **argv)
         return report_html_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))
         return check_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "trace"))
+        return trace_cli_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge"))
         return cli_merge_main(argc - 1, argv + 1);
     fprintf(stderr,

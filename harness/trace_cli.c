@@ -1,0 +1,366 @@
+/* `faultline trace`: runs a command with libfaultline-trace.so preloaded to capture its malloc
+ * trace (and once without, to report the tracer's slowdown), and dumps trace files as text with
+ * the same validation the replay workload applies. */
+#define _GNU_SOURCE
+#include "trace_cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../allocators/trace_format.h"
+#include "runner.h"
+
+static const char trace_cli_help[] =
+    "usage: faultline trace -o FILE [--no-baseline] -- CMD [ARGS...]\n"
+    "       faultline trace --dump FILE\n"
+    "\n"
+    "Capture: runs CMD with LD_PRELOAD=libfaultline-trace.so (next to faultline), which writes\n"
+    "every malloc/free/calloc/realloc/memalign/posix_memalign/aligned_alloc/valloc/pvalloc/\n"
+    "reallocarray call of CMD's process (not of its children) to FILE; then runs CMD once more\n"
+    "untraced (stdout to /dev/null) and prints records, threads and the tracer's slowdown on\n"
+    "stderr. Exit status: CMD's, or 2 for bad input or an unreadable trace.\n"
+    "\n"
+    "Dump: one record per line in global order, columns\n"
+    "  seq thread op size align addr result\n"
+    "(addr/result are block ids: 0 = NULL), then a '# records ...' summary line. A bad or\n"
+    "truncated file gives one line naming the byte offset and exit status 2.\n"
+    "\n"
+    "Replay: faultline run -b BACKEND -w replay:file=FILE\n";
+
+struct trace_cli_file {
+    struct trace_format_record *rec;
+    uint64_t n;
+    uint64_t *order; /* record indices in seq order */
+    unsigned threads;
+    uint64_t blocks, peak, live_end;
+};
+
+static uint64_t trace_cli_offset(uint64_t index)
+{
+    return sizeof(struct trace_format_header) + index * sizeof(struct trace_format_record);
+}
+
+static int trace_cli_bad(const char *path, const char *what, uint64_t offset)
+{
+    fprintf(stderr, "%s: %s at offset %llu\n", path, what, (unsigned long long)offset);
+    return 2;
+}
+
+static const struct trace_format_record *trace_cli_sort_base;
+
+static int trace_cli_by_seq(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    uint64_t sx = trace_cli_sort_base[x].seq, sy = trace_cli_sort_base[y].seq;
+    if (sx != sy)
+        return sx < sy ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* Same rules as the replay workload: field checks, per-thread seq order, and in global order
+ * every freed block live and every id produced once. Returns 0 or 2 (message printed). */
+static int trace_cli_check(const char *path, struct trace_cli_file *f)
+{
+    uint64_t last_seq[TRACE_FORMAT_MAX_THREADS];
+    unsigned char seen[TRACE_FORMAT_MAX_THREADS];
+    memset(seen, 0, sizeof seen);
+    for (uint64_t i = 0; i < f->n; i++) {
+        const struct trace_format_record *r = &f->rec[i];
+        const char *bad = trace_format_check_record(r, f->n);
+        if (bad)
+            return trace_cli_bad(path, bad, trace_cli_offset(i));
+        if (seen[r->thread] && last_seq[r->thread] >= r->seq)
+            return trace_cli_bad(path, "sequence number not increasing within its thread",
+                                 trace_cli_offset(i));
+        if (!seen[r->thread])
+            f->threads++;
+        seen[r->thread] = 1;
+        last_seq[r->thread] = r->seq;
+    }
+    f->order = malloc((f->n ? f->n : 1) * sizeof *f->order);
+    unsigned char *state = calloc(f->n + 1, 1);
+    uint64_t *size = calloc(f->n + 1, sizeof *size);
+    if (!f->order || !state || !size) {
+        free(state);
+        free(size);
+        fprintf(stderr, "%s: out of memory\n", path);
+        return 2;
+    }
+    for (uint64_t i = 0; i < f->n; i++)
+        f->order[i] = i;
+    trace_cli_sort_base = f->rec;
+    qsort(f->order, f->n, sizeof *f->order, trace_cli_by_seq);
+    int64_t live = 0, peak = 0;
+    int rc = 0;
+    for (uint64_t k = 0; k < f->n && !rc; k++) {
+        const struct trace_format_record *r = &f->rec[f->order[k]];
+        if (r->addr) {
+            if (state[r->addr] != 1) {
+                rc = trace_cli_bad(path, "free or realloc of a block that is not live",
+                                   trace_cli_offset(f->order[k]));
+                break;
+            }
+            if (r->op == TRACE_OP_FREE || r->result || trace_format_realloc_freed(r)) {
+                state[r->addr] = 2;
+                live -= (int64_t)size[r->addr];
+            }
+        }
+        if (r->result) {
+            if (state[r->result] != 0) {
+                rc = trace_cli_bad(path, "block id produced twice", trace_cli_offset(f->order[k]));
+                break;
+            }
+            state[r->result] = 1;
+            size[r->result] = trace_format_effective_size(r);
+            live += (int64_t)size[r->result];
+            if (live > peak)
+                peak = live;
+            f->blocks++;
+        }
+    }
+    f->peak = (uint64_t)peak;
+    f->live_end = (uint64_t)live;
+    free(state);
+    free(size);
+    return rc;
+}
+
+static void trace_cli_file_free(struct trace_cli_file *f)
+{
+    free(f->rec);
+    free(f->order);
+    memset(f, 0, sizeof *f);
+}
+
+/* Reads and validates path. Returns 0, or 2 with one line on stderr. */
+static int trace_cli_load(const char *path, struct trace_cli_file *f)
+{
+    memset(f, 0, sizeof *f);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
+        return 2;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        fprintf(stderr, "%s: not a regular file\n", path);
+        return 2;
+    }
+    uint64_t size = (uint64_t)st.st_size;
+    unsigned char *buf = malloc(size ? size : 1);
+    if (!buf) {
+        close(fd);
+        fprintf(stderr, "%s: out of memory (%llu bytes)\n", path, (unsigned long long)size);
+        return 2;
+    }
+    uint64_t got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (uint64_t)r;
+    }
+    close(fd);
+    struct trace_format_header h;
+    if (got < sizeof h) {
+        free(buf);
+        return trace_cli_bad(path, "truncated header", got);
+    }
+    memcpy(&h, buf, sizeof h);
+    uint64_t bad_at;
+    const char *bad = trace_format_check_header(&h, &bad_at);
+    if (bad) {
+        free(buf);
+        return trace_cli_bad(path, bad, bad_at);
+    }
+    uint64_t body = got - sizeof h;
+    f->n = body / sizeof(struct trace_format_record);
+    if (body % sizeof(struct trace_format_record)) {
+        free(buf);
+        return trace_cli_bad(path, "truncated record", trace_cli_offset(f->n));
+    }
+    if (f->n > TRACE_FORMAT_MAX_RECORDS) {
+        free(buf);
+        return trace_cli_bad(path, "too many records", trace_cli_offset(TRACE_FORMAT_MAX_RECORDS));
+    }
+    /* Records move to their own aligned array; the header stays behind. */
+    f->rec = malloc((f->n ? f->n : 1) * sizeof *f->rec);
+    if (!f->rec) {
+        free(buf);
+        fprintf(stderr, "%s: out of memory\n", path);
+        return 2;
+    }
+    memcpy(f->rec, buf + sizeof h, f->n * sizeof *f->rec);
+    free(buf);
+    int rc = trace_cli_check(path, f);
+    if (rc)
+        trace_cli_file_free(f);
+    return rc;
+}
+
+static int trace_cli_dump(const char *path)
+{
+    struct trace_cli_file f;
+    int rc = trace_cli_load(path, &f);
+    if (rc)
+        return rc;
+    printf("# seq thread op size align addr result\n");
+    for (uint64_t k = 0; k < f.n; k++) {
+        const struct trace_format_record *r = &f.rec[f.order[k]];
+        printf("%llu %u %s %llu %u %llu %llu\n", (unsigned long long)r->seq, r->thread,
+               trace_format_op_name(r->op), (unsigned long long)r->size, r->align,
+               (unsigned long long)r->addr, (unsigned long long)r->result);
+    }
+    printf("# records %llu threads %u blocks %llu peak_live %llu live_end %llu\n",
+           (unsigned long long)f.n, f.threads, (unsigned long long)f.blocks,
+           (unsigned long long)f.peak, (unsigned long long)f.live_end);
+    trace_cli_file_free(&f);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static double trace_cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Runs cmd and waits. lib != NULL: traced into out. Returns the wait status, or -1. */
+static int trace_cli_spawn(char **cmd, const char *lib, const char *out, double *secs)
+{
+    double t0 = trace_cli_now();
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "faultline trace: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        if (lib) {
+            const char *old = getenv("LD_PRELOAD");
+            char pre[8192], pidtxt[32];
+            snprintf(pre, sizeof pre, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
+            snprintf(pidtxt, sizeof pidtxt, "%ld", (long)getpid());
+            if (setenv("LD_PRELOAD", pre, 1) || setenv("FAULTLINE_TRACE_OUT", out, 1) ||
+                setenv("FAULTLINE_TRACE_PID", pidtxt, 1))
+                _exit(127);
+        } else {
+            int null = open("/dev/null", O_WRONLY);
+            if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
+                _exit(127);
+            close(null);
+        }
+        execvp(cmd[0], cmd);
+        fprintf(stderr, "faultline trace: cannot run %s: %s\n", cmd[0], strerror(errno));
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    *secs = trace_cli_now() - t0;
+    return status;
+}
+
+static int trace_cli_exit_code(int status)
+{
+    if (status < 0)
+        return 1;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static int trace_cli_capture(const char *out, char **cmd, int baseline)
+{
+    char lib[4096];
+    if (runner_sibling_path("libfaultline-trace.so", lib, sizeof lib) != 0) {
+        fprintf(stderr, "faultline trace: libfaultline-trace.so not found next to faultline "
+                        "(build the faultline-trace target)\n");
+        return 2;
+    }
+    /* The tracer creates the file only once the command's first malloc runs: start clean so a
+     * stale trace never passes for this one. */
+    if (unlink(out) != 0 && errno != ENOENT) {
+        fprintf(stderr, "faultline trace: cannot replace %s: %s\n", out, strerror(errno));
+        return 2;
+    }
+    double traced = 0, plain = 0;
+    int st = trace_cli_spawn(cmd, lib, out, &traced);
+    int code = trace_cli_exit_code(st);
+    if (code == 127) {
+        unlink(out);
+        return 127;
+    }
+    if (baseline && trace_cli_spawn(cmd, NULL, NULL, &plain) < 0)
+        baseline = 0;
+    struct trace_cli_file f;
+    int rc = trace_cli_load(out, &f);
+    if (rc)
+        return rc;
+    fprintf(stderr,
+            "faultline trace: %s: %llu records, %u threads, %llu blocks, peak live %llu bytes", out,
+            (unsigned long long)f.n, f.threads, (unsigned long long)f.blocks,
+            (unsigned long long)f.peak);
+    if (baseline && plain > 0)
+        fprintf(stderr, "; traced %.3f s, untraced %.3f s, slowdown %.2fx\n", traced, plain,
+                traced / plain);
+    else
+        fprintf(stderr, "; traced %.3f s\n", traced);
+    if (code)
+        fprintf(stderr, "faultline trace: %s exited with status %d\n", cmd[0], code);
+    trace_cli_file_free(&f);
+    return code;
+}
+
+int trace_cli_main(int argc, char **argv)
+{
+    const char *out = NULL, *dump = NULL;
+    int baseline = 1, i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(trace_cli_help, stdout);
+            return 0;
+        } else if (!strcmp(a, "--")) {
+            i++;
+            break;
+        } else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && i + 1 < argc) {
+            out = argv[++i];
+        } else if (!strcmp(a, "--dump") && i + 1 < argc) {
+            dump = argv[++i];
+        } else if (!strcmp(a, "--no-baseline")) {
+            baseline = 0;
+        } else if (a[0] == '-') {
+            fprintf(stderr,
+                    "faultline trace: unknown or incomplete option '%s' (valid: -o FILE, "
+                    "--dump FILE, --no-baseline; see faultline trace --help)\n",
+                    a);
+            return 2;
+        } else {
+            break; /* the command, without a "--" */
+        }
+    }
+    if (dump) {
+        if (out || i < argc) {
+            fprintf(stderr, "faultline trace: --dump takes a file and nothing else\n");
+            return 2;
+        }
+        return trace_cli_dump(dump);
+    }
+    if (!out || i >= argc) {
+        fprintf(stderr, "faultline trace: need -o FILE and a command (faultline trace -o t.fltrace "
+                        "-- sort in.txt)\n");
+        return 2;
+    }
+    return trace_cli_capture(out, argv + i, baseline);
+}
