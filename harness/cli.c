@@ -306,6 +306,7 @@ int cli_plan_main(int argc, char **argv, bool sweep)
     if (env && !strcmp(env, "1"))
         po.ro.no_perf = true;
     optind = 1;
+    opterr = 0; /* our own one-line messages only */
     int c;
     while ((c = getopt_long(argc, argv, "b:w:r:o:h", cli_common_longopts_run, NULL)) != -1) {
         char err[512];
@@ -318,7 +319,7 @@ int cli_plan_main(int argc, char **argv, bool sweep)
             if (sweep) {
                 struct sweep_expansion e;
                 if (sweep_expand(optarg, &e, err, sizeof err) != 0)
-                    return cli_usage_error("--%s %s", c == 'b' ? "backend" : "workload", err);
+                    return cli_usage_error("%s", err);
                 for (unsigned i = 0; i < e.count && rc == 0; i++) {
                     if (c == 'b') {
                         const struct backend_ops *ops;
@@ -337,7 +338,7 @@ int cli_plan_main(int argc, char **argv, bool sweep)
                 rc = workload_parse_spec(optarg, &w, &pv, err, sizeof err);
             }
             if (rc != 0)
-                return cli_usage_error("--%s %s", c == 'b' ? "backend" : "workload", err);
+                return cli_usage_error("%s", err);
             if (c == 'b')
                 backends[nb++] = optarg;
             else
@@ -349,7 +350,8 @@ int cli_plan_main(int argc, char **argv, bool sweep)
             return 0;
         }
         if (c == '?')
-            return cli_usage_error("run: unknown option (see faultline run --help)");
+            return cli_usage_error("%s: unknown option or missing value '%s' (see faultline %s --help)",
+                                   sweep ? "sweep" : "run", argv[optind - 1], sweep ? "sweep" : "run");
         int rc = cli_common_option(c, optarg, &po, out_dir, sizeof out_dir, &format, &out_none);
         if (rc < 0)
             return 2;

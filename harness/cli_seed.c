@@ -290,6 +290,7 @@ int cli_seed_main(int argc, char **argv)
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
     };
     optind = 1;
+    opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "r:o:h", longopts, NULL)) != -1) {
         if (c == 'h') {
