@@ -350,8 +350,9 @@ int cli_plan_main(int argc, char **argv, bool sweep)
             return 0;
         }
         if (c == '?')
-            return cli_usage_error("%s: unknown option or missing value '%s' (see faultline %s --help)",
-                                   sweep ? "sweep" : "run", argv[optind - 1], sweep ? "sweep" : "run");
+            return cli_usage_error(
+                "%s: unknown option or missing value '%s' (see faultline %s --help)",
+                sweep ? "sweep" : "run", argv[optind - 1], sweep ? "sweep" : "run");
         int rc = cli_common_option(c, optarg, &po, out_dir, sizeof out_dir, &format, &out_none);
         if (rc < 0)
             return 2;
