@@ -118,7 +118,7 @@ static const char *report_html_unit(const char *metric)
 static void report_html_fmt(double v, const char *unit, char *buf, size_t len)
 {
     if (!strcmp(unit, "count") && v != floor(v))
-        snprintf(buf, len, "%.3g", v);
+        snprintf(buf, len, fabs(v) < 1e6 ? "%.4g" : "%.3g", v);
     else
         report_human(v, unit, buf, len);
 }
@@ -848,7 +848,7 @@ static void report_html_reading(const struct report_html *r, const char *family,
 static const char report_html_css[] =
     "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;"
     "color:#222}\n"
-    "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}\n"
+    "table{border-collapse:collapse;margin:1em 0;font-size:0.9em;display:block;overflow-x:auto}\n"
     "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
     "th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
     "td.best{background:#d8f5d0;font-weight:bold}\n"

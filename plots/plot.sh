@@ -250,7 +250,10 @@ latency_plots() {
                 echo "${be// /_}" >>"$dat.titles"
                 rows="$rows$p"$'\n'
             done <"$tmp/cells"
-            [ -s "$dat.titles" ] || continue
+            if [ ! -s "$dat.titles" ]; then
+                skip "$name" "no $op histogram for $wl"
+                continue
+            fi
             # transpose: rows = percentiles, columns = backends
             printf '%s' "$rows" | awk '{ for (i = 1; i <= NF; i++) M[NR, i] = $i; nc = NF }
                 END { split("p50 p90 p99 p99.9 max", L, " "); for (i = 1; i <= 5; i++) { line = L[i]; for (j = 1; j <= NR; j++) line = line " " M[j, i]; print line } }' >"$dat"

@@ -1,0 +1,10 @@
+# Report tests: plots and index.html/report.md rendered from committed results fixtures
+# (tests/fixtures/report/), skip notes for null counters and crashed runs, headless Chromium
+# loading every image, and bad input. Each test works in its own copy under tests/out/.
+foreach(t basic nullcrash chromium badinput)
+  add_test(NAME report_${t}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_report.sh ${t} $<TARGET_FILE:faultline>
+                   ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/report ${CMAKE_CURRENT_BINARY_DIR}/out)
+  set_tests_properties(report_${t} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300
+                       ENVIRONMENT "FAULTLINE_PLOTS_DIR=${CMAKE_SOURCE_DIR}/plots")
+endforeach()
