@@ -289,9 +289,11 @@ static const char *compare_get_str(const struct compare_json *obj, const char *k
  * Tolerances: one line per gated metric, `metric tolerance needs reason...`. */
 
 /* The environment fingerprint: the context fields a metric may depend on. */
-enum { COMPARE_FP_COUNT = 5 };
-static const char *const compare_fp_names[COMPARE_FP_COUNT] = {"kernel", "glibc", "cpu_model",
-                                                               "compiler", "pmu_usable"};
+enum { COMPARE_FP_COUNT = 7 };
+/* build_type and sanitizers are not the machine but change instruction, fault and RSS counts
+ * (-O level, ASan shadow memory) just as much. */
+static const char *const compare_fp_names[COMPARE_FP_COUNT] = {
+    "kernel", "glibc", "cpu_model", "compiler", "pmu_usable", "build_type", "sanitizers"};
 
 struct compare_tol {
     char metric[64];
@@ -417,7 +419,7 @@ static int compare_load_tolerances(const char *path, struct compare_tols *out)
                     fclose(f);
                     return compare_bad(
                         "%s:%u: unknown fingerprint field '%s' (valid: kernel, glibc, "
-                        "cpu_model, compiler, pmu_usable, all, or -)",
+                        "cpu_model, compiler, pmu_usable, build_type, sanitizers, all, or -)",
                         path, lineno, tok);
                 }
                 t->needs |= 1u << k;
