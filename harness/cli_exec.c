@@ -126,8 +126,13 @@ static void cli_exec_rmtree(const char *dir)
 
 static void cli_exec_add_env(struct cli_exec_backend *b, const char *key, const char *val)
 {
+    int n = -1;
     if (b->nenv < CLI_EXEC_ENV_ADD)
-        snprintf(b->env[b->nenv++], sizeof b->env[0], "%s=%s", key, val);
+        n = snprintf(b->env[b->nenv], sizeof b->env[0], "%s=%s", key, val);
+    if (n < 0 || (size_t)n >= sizeof b->env[0])
+        snprintf(b->skip, sizeof b->skip, "error: %s is too long for the environment", key);
+    else
+        b->nenv++;
 }
 
 /* Validate one spec and work out how the child gets that allocator. 0, or -1 with err. */
