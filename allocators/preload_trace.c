@@ -252,7 +252,11 @@ static atomic_uint preload_trace_threads;
 static atomic_int preload_trace_direct;
 static pthread_key_t preload_trace_key;
 
+/* Lock order: preload_trace_reg_mu, then a buffer's lock, then preload_trace_out_mu. The
+ * buffer's own lock is uncontended except while the process destructor flushes it. */
 struct preload_trace_tbuf {
+    atomic_int lock;
+    int slot;              /* index in preload_trace_reg, -1 when not registered */
     uint32_t thread_plus1; /* 0 = no index yet */
     int exited;            /* the thread's key destructor ran: write through */
     unsigned len;
@@ -260,6 +264,23 @@ struct preload_trace_tbuf {
 };
 
 static TRACE_TLS struct preload_trace_tbuf preload_trace_tbuf;
+
+/* Every live thread's buffer, so the process destructor can flush threads that are still
+ * running at exit (their key destructors never run). A thread leaves before its TLS dies. */
+#define TRACE_MAX_BUFS 1024
+static struct preload_trace_tbuf *preload_trace_reg[TRACE_MAX_BUFS];
+static pthread_mutex_t preload_trace_reg_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void preload_trace_lock(struct preload_trace_tbuf *b)
+{
+    while (atomic_exchange_explicit(&b->lock, 1, memory_order_acquire))
+        sched_yield();
+}
+
+static void preload_trace_unlock(struct preload_trace_tbuf *b)
+{
+    atomic_store_explicit(&b->lock, 0, memory_order_release);
+}
 
 static void preload_trace_write_all(const void *buf, size_t len)
 {
@@ -288,11 +309,31 @@ static void preload_trace_flush(struct preload_trace_tbuf *b)
     errno = saved;
 }
 
+static void preload_trace_register(struct preload_trace_tbuf *b)
+{
+    b->slot = -1;
+    pthread_mutex_lock(&preload_trace_reg_mu);
+    for (int i = 0; i < TRACE_MAX_BUFS; i++)
+        if (!preload_trace_reg[i]) {
+            preload_trace_reg[i] = b;
+            b->slot = i;
+            break;
+        }
+    pthread_mutex_unlock(&preload_trace_reg_mu);
+}
+
 static void preload_trace_thread_exit(void *arg)
 {
-    (void)arg;
-    preload_trace_flush(&preload_trace_tbuf);
-    preload_trace_tbuf.exited = 1;
+    struct preload_trace_tbuf *b = arg;
+    pthread_mutex_lock(&preload_trace_reg_mu);
+    preload_trace_lock(b);
+    preload_trace_flush(b);
+    b->exited = 1;
+    if (b->slot >= 0)
+        preload_trace_reg[b->slot] = NULL;
+    b->slot = -1;
+    preload_trace_unlock(b);
+    pthread_mutex_unlock(&preload_trace_reg_mu);
 }
 
 static void preload_trace_atfork_child(void)
@@ -378,8 +419,10 @@ static void preload_trace_emit(unsigned op, uint64_t size, uint64_t align, uint6
     struct preload_trace_tbuf *b = &preload_trace_tbuf;
     if (!b->thread_plus1) {
         b->thread_plus1 = atomic_fetch_add(&preload_trace_threads, 1) + 1;
+        preload_trace_register(b);
         pthread_setspecific(preload_trace_key, b); /* arms the flush at thread exit */
     }
+    preload_trace_lock(b);
     struct trace_format_record *r = &b->rec[b->len++];
     memset(r, 0, sizeof *r);
     r->op = (uint8_t)op;
@@ -391,6 +434,7 @@ static void preload_trace_emit(unsigned op, uint64_t size, uint64_t align, uint6
     r->align = align > UINT32_MAX ? UINT32_MAX : (uint32_t)align;
     if (b->len == TRACE_BUF_RECORDS || b->exited || atomic_load(&preload_trace_direct))
         preload_trace_flush(b);
+    preload_trace_unlock(b);
 }
 
 /* Enter a wrapper: 1 when this call is to be recorded (outermost, tracing on). */
@@ -416,8 +460,21 @@ __attribute__((constructor)) static void preload_trace_constructor(void)
 __attribute__((destructor)) static void preload_trace_destructor(void)
 {
     atomic_store(&preload_trace_direct, 1);
-    if (atomic_load(&preload_trace_out) == TRACE_OUT_ON)
-        preload_trace_flush(&preload_trace_tbuf);
+    if (atomic_load(&preload_trace_out) != TRACE_OUT_ON)
+        return;
+    pthread_mutex_lock(&preload_trace_reg_mu);
+    for (int i = 0; i < TRACE_MAX_BUFS; i++) {
+        struct preload_trace_tbuf *b = preload_trace_reg[i];
+        if (b) {
+            preload_trace_lock(b);
+            preload_trace_flush(b);
+            preload_trace_unlock(b);
+        }
+    }
+    pthread_mutex_unlock(&preload_trace_reg_mu);
+    preload_trace_lock(&preload_trace_tbuf); /* the caller, if the registry was full */
+    preload_trace_flush(&preload_trace_tbuf);
+    preload_trace_unlock(&preload_trace_tbuf);
 }
 
 /* ---- the malloc family ---- */

@@ -182,6 +182,36 @@ shipped)
     [ "$(csv_field "$tmp/run.csv" live_peak)" = "$peak" ] ||
         fail "live_peak $(csv_field "$tmp/run.csv" live_peak), trace peak $peak"
     ;;
+detached)
+    # A thread still running at exit: its buffered records are flushed by the exit destructor.
+    prog=$1
+    "$fl" trace --no-baseline -o "$tmp/d.fltrace" -- "$prog" detached 2>"$tmp/err" ||
+        fail "trace exited $?: $(cat "$tmp/err")"
+    "$fl" trace --dump "$tmp/d.fltrace" >"$tmp/dump" || fail "dump exited $?"
+    n=$(awk '!/^#/ && $2 == 1 && $3 == "malloc" && $4 >= 777 && $4 <= 781' "$tmp/dump" | wc -l)
+    [ "$n" = 5 ] || fail "the lingering thread's 5 mallocs: found $n"
+    mine=$(awk '!/^#/ && $3 == "malloc" && $4 == 4242 { print $7 }' "$tmp/dump")
+    [ -n "$mine" ] || fail "main's malloc(4242) missing"
+    awk -v id="$mine" '!/^#/ && $2 == 1 && $3 == "free" && $6 == id { f = 1 } END { exit !f }' \
+        "$tmp/dump" || fail "the lingering thread's free of main's block is missing"
+    [ "$(awk '!/^#/ && $2 == 1 && $3 == "free"' "$tmp/dump" | wc -l)" = 2 ] ||
+        fail "the lingering thread made 2 frees"
+    ;;
+children)
+    # The traced command's children inherit LD_PRELOAD but must not write (or truncate) the file.
+    command -v sort >/dev/null || exit 77
+    seq 1 20000 >"$tmp/in.txt"
+    "$fl" trace --no-baseline -o "$tmp/c.fltrace" -- sh -c \
+        "sort -r '$tmp/in.txt' >'$tmp/o1'; sort -n '$tmp/in.txt' | sort -rn >'$tmp/o2'" \
+        2>"$tmp/err" || fail "trace exited $?: $(cat "$tmp/err")"
+    "$fl" trace --dump "$tmp/c.fltrace" >"$tmp/dump" || fail "dump exited $?"
+    pid=$(od -An -tu4 -j 20 -N4 "$tmp/c.fltrace" | tr -d ' ')
+    [ "$pid" -gt 0 ] || fail "no pid in the header"
+    # sort of 20000 lines allocates its big buffer; sh never asks for megabytes.
+    awk '!/^#/ && $4 > 1000000 { big = 1 } END { exit big }' "$tmp/dump" ||
+        fail "records of sort (a child) are in the trace of sh"
+    [ "$(head -1 "$tmp/o2")" = 20000 ] || fail "pipeline output wrong"
+    ;;
 sort_parallel)
     # Real threads under the tracer: output unchanged, the trace valid and replayable.
     command -v sort >/dev/null || exit 77

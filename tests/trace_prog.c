@@ -48,11 +48,38 @@ static void *trace_prog_worker(void *arg)
     return NULL;
 }
 
-int main(void)
+/* "detached" mode: a thread that allocates, frees one of main's blocks and is still blocked
+ * when main exits, so only the tracer's exit-time flush can save its records. */
+static void *trace_prog_lingerer(void *arg)
+{
+    void *w[5];
+    for (int i = 0; i < 5; i++)
+        w[i] = malloc(777 + (size_t)i);
+    free(arg);
+    free(w[4]);
+    sem_post(&trace_prog_back);
+    for (;;)
+        pause();
+    return w[0];
+}
+
+static int trace_prog_detached(void)
+{
+    pthread_t t;
+    void *mine = malloc(4242);
+    if (!mine || pthread_create(&t, NULL, trace_prog_lingerer, mine) != 0)
+        return 1;
+    sem_wait(&trace_prog_back);
+    exit(0);
+}
+
+int main(int argc, char **argv)
 {
     pthread_t t;
     sem_init(&trace_prog_go, 0, 0);
     sem_init(&trace_prog_back, 0, 0);
+    if (argc > 1 && !strcmp(argv[1], "detached"))
+        return trace_prog_detached();
     if (pthread_create(&t, NULL, trace_prog_worker, NULL) != 0)
         return 1;
 
