@@ -333,6 +333,12 @@ int main(int argc, char **argv)
     }
     /* Every op of the mmap backend is a syscall plus fresh page faults. */
     uint64_t ops = strcmp(argv[1], "mmap") == 0 ? 100000 : 1000000;
+#if defined(FAULTLINE_DEBUG_CHECKS)
+    /* debug checks walk the whole heap on every operation: 10^6 ops would take many minutes;
+     * the Release build (no debug checks) runs the full count */
+    if (!strcmp(argv[1], "brk") || !strcmp(argv[1], "hybrid"))
+        ops = 50000;
+#endif
     if (argc > 2)
         ops = strtoull(argv[2], NULL, 0);
     char what[96];
