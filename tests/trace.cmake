@@ -29,7 +29,9 @@ set(FL_TRACE_TESTS trace_dump_prog trace_bad_files trace_usage trace_sort_parall
 foreach(b glibc mmap brk hybrid)
   add_test(NAME trace_replay_prog_${b} COMMAND bash ${FL_TRACE_SH} replay_prog ${FL_TRACE_FL}
                                                $<TARGET_FILE:trace_prog> ${b})
-  list(APPEND FL_TRACE_TESTS trace_replay_prog_${b})
+  add_test(NAME trace_stress_${b} COMMAND bash ${FL_TRACE_SH} stress ${FL_TRACE_FL}
+                                         $<TARGET_FILE:trace_prog> ${b})
+  list(APPEND FL_TRACE_TESTS trace_replay_prog_${b} trace_stress_${b})
 endforeach()
 foreach(t sort python)
   foreach(b glibc hybrid)

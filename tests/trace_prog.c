@@ -5,6 +5,8 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,38 @@ static int trace_prog_detached(void)
     exit(0);
 }
 
+/* "stress" mode: 4 threads swap fresh blocks into 256 shared slots and free what they take
+ * out, so most frees are cross-thread and the tracer's map and order are under contention. */
+#define TRACE_PROG_SLOTS 256
+static _Atomic(void *) trace_prog_slot[TRACE_PROG_SLOTS];
+
+static void *trace_prog_swapper(void *arg)
+{
+    unsigned x = (unsigned)(uintptr_t)arg * 2654435761u + 1;
+    for (int i = 0; i < 20000; i++) {
+        x = x * 1103515245u + 12345u;
+        void *p = malloc(16 + (x >> 8) % 3000);
+        if (!p)
+            return p;
+        *(volatile char *)p = 1;
+        free(atomic_exchange(&trace_prog_slot[(x >> 20) % TRACE_PROG_SLOTS], p));
+    }
+    return NULL;
+}
+
+static int trace_prog_stress(void)
+{
+    pthread_t t[4];
+    for (uintptr_t i = 0; i < 4; i++)
+        if (pthread_create(&t[i], NULL, trace_prog_swapper, (void *)i) != 0)
+            return 1;
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < TRACE_PROG_SLOTS; i++)
+        free(atomic_exchange(&trace_prog_slot[i], NULL));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     pthread_t t;
@@ -80,6 +114,8 @@ int main(int argc, char **argv)
     sem_init(&trace_prog_back, 0, 0);
     if (argc > 1 && !strcmp(argv[1], "detached"))
         return trace_prog_detached();
+    if (argc > 1 && !strcmp(argv[1], "stress"))
+        return trace_prog_stress();
     if (pthread_create(&t, NULL, trace_prog_worker, NULL) != 0)
         return 1;
 
@@ -106,8 +142,9 @@ int main(int argc, char **argv)
     void *ra = reallocarray(NULL, 10, 30);
     void *va = valloc(100);
     void *pv = pvalloc(100);
-    trace_prog_add(1000 + 300 + 512 + 200 + 300 + 100 + 4096); /* pvalloc: a whole page */
-    if (!marker || !b[1] || !m || !aa || !c || !ra || !va || !pv)
+    void *odd = memalign(24, 100); /* glibc rounds the alignment up to 32 */
+    trace_prog_add(1000 + 300 + 512 + 200 + 300 + 100 + 4096 + 100); /* pvalloc: a whole page */
+    if (!marker || !b[1] || !m || !aa || !c || !ra || !va || !pv || !odd)
         return 1;
 
     trace_prog_shared = b[3];
@@ -125,7 +162,8 @@ int main(int argc, char **argv)
     free(ra);
     free(va);
     free(pv);
-    trace_prog_add(-(1000 + 300 + 512 + 200 + 300 + 100 + 4096));
+    free(odd);
+    trace_prog_add(-(1000 + 300 + 512 + 200 + 300 + 100 + 4096 + 100));
     for (int i = 1; i < TRACE_PROG_N; i += 2) {
         if (i == 3)
             continue;

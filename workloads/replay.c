@@ -154,7 +154,7 @@ static int replay_fill(struct replay_trace *t, const struct trace_format_record 
     o->seq = r->seq;
     o->addr = (uint32_t)r->addr;
     o->result = (uint32_t)r->result;
-    o->align = r->align;
+    o->align = trace_format_replay_align(r->align);
     o->index = (uint32_t)i;
     o->op = r->op;
     return 0;
@@ -162,22 +162,65 @@ static int replay_fill(struct replay_trace *t, const struct trace_format_record 
 
 enum { REPLAY_NEW, REPLAY_LIVE, REPLAY_DEAD };
 
+/* A min-heap of thread cursors keyed by the seq of each thread's next record: the k-way merge
+ * of the per-thread slices into global order. */
+struct replay_heap {
+    unsigned n;
+    unsigned thread[TRACE_FORMAT_MAX_THREADS];
+    size_t cur[TRACE_FORMAT_MAX_THREADS];
+};
+
+static uint64_t replay_heap_key(const struct replay_trace *t, const struct replay_heap *h,
+                                unsigned i)
+{
+    return t->op[h->cur[h->thread[i]]].seq;
+}
+
+static void replay_heap_down(const struct replay_trace *t, struct replay_heap *h, unsigned i)
+{
+    for (;;) {
+        unsigned l = 2 * i + 1, m = i;
+        if (l < h->n && replay_heap_key(t, h, l) < replay_heap_key(t, h, m))
+            m = l;
+        if (l + 1 < h->n && replay_heap_key(t, h, l + 1) < replay_heap_key(t, h, m))
+            m = l + 1;
+        if (m == i)
+            return;
+        unsigned x = h->thread[i];
+        h->thread[i] = h->thread[m];
+        h->thread[m] = x;
+        i = m;
+    }
+}
+
+/* Next record in global order (the heap is non-empty). */
+static const struct replay_op *replay_heap_pop(const struct replay_trace *t, struct replay_heap *h)
+{
+    unsigned k = h->thread[0];
+    const struct replay_op *o = &t->op[h->cur[k]++];
+    if (h->cur[k] == t->start[k + 1])
+        h->thread[0] = h->thread[--h->n];
+    replay_heap_down(t, h, 0);
+    return o;
+}
+
 /* Walks the records in global (seq) order: every block freed or realloc'ed must be live at that
  * point and every id produced once. This proves the replay cannot deadlock (seq is an order
  * that satisfies every wait) and gives the traced program's peak live bytes. */
 static int replay_check_order(struct replay_trace *t)
 {
-    size_t cur[TRACE_FORMAT_MAX_THREADS];
-    for (unsigned k = 0; k < t->nthreads; k++)
-        cur[k] = t->start[k];
+    static struct replay_heap h; /* 12 KB: off the stack */
+    h.n = 0;
+    for (unsigned k = 0; k < t->nthreads; k++) {
+        h.cur[k] = t->start[k];
+        if (t->start[k] < t->start[k + 1])
+            h.thread[h.n++] = k;
+    }
+    for (unsigned i = h.n; i-- > 0;)
+        replay_heap_down(t, &h, i);
     int64_t live = 0, peak = 0;
     for (uint64_t done = 0; done < t->n; done++) {
-        unsigned best = UINT32_MAX;
-        for (unsigned k = 0; k < t->nthreads; k++)
-            if (cur[k] < t->start[k + 1] &&
-                (best == UINT32_MAX || t->op[cur[k]].seq < t->op[cur[best]].seq))
-                best = k;
-        const struct replay_op *o = &t->op[cur[best]++];
+        const struct replay_op *o = replay_heap_pop(t, &h);
         struct trace_format_record r = {
             .op = o->op, .size = o->size, .addr = o->addr, .result = o->result};
         if (o->addr) {
@@ -248,7 +291,7 @@ static int replay_load(struct wl_env *env, struct replay_trace *t)
         rc = replay_fail(t->path, "too many records", replay_offset(TRACE_FORMAT_MAX_RECORDS));
         goto out;
     }
-    size_t count[TRACE_FORMAT_MAX_THREADS];
+    static size_t count[TRACE_FORMAT_MAX_THREADS]; /* 8 KB: off the stack */
     memset(count, 0, sizeof count);
     t->nthreads = 0;
     if ((rc = replay_scan(fd, t, replay_count, count)) != 0)
@@ -442,7 +485,7 @@ static int replay_threads(struct wl_env *env, struct replay_shared *sh, struct r
 
 static int replay_run(struct wl_env *env)
 {
-    static struct replay_trace t; /* ~2 KB of thread slices: kept off the stack */
+    static struct replay_trace t; /* 8 KB of thread slices: kept off the stack */
     memset(&t, 0, sizeof t);
     t.path = param_has_value(env->params, "file") ? param_str(env->params, "file") : "";
     if (!t.path[0])
