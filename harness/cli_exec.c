@@ -10,12 +10,12 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -354,44 +354,108 @@ static int cli_exec_open_out(const struct cli_exec_opts *o, const char *tag, con
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
-/* Wait for the child: poll its pidfd (exact exit time) or, without pidfds, sleep briefly;
- * sample VmHWM meanwhile, since a zombie no longer has it. */
-static void cli_exec_wait(pid_t pid, uint64_t deadline, int *status, struct rusage *ru,
-                          bool *timed_out, uint64_t *t_exit, uint64_t *hwm_polled)
+/* Peak RSS is VmHWM read while CMD's mm still exists: the parent traces the child with only
+ * exit and exec events (PTRACE_SEIZE: no other stops except the signals it relays), so the exit
+ * stop comes before the mm is torn down. ru_maxrss cannot serve: it carries the pre-exec
+ * faultline copy's high-water mark across exec, and that copy keeps faulting pages in until
+ * execve. Without ptrace, VmHWM is polled and a late peak may be missed (warned once). */
+static bool cli_exec_trace(pid_t pid, struct results *r)
 {
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    long opts = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+    if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) == 0)
+        return true;
+    char w[200];
+    snprintf(w, sizeof w,
+             "peak RSS is polled every 1-10 ms (ptrace unavailable: %s): a peak in the last "
+             "milliseconds of a run may be missed",
+             strerror(errno));
+    results_warn(r, w);
+    return false;
+}
+
+/* What the child reports on its status pipe: its rusage just before execve, then errno only
+ * if execve failed. The pipe's end of file (close-on-exec) marks the moment CMD's own mm exists. */
+struct cli_exec_msg {
+    int fd; /* non-blocking read end */
+    unsigned char buf[sizeof(struct rusage) + sizeof(int)];
+    size_t len;
+    bool eof;
+};
+
+static void cli_exec_msg_pump(struct cli_exec_msg *m)
+{
+    while (!m->eof) {
+        ssize_t n = m->len < sizeof m->buf ? read(m->fd, m->buf + m->len, sizeof m->buf - m->len)
+                                           : read(m->fd, (unsigned char[1]){0}, 1);
+        if (n > 0 && m->len < sizeof m->buf)
+            m->len += (size_t)n;
+        else if (n == 0)
+            m->eof = true;
+        else if (!(n < 0 && errno == EINTR))
+            break; /* EAGAIN: nothing more yet */
+    }
+}
+
+/* Wait for the child, relaying the signals a tracee stops for; SIGCHLD (blocked by the caller
+ * before fork) wakes us at once, so the exit time is exact. VmHWM is sampled meanwhile, but only
+ * once the exec happened: before it, /proc shows the faultline copy's memory. */
+static void cli_exec_wait(pid_t pid, uint64_t deadline, struct cli_exec_msg *msg, int *status,
+                          struct rusage *ru, bool *timed_out, uint64_t *t_exit, uint64_t *hwm)
+{
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
     uint64_t start = cli_exec_now_ns();
     for (;;) {
-        uint64_t hwm = procfs_vm_hwm(pid);
-        if (hwm > *hwm_polled)
-            *hwm_polled = hwm;
+        int st;
+        struct rusage r;
+        pid_t w;
+        while ((w = wait4(pid, &st, WNOHANG | __WALL, &r)) == pid) {
+            if (WIFEXITED(st) || WIFSIGNALED(st)) {
+                if (!*t_exit)
+                    *t_exit = cli_exec_now_ns();
+                *status = st;
+                *ru = r;
+                return;
+            }
+            if (!WIFSTOPPED(st))
+                continue;
+            int event = st >> 16, sig = 0;
+            if (event == PTRACE_EVENT_EXIT) {
+                *t_exit = cli_exec_now_ns(); /* CMD is done; the rest is teardown */
+                cli_exec_msg_pump(msg);
+                uint64_t h = msg->eof ? procfs_vm_hwm(pid) : 0;
+                if (h > *hwm)
+                    *hwm = h;
+            } else if (event == PTRACE_EVENT_STOP) {
+                /* group-stop (SIGSTOP, SIGTSTP): stay stopped as an untraced process would */
+                ptrace(PTRACE_LISTEN, pid, NULL, NULL);
+                continue;
+            } else if (event == 0) {
+                sig = WSTOPSIG(st); /* signal-delivery-stop: deliver it unchanged */
+            }
+            ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
+        }
+        if (w < 0 && errno != EINTR) {
+            /* not our child any more (cannot happen unless reaped elsewhere) */
+            *t_exit = *t_exit ? *t_exit : cli_exec_now_ns();
+            return;
+        }
+        cli_exec_msg_pump(msg);
+        uint64_t h = msg->eof ? procfs_vm_hwm(pid) : 0;
+        if (h > *hwm)
+            *hwm = h;
         uint64_t now = cli_exec_now_ns();
-        if (now > deadline) {
+        if (now > deadline && !*timed_out) {
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             *timed_out = true;
-            break;
         }
-        /* 1 ms while short programs may still peak, then 10 ms: the poll costs ~20 us */
-        int ms = now - start < 200000000u ? 1 : 10;
-        if (pidfd >= 0) {
-            struct pollfd p = {.fd = pidfd, .events = POLLIN};
-            if (poll(&p, 1, ms) > 0)
-                break;
-        } else {
-            siginfo_t si;
-            memset(&si, 0, sizeof si);
-            if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
-                break;
-            struct timespec ts = {0, (long)ms * 1000000L};
-            nanosleep(&ts, NULL);
-        }
+        /* 1 ms while short programs may still peak, then 10 ms: a sample costs ~20 us */
+        long ms = now - start < 200000000u ? 1 : 10;
+        struct timespec ts = {0, ms * 1000000L};
+        sigtimedwait(&chld, NULL, &ts);
     }
-    *t_exit = cli_exec_now_ns();
-    while (wait4(pid, status, 0, ru) < 0 && errno == EINTR)
-        ;
-    if (pidfd >= 0)
-        close(pidfd);
 }
 
 static void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backend *b,
@@ -412,11 +476,20 @@ static void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exe
     int fo = cli_exec_open_out(o, tag, "stdout");
     int fe = cli_exec_open_out(o, tag, "stderr");
     int go[2] = {-1, -1}, st[2] = {-1, -1};
+    bool masked = false;
+    sigset_t restore;
+    sigprocmask(SIG_BLOCK, NULL, &restore);
     if (in < 0 || fo < 0 || fe < 0 || pipe2(go, O_CLOEXEC) != 0 || pipe2(st, O_CLOEXEC) != 0) {
         snprintf(out->outcome, sizeof out->outcome, "error: cannot set up the child: %s",
                  strerror(errno));
         goto done;
     }
+    /* SIGCHLD stays pending until cli_exec_wait takes it: no wake-up can be lost */
+    sigset_t chld, oldmask;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &oldmask);
+    masked = true;
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -424,6 +497,7 @@ static void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exe
         goto done;
     }
     if (pid == 0) {
+        sigprocmask(SIG_SETMASK, &oldmask, NULL); /* a signal mask survives exec */
         setpgid(0, 0); /* its own group: a timeout kills everything it started */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(in, STDIN_FILENO);
@@ -449,6 +523,7 @@ static void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exe
     close(st[1]);
     go[0] = st[1] = -1;
 
+    cli_exec_trace(pid, r);
     struct perf_session ps;
     char err[256];
     perf_session_open(&ps, pid, o->events, o->no_perf, true, err, sizeof err);
@@ -464,23 +539,27 @@ static void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exe
     }
     close(go[1]);
     go[1] = -1;
-    struct rusage pre;
-    memset(&pre, 0, sizeof pre);
-    bool pre_ok = cli_exec_read_full(st[0], &pre, sizeof pre) == (ssize_t)sizeof pre;
-    int exec_errno = 0;
-    bool exec_failed =
-        cli_exec_read_full(st[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno;
-    close(st[0]);
-    st[0] = -1;
 
     int status = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     bool timed_out = false;
-    uint64_t t1 = 0, hwm_polled = 0;
-    cli_exec_wait(pid, t0 + (uint64_t)(o->timeout_s * 1e9), &status, &ru, &timed_out, &t1,
-                  &hwm_polled);
-    kill(-pid, SIGKILL); /* leftovers of the group (daemons, background jobs) */
+    uint64_t t1 = 0, hwm = 0;
+    struct cli_exec_msg msg = {.fd = st[0]};
+    fcntl(st[0], F_SETFL, O_NONBLOCK);
+    cli_exec_wait(pid, t0 + (uint64_t)(o->timeout_s * 1e9), &msg, &status, &ru, &timed_out, &t1,
+                  &hwm);
+    kill(-pid, SIGKILL);     /* leftovers of the group (daemons, background jobs) */
+    cli_exec_msg_pump(&msg); /* every writer is gone now: all of it is in the pipe */
+    struct rusage pre;
+    memset(&pre, 0, sizeof pre);
+    bool pre_ok = msg.len >= sizeof pre;
+    if (pre_ok)
+        memcpy(&pre, msg.buf, sizeof pre);
+    int exec_errno = 0;
+    bool exec_failed = msg.len == sizeof msg.buf;
+    if (exec_failed)
+        memcpy(&exec_errno, msg.buf + sizeof pre, sizeof exec_errno);
     struct perf_reading rd;
     perf_session_read(&ps, &rd);
     perf_session_close(&ps);
@@ -501,17 +580,14 @@ static void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exe
     sample_set(m, METRIC_sys_ns, cli_exec_tv_ns(&ru.ru_stime, &pre.ru_stime));
     sample_set(m, METRIC_minflt, (double)(ru.ru_minflt - pre.ru_minflt));
     sample_set(m, METRIC_majflt, (double)(ru.ru_majflt - pre.ru_majflt));
-    /* ru_maxrss carries the pre-exec faultline copy's high-water mark across exec; above that
-     * mark it is CMD's exact VmHWM (max over the reaped tree), below it only polling knows. */
-    uint64_t hwm = hwm_polled;
-    if (ru.ru_maxrss > pre.ru_maxrss && (uint64_t)ru.ru_maxrss * 1024 > hwm)
-        hwm = (uint64_t)ru.ru_maxrss * 1024;
     if (hwm)
         sample_set(m, METRIC_hwm_rss, (double)hwm);
     cli_exec_fill_perf(&rd, m);
     if (have_stats)
         cli_exec_read_stats(statsdir, m);
 done:
+    if (masked)
+        sigprocmask(SIG_SETMASK, &restore, NULL);
     if (have_stats)
         cli_exec_rmtree(statsdir);
     int fds[] = {in, fo, fe, go[0], go[1], st[0], st[1]};

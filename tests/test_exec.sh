@@ -137,6 +137,27 @@ crash)
     [ $ms -lt 5000 ] || fail "timeout: took $ms ms"
     echo "ok: crashed: SIGSEGV, exited: 3 and timeout are outcomes with exit status 1"
     ;;
+rss)
+    need_python
+    # Peak RSS is CMD's own VmHWM, never the pre-exec faultline copy's (several MB under ASan):
+    # cat prints its VmHWM shortly before exiting, so the peak at exit is that or a little more.
+    "$fl" exec --backend glibc,hybrid,mmap --runs 3 --quiet --out "$work/res" --format json -- \
+        cat /proc/self/status >"$work/report.json" 2>&1 || fail "rss: exit status $?"
+    python3 - "$work/res" <<'EOF2' || fail "rss: peak RSS does not match CMD's VmHWM"
+import json, sys
+res = sys.argv[1]
+d = json.load(open(res + "/run.json"))
+assert len(d["runs"]) == 9
+for r in d["runs"]:
+    got = r["metrics"]["hwm_rss"] / 1024
+    lines = open("%s/out/%s-r%d.stdout" % (res, r["cell"], r["rep"])).read().splitlines()
+    printed = int([l for l in lines if l.startswith("VmHWM:")][0].split()[1])
+    ok = printed - 16 <= got <= printed * 1.10
+    print("%s %s r%d: hwm_rss %d kB, cat saw VmHWM %d kB%s"
+          % ("ok:" if ok else "BAD:", r["backend"], r["rep"], got, printed, "" if ok else " <-"))
+    assert ok
+EOF2
+    ;;
 env)
     # backend parameters reach the child the way each kind of backend reads them
     "$fl" exec --backend glibc:mmap_threshold=64K,top_pad=1M --backend hybrid:threshold=64K \
