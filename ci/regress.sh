@@ -89,6 +89,9 @@ callgrind_cell() { # backend workload tmpdir index
             ir=$(awk '/^summary:/ { print $2 }' "$f")
         fi
     done
+    if [ "$outcome" = ok ] && { [ -z "$ir" ] || [ "$ir" = 0 ]; }; then
+        outcome="error: callgrind collected nothing in $fn (is it the workload's run function?)"
+    fi
     [ "$outcome" = ok ] || ir=""
     printf '%s\t%s\t%s\t%s\n' "$b" "$w" "$outcome" "$ir" >"$dir/row.tsv"
 }
