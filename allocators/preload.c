@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -239,6 +240,17 @@ __attribute__((destructor)) static void preload_destructor(void)
     char path[600], tmp[640];
     preload_stats_expand(path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    struct stat target;
+    if (stat(path, &target) == 0 && !S_ISREG(target.st_mode)) {
+        /* never rename over a device such as /dev/null: write it in place */
+        int dfd = open(path, O_WRONLY | O_CLOEXEC);
+        if (dfd >= 0) {
+            ssize_t dw = write(dfd, buf, at);
+            (void)dw;
+            close(dfd);
+        }
+        return;
+    }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         preload_write_line("FAULTLINE_STATS: cannot create ", tmp);

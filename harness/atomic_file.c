@@ -9,8 +9,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A device or FIFO (/dev/null, /dev/stdout) must never be replaced by a renamed regular file:
+ * write such targets in place. */
+static int atomic_file_write_in_place(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    return close(fd);
+}
+
 int atomic_file_write(const char *path, const char *data, size_t len)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return atomic_file_write_in_place(path, data, len);
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof tmp) {
         errno = ENAMETOOLONG;
