@@ -1,15 +1,204 @@
-/* `faultline sweep` (parameter sweeps over specs), `faultline merge` (join shard directories). */
+/* `faultline merge OUT DIR...`: join result directories (sweep shards from a CI matrix or a
+ * batch cluster) into one: samples, steps, histograms and timelines are re-keyed by cell and
+ * every file (run.json, aggregates, sweep.csv) is regenerated from them. */
 #define _GNU_SOURCE
-#include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "atomic_file.h"
 #include "cli.h"
+#include "csv.h"
+
+/* "k=v;k=v" -> "name:k=v,k=v" */
+static void cli_merge_spec(const char *name, const char *params, char *out, size_t len)
+{
+    if (!params[0]) {
+        snprintf(out, len, "%s", name);
+        return;
+    }
+    snprintf(out, len, "%s:%s", name, params);
+    for (char *p = out; *p; p++)
+        if (*p == ';')
+            *p = ',';
+}
+
+static unsigned cli_merge_cell(struct results *r, const char *bspec, const char *wspec)
+{
+    for (unsigned i = 0; i < r->ncells; i++)
+        if (!strcmp(r->cells[i].backend_spec, bspec) && !strcmp(r->cells[i].workload_spec, wspec))
+            return i;
+    return results_add_cell(r, bspec, wspec);
+}
+
+static void cli_merge_sweep_keys(struct results *r, const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/sweep.csv", dir);
+    struct csv c;
+    if (csv_load(&c, path) != 0)
+        return;
+    int first = csv_col(&c, "workload"), last = csv_col(&c, "runs");
+    for (int k = first + 1; first >= 0 && k < last; k++) {
+        bool have = false;
+        for (unsigned i = 0; i < r->nsweep_keys; i++)
+            have |= !strcmp(r->sweep_keys[i], c.header[k]);
+        if (!have && r->nsweep_keys < 8)
+            snprintf(r->sweep_keys[r->nsweep_keys++], sizeof r->sweep_keys[0], "%s", c.header[k]);
+    }
+    csv_free(&c);
+}
+
+static int cli_merge_dir(struct results *r, const char *dir, struct run_record *rec)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/samples.csv", dir);
+    struct csv s, st;
+    if (csv_load(&s, path) != 0)
+        return cli_usage_error("merge %s: no readable samples.csv (%s)", dir, strerror(errno));
+    snprintf(path, sizeof path, "%s/steps.csv", dir);
+    bool have_steps = csv_load(&st, path) == 0;
+    int cb = csv_col(&s, "backend"), cbp = csv_col(&s, "backend_params"),
+        cw = csv_col(&s, "workload"), cwp = csv_col(&s, "workload_params"),
+        crep = csv_col(&s, "rep"), cseed = csv_col(&s, "seed"), cout = csv_col(&s, "outcome"),
+        ccell = csv_col(&s, "cell");
+    if (cb < 0 || cw < 0 || crep < 0 || cout < 0 || ccell < 0) {
+        csv_free(&s);
+        if (have_steps)
+            csv_free(&st);
+        return cli_usage_error("merge %s: samples.csv lacks the faultline columns", dir);
+    }
+    for (size_t row = 0; row < s.nrows; row++) {
+        char bspec[RESULTS_SPEC_MAX], wspec[RESULTS_SPEC_MAX];
+        cli_merge_spec(csv_get(&s, row, cb), csv_get(&s, row, cbp), bspec, sizeof bspec);
+        cli_merge_spec(csv_get(&s, row, cw), csv_get(&s, row, cwp), wspec, sizeof wspec);
+        unsigned cell = cli_merge_cell(r, bspec, wspec);
+        struct run_result run;
+        memset(&run, 0, sizeof run);
+        run.cell = cell;
+        run.rep = (unsigned)atoi(csv_get(&s, row, crep));
+        run.seed = strtoull(csv_get(&s, row, cseed), NULL, 10);
+        snprintf(run.outcome, sizeof run.outcome, "%s", csv_get(&s, row, cout));
+        run.ok = !strcmp(run.outcome, "ok");
+        for (int m = 0; m < METRIC_COUNT; m++) {
+            double v;
+            if (csv_num(&s, row, csv_col(&s, sample_metrics[m].name), &v))
+                sample_set(&run.m, (enum metric_id)m, v);
+        }
+        /* a record carrying this run's steps and histograms, so results_add_run merges them */
+        memset(rec, 0, sizeof *rec);
+        rec->magic = RUN_RECORD_MAGIC;
+        const char *old_id = csv_get(&s, row, ccell);
+        for (size_t k = 0; have_steps && k < st.nrows && rec->step_count < SAMPLE_STEPS_MAX; k++) {
+            if (strcmp(csv_get(&st, k, csv_col(&st, "cell")), old_id) ||
+                (unsigned)atoi(csv_get(&st, k, csv_col(&st, "rep"))) != run.rep)
+                continue;
+            struct step_snapshot *sn = &rec->steps[rec->step_count++];
+            static const char *const kinds[5] = {"brk", "mmap", "munmap", "mremap", "madvise"};
+            snprintf(sn->label, sizeof sn->label, "%s", csv_get(&st, k, csv_col(&st, "label")));
+            double v;
+            sn->ops = csv_num(&st, k, csv_col(&st, "ops"), &v) ? (uint64_t)v : 0;
+            sn->break_offset = csv_num(&st, k, csv_col(&st, "break_offset"), &v) ? (int64_t)v : 0;
+            sn->heap_bytes = csv_num(&st, k, csv_col(&st, "heap_bytes"), &v) ? (int64_t)v : -1;
+            sn->mapped_bytes = csv_num(&st, k, csv_col(&st, "mapped_bytes"), &v) ? (int64_t)v : -1;
+            sn->minflt = csv_num(&st, k, csv_col(&st, "minflt"), &v) ? (uint64_t)v : 0;
+            sn->majflt = csv_num(&st, k, csv_col(&st, "majflt"), &v) ? (uint64_t)v : 0;
+            for (int j = 0; j < 5; j++) {
+                char name[32];
+                snprintf(name, sizeof name, "sys_%s", kinds[j]);
+                sn->sys[j] = csv_num(&st, k, csv_col(&st, name), &v) ? (int64_t)v : -1;
+                snprintf(name, sizeof name, "os_%s", kinds[j]);
+                sn->os[j] = csv_num(&st, k, csv_col(&st, name), &v) ? (int64_t)v : -1;
+            }
+        }
+        /* histograms are per cell: attach them to the cell's first ok run only */
+        bool first_ok = run.ok;
+        for (unsigned i = 0; first_ok && i < r->nruns; i++)
+            first_ok = !(r->runs[i].cell == cell && r->runs[i].ok);
+        for (int op = 0; first_ok && op < OP_COUNT; op++) {
+            hist_reset(&rec->hist[op]);
+            snprintf(path, sizeof path, "%s/hist/%s-%s.csv", dir, old_id, sample_op_names[op]);
+            struct csv h;
+            if (csv_load(&h, path) != 0)
+                continue;
+            double prev = 0;
+            for (size_t k = 0; k < h.nrows; k++) {
+                double v, cum;
+                if (csv_num(&h, k, csv_col(&h, "value_ns"), &v) &&
+                    csv_num(&h, k, csv_col(&h, "cumulative"), &cum)) {
+                    hist_record(&rec->hist[op], (uint64_t)v, (uint64_t)(cum - prev));
+                    prev = cum;
+                }
+            }
+            csv_free(&h);
+        }
+        results_add_run(r, &run, rec);
+        /* the timeline file keeps its rows; only the cell id in its name changes */
+        char from[4300], to[4300];
+        snprintf(from, sizeof from, "%s/timeline/%s-r%u.csv", dir, old_id, run.rep);
+        snprintf(to, sizeof to, "%s/timeline", r->dir);
+        atomic_file_mkdirs(to);
+        snprintf(to, sizeof to, "%s/timeline/%s-r%u.csv", r->dir, r->cells[cell].id, run.rep);
+        FILE *f = fopen(from, "r");
+        if (f) {
+            char *data = NULL;
+            size_t len = 0;
+            FILE *mem = open_memstream(&data, &len);
+            char buf[8192];
+            size_t n;
+            while (mem && (n = fread(buf, 1, sizeof buf, f)) > 0)
+                fwrite(buf, 1, n, mem);
+            fclose(f);
+            if (mem) {
+                fclose(mem);
+                atomic_file_write(to, data, len);
+            }
+            free(data);
+        }
+    }
+    csv_free(&s);
+    if (have_steps)
+        csv_free(&st);
+    cli_merge_sweep_keys(r, dir);
+    return 0;
+}
 
 int cli_merge_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("merge: not implemented yet");
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        puts("usage: faultline merge OUT DIR...\n\nJoins result directories (e.g. sweep shards "
+             "run with --shard K/N) into OUT:\nsamples, steps, histograms and timelines, with "
+             "aggregates and sweep.csv regenerated.");
+        return 0;
+    }
+    if (argc < 3)
+        return cli_usage_error("merge: expected OUT DIR... (at least one input directory)");
+    for (int i = 2; i < argc; i++) {
+        struct stat sb;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/samples.csv", argv[i]);
+        if (stat(path, &sb) != 0)
+            return cli_usage_error("merge %s: not a faultline results directory (no samples.csv)",
+                                   argv[i]);
+    }
+    if (cli_prepare_out(argv[1]) != 0)
+        return 2;
+    struct results r;
+    results_init(&r, argv[1], argc, argv);
+    struct run_record *rec = malloc(sizeof *rec);
+    if (!rec)
+        abort();
+    int rc = 0;
+    for (int i = 2; i < argc && rc == 0; i++)
+        rc = cli_merge_dir(&r, argv[i], rec);
+    free(rec);
+    if (rc == 0 && results_write(&r) != 0)
+        rc = 1;
+    if (rc == 0)
+        fprintf(stderr, "merged %d directories: %u cells, %u runs -> %s\n", argc - 2, r.ncells,
+                r.nruns, r.dir);
+    results_free(&r);
+    return rc;
 }

@@ -169,6 +169,10 @@ sweep)
         --shard 2/2 --out "$W/s2" >/dev/null || fail "shard 2"
     n1=$(($(wc -l <"$W/s1/samples.csv") - 1)); n2=$(($(wc -l <"$W/s2/samples.csv") - 1))
     [ $((n1 + n2)) = 5 ] && [ "$n1" -gt 0 ] && [ "$n2" -gt 0 ] || fail "shards $n1 + $n2 != 5 cells"
+    "$FL" merge "$W/merged" "$W/s1" "$W/s2" 2>/dev/null || fail "merge"
+    [ "$(($(wc -l <"$W/merged/sweep.csv") - 1))" = 5 ] || fail "merged sweep.csv must have 5 rows"
+    python3 -m json.tool "$W/merged/run.json" >/dev/null || fail "merged run.json invalid"
+    "$FL" merge "$W/m2" /nonexistent >/dev/null 2>&1; [ $? = 2 ] || fail "merge of a missing dir must exit 2"
     echo "ok: 2x2 sweep gives 4 rows; shards split 5 cells $n1 + $n2"
     ;;
 seed-steps)
