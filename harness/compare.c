@@ -1074,8 +1074,9 @@ static int compare_run(const struct compare_opts *o, struct compare_side *sb,
             snprintf(r->new_text, sizeof r->new_text, "%.60s", cn->ok ? "ok" : cn->bad_outcome);
             continue;
         }
-        if (cn->ok < cn->nruns || cn->nruns == 0) {
-            /* a crash, timeout or ENOMEM that the baseline did not have is a regression */
+        if (cn->nruns == 0 || (cn->nruns - cn->ok) * cb->nruns > (cb->nruns - cb->ok) * cn->nruns) {
+            /* a crash, timeout or ENOMEM that the baseline did not have (a larger failed
+             * fraction of the runs) is a regression */
             struct compare_row *r = compare_row_add(&rs, cb->backend, cb->workload, "outcome");
             r->verdict = CV_REGRESSED;
             snprintf(r->base_text, sizeof r->base_text, "%zu/%zu ok", cb->ok, cb->nruns);
