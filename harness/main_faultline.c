@@ -9,6 +9,7 @@
 #include "config.h"
 #include "report_html.h"
 #include "trace_cli.h"
+#include "tune.h"
 
 static const char main_help[] =
     "faultline " FAULTLINE_VERSION " - benchmarking and fault analysis for memory allocators\n"
@@ -26,6 +27,7 @@ static const char main_help[] =
     "  list     list backends|workloads|metrics|events with their parameters\n"
     "  compare  regression gate: compare two runs against ci/tolerances.conf (compare --help)\n"
     "  trace    capture a malloc trace of a command, or --dump one (trace --help)\n"
+    "  tune     advise GLIBC_TUNABLES for a program or workload by objective (tune --help)\n"
     "\n"
     "examples:\n"
     "  faultline list backends\n"
@@ -64,6 +66,8 @@ int main(int argc, char **argv)
         return check_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace"))
         return trace_cli_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "tune"))
+        return tune_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge"))
         return cli_merge_main(argc - 1, argv + 1);
     fprintf(stderr,
