@@ -63,6 +63,7 @@ struct cli_exec_opts {
     bool no_perf;
     bool quiet;
     bool hyperfine;
+    bool no_ptrace;
     char **cmd;
     char files_dir[4352]; /* "<out>/out" or "" (outputs to /dev/null) */
 };
@@ -73,8 +74,9 @@ static const char cli_exec_help[] =
     "Runs CMD once per backend x repetition in a fresh child started suspended: the parent\n"
     "attaches perf counters that start at exec (faults, brk/mmap/munmap/mremap/madvise\n"
     "tracepoints, cycles/instructions when a PMU is usable), then lets it run. Records wall\n"
-    "time, user/sys time and faults of the child tree (wait4), peak RSS (VmHWM) and, for the\n"
-    "faultline backends, their own OS-call counts; same files as `faultline run`.\n"
+    "time, user/sys time and faults of the child tree (wait4), peak RSS (largest VmHWM of its\n"
+    "processes, read at each one's exit through ptrace) and, for the faultline backends,\n"
+    "their own OS-call counts; same files as `faultline run`.\n"
     "The child gets LD_PRELOAD of libfaultline-<name>.so (params in FAULTLINE_PARAMS) or of the\n"
     "peer library; glibc parameters become GLIBC_TUNABLES glibc.malloc.*. Inherited LD_PRELOAD,\n"
     "GLIBC_TUNABLES, MALLOC_* and FAULTLINE_* variables are removed (use --env to set them).\n"
@@ -88,6 +90,8 @@ static const char cli_exec_help[] =
     "      --timeout S       kill the process group after S seconds (default 600)\n"
     "      --events LIST     hardware events (default cycles,instructions when a PMU works)\n"
     "      --no-perf         open no perf counters\n"
+    "      --no-ptrace       do not trace CMD (for programs that ptrace themselves); peak RSS\n"
+    "                        is then polled on the top process only\n"
     "      --out DIR         results directory (default results/runs/<UTC>-<sha>)\n"
     "      --no-out          write no results directory (outputs go to /dev/null)\n"
     "      --format FMT      console|json|csv|md on stdout (default console)\n"
@@ -354,20 +358,28 @@ static int cli_exec_open_out(const struct cli_exec_opts *o, const char *tag, con
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
-/* Peak RSS is VmHWM read while CMD's mm still exists: the parent traces the child with only
- * exit and exec events (PTRACE_SEIZE: no other stops except the signals it relays), so the exit
- * stop comes before the mm is torn down. ru_maxrss cannot serve: it carries the pre-exec
- * faultline copy's high-water mark across exec, and that copy keeps faulting pages in until
- * execve. Without ptrace, VmHWM is polled and a late peak may be missed (warned once). */
-static bool cli_exec_trace(pid_t pid, struct results *r)
+/* Peak RSS is the largest VmHWM of CMD's processes, each read at its ptrace exit stop, before
+ * its mm is torn down. The parent traces the child and, through fork/vfork events, its
+ * descendants, with exit/exec/fork events only (PTRACE_SEIZE: no stop at attach; signals are
+ * relayed unchanged). ru_maxrss cannot serve: it carries the pre-exec faultline copy's
+ * high-water mark across exec, and that copy keeps faulting pages in until execve. Without
+ * ptrace (--no-ptrace, or denied) VmHWM of the top process is polled and a late peak may be
+ * missed. */
+static bool cli_exec_trace(const struct cli_exec_opts *o, pid_t pid, struct results *r)
 {
-    long opts = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+    if (o->no_ptrace) {
+        results_warn(r, "peak RSS is polled every 1-10 ms on the top process (--no-ptrace): a "
+                        "late peak or a child's peak may be missed");
+        return false;
+    }
+    long opts = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+                PTRACE_O_EXITKILL;
     if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) == 0)
         return true;
     char w[200];
     snprintf(w, sizeof w,
-             "peak RSS is polled every 1-10 ms (ptrace unavailable: %s): a peak in the last "
-             "milliseconds of a run may be missed",
+             "peak RSS is polled every 1-10 ms on the top process (ptrace unavailable: %s): a "
+             "late peak or a child's peak may be missed",
              strerror(errno));
     results_warn(r, w);
     return false;
@@ -410,8 +422,11 @@ static void cli_exec_wait(pid_t pid, uint64_t deadline, struct cli_exec_msg *msg
         int st;
         struct rusage r;
         pid_t w;
-        while ((w = wait4(pid, &st, WNOHANG | __WALL, &r)) == pid) {
+        /* -1: traced descendants report to us too (their own parents reap them after us) */
+        while ((w = wait4(-1, &st, WNOHANG | __WALL, &r)) > 0) {
             if (WIFEXITED(st) || WIFSIGNALED(st)) {
+                if (w != pid)
+                    continue;
                 if (!*t_exit)
                     *t_exit = cli_exec_now_ns();
                 *status = st;
@@ -422,22 +437,27 @@ static void cli_exec_wait(pid_t pid, uint64_t deadline, struct cli_exec_msg *msg
                 continue;
             int event = st >> 16, sig = 0;
             if (event == PTRACE_EVENT_EXIT) {
-                *t_exit = cli_exec_now_ns(); /* CMD is done; the rest is teardown */
+                if (w == pid)
+                    *t_exit = cli_exec_now_ns(); /* CMD is done; the rest is teardown */
                 cli_exec_msg_pump(msg);
-                uint64_t h = msg->eof ? procfs_vm_hwm(pid) : 0;
+                uint64_t h = msg->eof ? procfs_vm_hwm(w) : 0;
                 if (h > *hwm)
                     *hwm = h;
             } else if (event == PTRACE_EVENT_STOP) {
-                /* group-stop (SIGSTOP, SIGTSTP): stay stopped as an untraced process would */
-                ptrace(PTRACE_LISTEN, pid, NULL, NULL);
-                continue;
+                int s = WSTOPSIG(st);
+                if (s == SIGSTOP || s == SIGTSTP || s == SIGTTIN || s == SIGTTOU) {
+                    /* group-stop: stay stopped as an untraced process would */
+                    ptrace(PTRACE_LISTEN, w, NULL, NULL);
+                    continue;
+                }
+                /* otherwise the first stop of an auto-attached new child: let it run */
             } else if (event == 0) {
                 sig = WSTOPSIG(st); /* signal-delivery-stop: deliver it unchanged */
             }
-            ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
+            ptrace(PTRACE_CONT, w, NULL, (void *)(long)sig);
         }
-        if (w < 0 && errno != EINTR) {
-            /* not our child any more (cannot happen unless reaped elsewhere) */
+        if (w < 0 && errno == ECHILD) {
+            /* cannot happen while the child is unreaped; never spin if it does */
             *t_exit = *t_exit ? *t_exit : cli_exec_now_ns();
             return;
         }
@@ -523,7 +543,7 @@ static void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exe
     close(st[1]);
     go[0] = st[1] = -1;
 
-    cli_exec_trace(pid, r);
+    cli_exec_trace(o, pid, r);
     struct perf_session ps;
     char err[256];
     perf_session_open(&ps, pid, o->events, o->no_perf, true, err, sizeof err);
@@ -549,7 +569,18 @@ static void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exe
     fcntl(st[0], F_SETFL, O_NONBLOCK);
     cli_exec_wait(pid, t0 + (uint64_t)(o->timeout_s * 1e9), &msg, &status, &ru, &timed_out, &t1,
                   &hwm);
-    kill(-pid, SIGKILL);     /* leftovers of the group (daemons, background jobs) */
+    kill(-pid, SIGKILL); /* leftovers of the group (daemons, background jobs) */
+    /* their exits report to us as their tracer first: collect them so they can be reaped */
+    for (int i = 0; i < 50; i++) {
+        int ignored;
+        pid_t w = wait4(-1, &ignored, WNOHANG | __WALL, NULL);
+        if (w < 0)
+            break;
+        if (w == 0) {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
     cli_exec_msg_pump(&msg); /* every writer is gone now: all of it is in the pipe */
     struct rusage pre;
     memset(&pre, 0, sizeof pre);
@@ -880,6 +911,7 @@ enum {
     CLI_EXEC_OPT_NO_PERF,
     CLI_EXEC_OPT_NO_OUT,
     CLI_EXEC_OPT_QUIET,
+    CLI_EXEC_OPT_NO_PTRACE,
 };
 
 static const struct option cli_exec_longopts[] = {
@@ -895,6 +927,7 @@ static const struct option cli_exec_longopts[] = {
     {"events", required_argument, 0, CLI_EXEC_OPT_EVENTS},
     {"no-perf", no_argument, 0, CLI_EXEC_OPT_NO_PERF},
     {"quiet", no_argument, 0, CLI_EXEC_OPT_QUIET},
+    {"no-ptrace", no_argument, 0, CLI_EXEC_OPT_NO_PTRACE},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -1052,6 +1085,9 @@ int cli_exec_main(int argc, char **argv)
             break;
         case CLI_EXEC_OPT_QUIET:
             o.quiet = true;
+            break;
+        case CLI_EXEC_OPT_NO_PTRACE:
+            o.no_ptrace = true;
             break;
         case 'h':
             fputs(cli_exec_help, stdout);
