@@ -157,6 +157,12 @@ for r in d["runs"]:
           % ("ok:" if ok else "BAD:", r["backend"], r["rep"], got, printed, "" if ok else " <-"))
     assert ok
 EOF2
+    # the peak of a child process counts: sh's own VmHWM is ~1 MB, its child touches 48 MB
+    "$fl" exec --backend glibc --runs 1 --quiet --out "$work/res2" --format json -- \
+        sh -c 'python3 -c "x = bytearray(48 << 20)"; true' >/dev/null 2>&1 || fail "rss child: $?"
+    hwm=$(python3 -c "import json,sys; print(int(json.load(open(sys.argv[1]))['runs'][0]['metrics']['hwm_rss']))" "$work/res2/run.json")
+    [ "$hwm" -ge $((48 << 20)) ] || fail "rss child: hwm_rss $hwm < 48 MiB"
+    echo "ok: a child's peak counts (hwm_rss $hwm)"
     ;;
 env)
     # backend parameters reach the child the way each kind of backend reads them
