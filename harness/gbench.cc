@@ -9,7 +9,8 @@
 
 #include <benchmark/benchmark.h>
 
-namespace {
+namespace
+{
 
 thread_local benchmark::State *gbench_state = nullptr;
 

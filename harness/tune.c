@@ -23,6 +23,7 @@
 #include "../workloads/workload.h"
 #include "atomic_file.h"
 #include "cli.h"
+#include "config.h"
 #include "plan.h"
 #include "procfs.h"
 #include "stats.h"
@@ -30,6 +31,7 @@
 
 #define TUNE_UNSET    (-1)
 #define TUNE_MMAP_MAX (32LL << 20) /* glibc's largest mmap_threshold (HEAP_MAX_SIZE / 2) */
+#define TUNE_NOISE    1.05         /* differences below 5 % are treated as run-to-run noise */
 
 enum tune_knob { TUNE_MMAP, TUNE_TRIM, TUNE_TOP_PAD, TUNE_ARENA, TUNE_KNOBS };
 
@@ -508,21 +510,24 @@ static void tune_rank(struct tune_state *st)
 }
 
 /* The lowest score; among settings within 5 % of it (single-run noise, e.g. a few pages of
- * RSS), the one that is best across all four metrics, so a tie is not won by accident. */
+ * RSS), the one that is best across all four metrics, so a tie is not won by accident. A
+ * setting must beat the default by more than that band too, else the default stays. */
 static unsigned tune_best(const struct tune_state *st)
 {
     unsigned best = 0;
     for (unsigned i = 1; i < st->n; i++)
         if (st->e[i].score < st->e[best].score)
             best = i;
-    if (!isfinite(st->e[best].score) || st->objective == TUNE_BALANCED)
+    if (!isfinite(st->e[best].score) || !(st->e[best].score * TUNE_NOISE < st->e[0].score))
+        return 0;
+    if (st->objective == TUNE_BALANCED)
         return best;
     struct tune_state bal = *st;
     bal.objective = TUNE_BALANCED;
     unsigned pick = best;
     double pick_bal = tune_score(&bal, &st->e[best], &st->e[0]);
     for (unsigned i = 0; i < st->n; i++) {
-        if (!(st->e[i].score <= st->e[best].score * 1.05))
+        if (!(st->e[i].score <= st->e[best].score * TUNE_NOISE))
             continue;
         double b = tune_score(&bal, &st->e[i], &st->e[0]);
         if (b < pick_bal) {
@@ -650,7 +655,8 @@ static void tune_report(const struct tune_state *st)
     tune_setting_tunables(&b->s, tunables, sizeof tunables);
     printf("\nrecommended for %s:\n", obj);
     if (best == 0 || !isfinite(b->score)) {
-        printf("  GLIBC_TUNABLES= (keep the defaults: no setting tried beats them)\n");
+        printf("  GLIBC_TUNABLES= (keep the defaults: no setting tried beats them by more than "
+               "5 %%)\n");
         printf("  improvement_ratio=1.00\n");
         return;
     }
@@ -818,7 +824,8 @@ static const char tune_help[] =
     "\n"
     "Retained RSS of a program is the last line `retained_rss_kb=N` it prints on stdout, else\n"
     "its VmRSS at exit (read at the ptrace exit stop; polled every 1 ms if ptrace is refused).\n"
-    "The program's stdout is consumed; its stderr is discarded unless --verbose.\n"
+    "The program's stdout is consumed; its stderr is discarded unless --verbose. Peak and\n"
+    "retained RSS are those of the process started (not of programs it starts in turn).\n"
     "With --workload, each setting is a glibc backend cell run by the normal runner (results\n"
     "of every round in DIR/roundN/); retained RSS is rss_end, peak RSS hwm_rss.\n"
     "\n"
@@ -941,6 +948,10 @@ int tune_main(int argc, char **argv)
                                "(see faultline tune --help)");
     if (no_out && st.out_dir[0])
         return cli_usage_error("tune: --out and --no-out conflict");
+    if (st.workload && FAULTLINE_SANITIZED)
+        return cli_usage_error("tune --workload: this faultline is built with ASan, whose "
+                               "allocator replaces glibc malloc in the runner, so no glibc setting "
+                               "can apply; use a build without FAULTLINE_SANITIZE");
     if (!runs_given)
         st.runs = st.cmd ? 1 : 3;
     if (!no_out && !st.out_dir[0])

@@ -77,7 +77,11 @@ program)
     ;;
 workload)
     if [ "$sanitized" = 1 ]; then
-        echo "SKIP: ASan replaces glibc malloc in the runner, so mallopt tuning cannot apply"
+        # ASan's allocator replaces glibc malloc in the runner: tune must refuse, not mislead
+        "$fl" tune --workload churn --no-out >/dev/null 2>"$tmp/err.txt"
+        [ $? -eq 2 ] && grep -q "built with ASan" "$tmp/err.txt" ||
+            fail "sanitized tune --workload: expected exit 2 naming ASan"
+        echo "SKIP: the workload search itself needs a build without ASan (checked the refusal)"
         exit 77
     fi
     # churn of 20 x 1 MiB: the defaults mmap the first block and then slide the threshold, so
