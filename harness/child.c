@@ -186,6 +186,74 @@ static void child_free(void *p)
     child_record(OP_FREE, t0, t1, w);
 }
 
+/* The always-timed table behind the workload helpers' inline sampling (wl_pick): a call that
+ * arrives here was either chosen 1 in N (weight N) or is a big request (weight 1). */
+static inline uint64_t child_weight(size_t size)
+{
+    return size >= CHILD_BIG_REQUEST ? 1 : child_every;
+}
+
+static void *child_t_malloc(size_t n)
+{
+    uint64_t t0 = child_now();
+    void *p = child_raw->malloc(n);
+    uint64_t t1 = child_now();
+    child_record(OP_MALLOC, t0, t1, child_weight(n));
+    if (p && n >= CHILD_BIG_REQUEST)
+        child_big_mark(p, true);
+    return p;
+}
+
+static void *child_t_calloc(size_t n, size_t m)
+{
+    size_t total = (m && n > SIZE_MAX / m) ? SIZE_MAX : n * m;
+    uint64_t t0 = child_now();
+    void *p = child_raw->calloc(n, m);
+    uint64_t t1 = child_now();
+    child_record(OP_CALLOC, t0, t1, child_weight(total));
+    if (p && total >= CHILD_BIG_REQUEST)
+        child_big_mark(p, true);
+    return p;
+}
+
+static void *child_t_memalign(size_t a, size_t n)
+{
+    uint64_t t0 = child_now();
+    void *p = child_raw->memalign(a, n);
+    uint64_t t1 = child_now();
+    child_record(OP_MEMALIGN, t0, t1, child_weight(n));
+    if (p && n >= CHILD_BIG_REQUEST)
+        child_big_mark(p, true);
+    return p;
+}
+
+static void *child_t_realloc(void *old, size_t n)
+{
+    bool big_old = old && child_big_test(old);
+    uint64_t t0 = child_now();
+    void *p = child_raw->realloc(old, n);
+    uint64_t t1 = child_now();
+    child_record(OP_REALLOC, t0, t1, big_old ? 1 : child_weight(n));
+    if (p) {
+        if (big_old)
+            child_big_mark(old, false);
+        if (n >= CHILD_BIG_REQUEST)
+            child_big_mark(p, true);
+    }
+    return p;
+}
+
+static void child_t_free(void *p)
+{
+    bool big = p && child_big_test(p);
+    if (big)
+        child_big_mark(p, false);
+    uint64_t t0 = child_now();
+    child_raw->free(p);
+    uint64_t t1 = child_now();
+    child_record(OP_FREE, t0, t1, big ? 1 : child_every);
+}
+
 /* Touches of 16 pages or more are always timed (they fault a lot); smaller ones are sampled 1 in
  * N like cheap ops, or a timer pair would cost more than the touch. Recorded as ns per touched
  * page, weighted by pages (x N when sampled). */
@@ -392,6 +460,13 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     child_sizes_valid = st0.sizes_valid;
     child_os_valid = st0.os_counts_valid;
 
+    static struct backend_ops always_timed;
+    always_timed = *ops;
+    always_timed.malloc = child_t_malloc;
+    always_timed.free = child_t_free;
+    always_timed.calloc = child_t_calloc;
+    always_timed.realloc = child_t_realloc;
+    always_timed.memalign = child_t_memalign;
     child_timed = *ops;
     child_timed.malloc = child_malloc;
     child_timed.free = child_free;
@@ -413,6 +488,11 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     env.rec = &recorder;
     env.tmpdir = cfg->tmpdir;
     env.next_tick = cfg->no_measure ? UINT64_MAX : rec->timeline_every;
+    if (!cfg->no_measure) {
+        env.raw = ops;
+        env.timed = &always_timed;
+        env.lat_every = env.lat_countdown = child_every;
+    }
     wl_seed(&env, cfg->seed);
     child_env = &env;
     rec->phase = PHASE_SETUP_DONE;

@@ -21,7 +21,7 @@ struct child_config {
 };
 
 #define CHILD_LAT_SAMPLE_DEFAULT 64
-#define CHILD_TIMELINE_DEFAULT   1024
+#define CHILD_TIMELINE_DEFAULT   4096
 /* Requests at least this big are always timed individually: they are the ones that may make a
  * syscall (brk growth, mmap) and would be invisible in a 1-in-N sample. */
 #define CHILD_BIG_REQUEST 65536

@@ -36,7 +36,7 @@ struct sample_values {
 };
 
 #define SAMPLE_STEPS_MAX    256
-#define SAMPLE_TIMELINE_MAX 1024
+#define SAMPLE_TIMELINE_MAX 1000 /* even: decimation keeps every other point */
 #define SAMPLE_LABEL_MAX    48
 
 struct step_snapshot {

@@ -39,7 +39,16 @@ struct wl_env {
     uint64_t touched_pages;
     uint64_t next_tick; /* ops_done value at which rec->tick is due; UINT64_MAX = never */
     uint64_t rng;       /* xorshift state, seeded from seed by the harness */
+    /* Fast path for the helpers, set by the harness when it measures latency: most calls go
+     * straight to `raw`; every lat_every-th call, and every request of WL_TIMED_BYTES or more,
+     * goes to `timed`, whose calls are always timed. With timed == NULL the helpers use ops.
+     * (Code that calls env->ops directly, e.g. worker threads, gets ops' own sampling.) */
+    const struct backend_ops *raw;
+    const struct backend_ops *timed;
+    uint64_t lat_every, lat_countdown;
 };
+
+#define WL_TIMED_BYTES 65536
 
 struct workload {
     const char *name;
@@ -103,9 +112,22 @@ static inline void wl_step(struct wl_env *env, const char *label)
         env->rec->step(env->rec->ctx, label);
 }
 
+/* Which ops table a helper call goes through (see wl_env.raw/timed). */
+static inline const struct backend_ops *wl_pick(struct wl_env *env, size_t size)
+{
+    if (!env->timed)
+        return env->ops;
+    if (size >= WL_TIMED_BYTES)
+        return env->timed;
+    if (--env->lat_countdown)
+        return env->raw;
+    env->lat_countdown = env->lat_every;
+    return env->timed;
+}
+
 static inline void *wl_malloc(struct wl_env *env, size_t size)
 {
-    void *p = env->ops->malloc(size);
+    void *p = wl_pick(env, size)->malloc(size);
     if (p) {
         env->requested_bytes += size;
         wl_live(env, (int64_t)size);
@@ -116,7 +138,8 @@ static inline void *wl_malloc(struct wl_env *env, size_t size)
 
 static inline void *wl_calloc(struct wl_env *env, size_t n, size_t size)
 {
-    void *p = env->ops->calloc(n, size);
+    size_t total = (size && n > SIZE_MAX / size) ? SIZE_MAX : n * size;
+    void *p = wl_pick(env, total)->calloc(n, size);
     if (p) {
         env->requested_bytes += n * size;
         wl_live(env, (int64_t)(n * size));
@@ -127,7 +150,7 @@ static inline void *wl_calloc(struct wl_env *env, size_t n, size_t size)
 
 static inline void *wl_memalign(struct wl_env *env, size_t align, size_t size)
 {
-    void *p = env->ops->memalign(align, size);
+    void *p = wl_pick(env, size)->memalign(align, size);
     if (p) {
         env->requested_bytes += size;
         wl_live(env, (int64_t)size);
@@ -139,7 +162,7 @@ static inline void *wl_memalign(struct wl_env *env, size_t align, size_t size)
 /* old_size is the size the block was requested with (for live-byte accounting). */
 static inline void *wl_realloc(struct wl_env *env, void *p, size_t old_size, size_t size)
 {
-    void *q = env->ops->realloc(p, size);
+    void *q = wl_pick(env, size > old_size ? size : old_size)->realloc(p, size);
     if (q) {
         env->requested_bytes += size;
         wl_live(env, (int64_t)size - (int64_t)old_size);
@@ -150,7 +173,7 @@ static inline void *wl_realloc(struct wl_env *env, void *p, size_t old_size, siz
 
 static inline void wl_free(struct wl_env *env, void *p, size_t size)
 {
-    env->ops->free(p);
+    wl_pick(env, size)->free(p);
     if (p)
         wl_live(env, -(int64_t)size);
     wl_count_op(env);
