@@ -159,6 +159,24 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
             json_number_or_null(sb, run->m.v[m], run->m.valid[m]);
         }
         strbuf_puts(sb, "}");
+        json_key(sb, "hw", false);
+        strbuf_puts(sb, "[");
+        for (unsigned k = 0; k < run->hw_count; k++) {
+            const struct perf_hw_value *h = &run->hw[k];
+            strbuf_puts(sb, k ? ",{" : "{");
+            json_key(sb, "name", true);
+            json_string(sb, h->name);
+            json_key(sb, "resolved", false);
+            json_string(sb, h->resolved);
+            json_key(sb, "value", false);
+            json_number_or_null(sb, (double)h->v.value, h->v.available);
+            json_key(sb, "time_enabled", false);
+            json_number_or_null(sb, (double)h->v.time_enabled, h->v.available);
+            json_key(sb, "time_running", false);
+            json_number_or_null(sb, (double)h->v.time_running, h->v.available);
+            strbuf_puts(sb, "}");
+        }
+        strbuf_puts(sb, "]");
         json_key(sb, "steps", false);
         report_json_steps(run, sb);
         strbuf_puts(sb, "}");

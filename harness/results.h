@@ -35,6 +35,8 @@ struct run_result {
     uint64_t timer_cost_ns;
     unsigned step_count;
     struct step_snapshot *steps;
+    unsigned hw_count; /* hardware events with time_enabled/time_running (multiplexing) */
+    struct perf_hw_value hw[PERF_MAX_HW];
 };
 
 /* A seed claim checked by `faultline seed`. */

@@ -239,6 +239,8 @@ int runner_run_one(const struct runner_options *o, const struct cell *c, unsigne
     if (rec) {
         out->m = rec->m;
         out->timer_cost_ns = rec->timer_cost_ns;
+        out->hw_count = rec->hw_count < PERF_MAX_HW ? rec->hw_count : PERF_MAX_HW;
+        memcpy(out->hw, rec->hw, out->hw_count * sizeof out->hw[0]);
         if (!out->ok && rec->phase < PHASE_DONE) {
             /* numbers of an unfinished phase are not results */
             sample_values_clear(&out->m);
