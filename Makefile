@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 QUICK      ?= 0
 DIR        ?=
 
-.PHONY: all build deps test bench report regress baseline format clean
+.PHONY: all build deps test bench bench-overhead report regress baseline format clean
 
 all: build
 
@@ -24,6 +24,10 @@ test: deps build
 
 bench: deps build
 	@QUICK=$(QUICK) BUILD=$(BUILD) bash ci/bench.sh
+
+# measurement overhead: the same cells with and without --no-measure, interleaved
+bench-overhead: deps build
+	@BUILD=$(BUILD) bash ci/overhead.sh
 
 report: build
 	@test -n "$(DIR)" || { echo "make report: set DIR=<results directory>" >&2; exit 2; }
