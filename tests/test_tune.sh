@@ -127,6 +127,32 @@ usage)
     [ $? -eq 1 ] && grep -q "exit 127" "$tmp/e7" || fail "tune of a missing program: not exit 1"
     "$fl" tune --help | grep -q "usage: faultline tune" || fail "tune --help"
     ;;
+measure)
+    # A program that reports nothing: time, peak and exit RSS come from the exit stop.
+    "$fl" tune --budget 2 --out "$tmp/s" --quiet -- sleep 0.2 >/dev/null 2>"$tmp/err.txt" ||
+        fail "tune -- sleep: $(cat "$tmp/err.txt")"
+    row=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
+        $idx["default"] == 1 { print $idx["time_ns"], $idx["peak_rss_bytes"],
+                               $idx["retained_rss_bytes"], $idx["faults"] }' "$tmp/s/tune.csv")
+    echo "sleep 0.2 default row: $row"
+    read -r t peak ret flt <<<"$row"
+    awk -v t="$t" 'BEGIN { exit !(t >= 2e8 && t < 5e9) }' || fail "sleep 0.2 took $t ns"
+    [ "${peak:-0}" -gt 100000 ] && [ "${ret:-0}" -gt 100000 ] && [ "$ret" -le "$peak" ] ||
+        fail "sleep: peak '$peak' / exit RSS '$ret' not measured"
+    [ "${flt:-0}" -gt 0 ] || fail "sleep: no faults counted"
+    # Without ptrace: VmHWM polled every ms; retained RSS from the program's own line.
+    FAULTLINE_TUNE_NO_PTRACE=1 "$fl" tune --budget 2 --out "$tmp/p" --quiet -- "$bin/tune_prog" \
+        >/dev/null 2>"$tmp/err.txt" || fail "tune without ptrace: $(cat "$tmp/err.txt")"
+    row=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
+        $idx["default"] == 1 { print $idx["peak_rss_bytes"], $idx["retained_rss_bytes"] }' \
+        "$tmp/p/tune.csv")
+    echo "tune_prog default row without ptrace: $row"
+    read -r peak ret <<<"$row"
+    # 16 threads x 11 MiB live at once under the defaults: the peak is far above 64 MiB, and
+    # the freed blocks stay in the arenas (the program reports > 32 MiB retained)
+    [ "${peak:-0}" -gt $((64 << 20)) ] || fail "polled peak '$peak' below 64 MiB"
+    [ "${ret:-0}" -gt $((32 << 20)) ] && [ "$ret" -le "$peak" ] || fail "retained '$ret' implausible"
+    ;;
 *)
     fail "unknown mode $mode"
     ;;

@@ -14,7 +14,7 @@ endforeach()
 set_target_properties(tune_prog PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 
 set(FL_TUNE_SH ${CMAKE_CURRENT_SOURCE_DIR}/test_tune.sh)
-foreach(mode program workload usage)
+foreach(mode program workload usage measure)
   add_test(NAME tune_${mode}
            COMMAND bash ${FL_TUNE_SH} ${mode} ${CMAKE_BINARY_DIR} ${FAULTLINE_SANITIZE_FLAG})
   set_tests_properties(tune_${mode} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
