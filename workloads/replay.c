@@ -71,11 +71,14 @@ struct replay_trace {
 
 /* One line on stderr. Workloads do not print, but a bad trace is a user error the outcome code
  * alone (EINVAL) cannot explain; snprintf on the stack and write(2) never allocate. */
+#define REPLAY_NO_OFFSET UINT64_MAX
+
 static int replay_fail(const char *path, const char *what, uint64_t offset)
 {
     char line[512];
-    int n = snprintf(line, sizeof line, "%s: %s at offset %llu\n", path, what,
-                     (unsigned long long)offset);
+    int n = offset == REPLAY_NO_OFFSET ? snprintf(line, sizeof line, "%s: %s\n", path, what)
+                                       : snprintf(line, sizeof line, "%s: %s at offset %llu\n",
+                                                  path, what, (unsigned long long)offset);
     if (n > (int)sizeof line - 1)
         n = (int)sizeof line - 1;
     if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
@@ -260,7 +263,7 @@ static int replay_load(struct wl_env *env, struct replay_trace *t)
         char what[128];
         snprintf(what, sizeof what, "cannot open (%s)",
                  strerrorname_np(e) ? strerrorname_np(e) : "?");
-        replay_fail(t->path, what, 0);
+        replay_fail(t->path, what, REPLAY_NO_OFFSET);
         return e;
     }
     int rc = 0;
@@ -269,7 +272,7 @@ static int replay_load(struct wl_env *env, struct replay_trace *t)
     uint64_t bad_at;
     const char *bad;
     if (fstat(fd, &st) != 0) {
-        rc = replay_fail(t->path, "cannot stat", 0);
+        rc = replay_fail(t->path, "cannot stat", REPLAY_NO_OFFSET);
         goto out;
     }
     uint64_t size = (uint64_t)st.st_size;
@@ -489,7 +492,8 @@ static int replay_run(struct wl_env *env)
     memset(&t, 0, sizeof t);
     t.path = param_has_value(env->params, "file") ? param_str(env->params, "file") : "";
     if (!t.path[0])
-        return replay_fail("replay", "file= is required (a trace from `faultline trace`)", 0);
+        return replay_fail("replay", "file= is required (a trace from `faultline trace`)",
+                           REPLAY_NO_OFFSET);
     int rc = replay_load(env, &t);
     if (rc == 0 && t.n) {
         struct replay_shared sh = {
