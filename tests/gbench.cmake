@@ -8,3 +8,6 @@ if(TARGET faultline-gbench)
 endif()
 add_test(NAME gbench_format_compare COMMAND bash ${FL_GBENCH_SH} compare ${CMAKE_BINARY_DIR})
 set_tests_properties(gbench_format_compare PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME gbench_format_golden
+         COMMAND bash ${FL_GBENCH_SH} golden ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
+set_tests_properties(gbench_format_golden PROPERTIES TIMEOUT 60)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # faultline-gbench and `faultline run --format gbench`: the JSON must follow Google Benchmark's
 # schema with our fault and syscall counters, and compare.py must read two faultline runs.
-# Usage: test_gbench.sh binary|compare BUILD_DIR; exit 0 pass, 1 fail, 77 skip.
+# Usage: test_gbench.sh binary|compare|golden BUILD_DIR [SOURCE_TESTS_DIR]; exit 0 pass, 1 fail,
+# 77 skip.
 set -u
 mode=$1
 bin=$2
@@ -100,6 +101,21 @@ PY
         grep -qF "$n " "$tmp/cmp.txt" || fail "compare.py output lacks $n"
     done
     grep -q "U Test, Repetitions: 3 vs 3" "$tmp/cmp.txt" || fail "compare.py ran no U test"
+    ;;
+golden)
+    # fake-measure: fixed numbers, so the whole benchmarks array has a golden file (the
+    # context block holds the date and the machine, so it is only checked for its keys)
+    src=$3
+    "$bin/faultline" run -b glibc -b 'hybrid:threshold=64K' -w churn:count=5 --runs 3 \
+        --fake-measure --quiet --no-out --format gbench >"$tmp/fake.json" ||
+        fail "fake run --format gbench failed"
+    "$py" -c 'import json, sys; c = json.load(open(sys.argv[1]))["context"]
+for k in ("date", "host_name", "num_cpus", "executable", "library_build_type", "git_sha"):
+    assert k in c, k' "$tmp/fake.json" || fail "context block lacks a key"
+    sed -e '/^  "context": {$/,/^  },$/d' "$tmp/fake.json" >"$tmp/gbench_fake.out"
+    g=$src/golden/gbench_fake.out
+    if [ "${FAULTLINE_UPDATE_GOLDEN:-0}" = 1 ]; then cp "$tmp/gbench_fake.out" "$g"; fi
+    diff -u "$g" "$tmp/gbench_fake.out" || fail "differs from $g (FAULTLINE_UPDATE_GOLDEN=1 to refresh)"
     ;;
 *)
     fail "unknown mode $mode"
