@@ -5,49 +5,50 @@
 # Not part of ctest. usage: BUILD=build RUNS=3 ci/exec-bench.sh; output: results/runs/exec-bench-*.
 #
 # Output of one run on the development VM (Debian 12, 2 cores, no PMU, 2026-11-26). Times are
-# single-digit-run medians on a shared VM: differences under ~10 % are noise; the counts are not.
+# 3-run medians on a VM shared with other jobs: differences under ~25 % are noise; the counts
+# are not. Peak RSS is the largest VmHWM over the command's processes (gzip: the gzip pair).
 #   sort (medians; ratio to glibc, glibc absolute)
 #   backend                 time            faults   brk+mmap+munmap          peak RSS  outcome
-#   brk                    0.75x             1.00x             1.18x             1.00x  ok
-#   mmap                   0.96x             1.02x            11.39x             1.01x  ok
-#   hybrid                 1.02x             1.00x             1.18x             1.00x  ok
-#   glibc                1028 ms             15005                28          60.1 MiB  ok
-#   jemalloc               0.98x             1.01x             1.96x             1.04x  ok
-#   tcmalloc               0.95x             1.10x             1.68x             1.12x  ok
-#   mimalloc               0.97x             1.01x             1.36x             1.01x  ok
+#   brk                    0.77x             1.00x             1.06x             1.00x  ok
+#   mmap                   0.80x             1.01x            10.29x             1.01x  ok
+#   hybrid                 1.07x             1.00x             1.06x             1.00x  ok
+#   glibc                1081 ms             15001                31          60.1 MiB  ok
+#   jemalloc               1.26x             1.01x             1.84x             1.04x  ok
+#   tcmalloc               1.22x             1.10x             1.52x             1.12x  ok
+#   mimalloc               0.99x             1.00x             1.16x             1.01x  ok
 #
 #   gzip (medians; ratio to glibc, glibc absolute)
 #   backend                 time            faults   brk+mmap+munmap          peak RSS  outcome
-#   brk                    0.92x             1.12x             1.36x             0.95x  ok
-#   mmap                   1.06x             7.45x            88.43x             0.97x  ok
-#   hybrid                 0.86x             1.12x             1.36x             0.98x  ok
-#   glibc                 344 ms               543                61           8.7 MiB  ok
-#   jemalloc               1.12x             2.25x             2.77x             1.01x  ok
-#   tcmalloc               1.04x             8.90x             2.41x             1.03x  ok
-#   mimalloc               1.11x             1.29x             1.31x             1.05x  ok
+#   brk                    0.89x             1.11x             1.36x             1.14x  ok
+#   mmap                   1.03x             7.51x            88.43x             1.28x  ok
+#   hybrid                 0.96x             1.12x             1.36x             1.15x  ok
+#   glibc                 413 ms               539                61           1.9 MiB  ok
+#   jemalloc               0.88x             2.26x             2.77x             2.17x  ok
+#   tcmalloc               0.98x             8.96x             2.39x             3.79x  ok
+#   mimalloc               0.94x             1.31x             1.31x             1.13x  ok
 #
 #   python (medians; ratio to glibc, glibc absolute)
 #   backend                 time            faults   brk+mmap+munmap          peak RSS  outcome
-#   brk                    0.78x             0.99x             1.13x             1.02x  ok
-#   mmap                   1.11x             2.17x            58.28x             1.03x  ok
-#   hybrid                 0.93x             1.02x             1.14x             1.00x  ok
-#   glibc                5034 ms             47478              1407         153.8 MiB  ok
-#   jemalloc               0.98x             1.16x             1.69x             1.05x  ok
-#   tcmalloc               1.02x             1.91x             1.55x             1.06x  ok
-#   mimalloc               0.81x             1.06x             1.08x             1.01x  ok
+#   brk                    1.01x             0.99x             1.13x             1.02x  ok
+#   mmap                   1.75x             2.17x            58.28x             1.03x  ok
+#   hybrid                 1.07x             1.02x             1.13x             1.00x  ok
+#   glibc                2704 ms             47467              1407         153.8 MiB  ok
+#   jemalloc               1.20x             1.16x             1.69x             1.05x  ok
+#   tcmalloc               1.27x             1.91x             1.55x             1.06x  ok
+#   mimalloc               1.03x             1.06x             1.08x             1.01x  ok
 #
 #   sqlite (medians; ratio to glibc, glibc absolute)
 #   backend                 time            faults   brk+mmap+munmap          peak RSS  outcome
-#   brk                    1.46x             0.99x             0.94x             1.01x  ok
-#   mmap                  20.86x           178.20x          9763.09x             1.58x  ok
-#   hybrid                 1.45x             1.00x             1.07x             1.01x  ok
-#   glibc                 788 ms              2865               104          14.4 MiB  ok
-#   jemalloc               1.01x             1.21x             0.58x             1.25x  ok
-#   tcmalloc               1.04x             1.49x             0.59x             1.46x  ok
-#   mimalloc               1.06x             1.26x             0.37x             1.14x  ok
+#   brk                    1.07x             0.99x             0.94x             1.02x  ok
+#   mmap                  16.55x           178.32x          9763.09x             1.60x  ok
+#   hybrid                 1.09x             1.00x             1.07x             1.02x  ok
+#   glibc                 652 ms              2863               104          14.3 MiB  ok
+#   jemalloc               1.04x             1.21x             0.58x             1.26x  ok
+#   tcmalloc               1.06x             1.49x             0.59x             1.48x  ok
+#   mimalloc               1.13x             1.26x             0.37x             1.15x  ok
 #
-#   hybrid within 1.5x glibc's time on sort: yes (1.02x)
-#   (elapsed 265 s; faultline 1ad96fa, Debug+ASan build of faultline itself, RUNS=3, 1 warmup)
+#   hybrid within 1.5x glibc's time on sort: yes (1.07x)
+#   (elapsed 194 s; faultline b02e682, Release build, RUNS=3, 1 warmup)
 set -u
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
