@@ -142,7 +142,9 @@ int main(int argc, char **argv)
     void *ra = reallocarray(NULL, 10, 30);
     void *va = valloc(100);
     void *pv = pvalloc(100);
-    void *odd = memalign(24, 100); /* glibc rounds the alignment up to 32 */
+    /* glibc rounds the alignment up to 32; volatile, because clang rightly warns about 24. */
+    volatile size_t odd_align = 24;
+    void *odd = memalign(odd_align, 100);
     trace_prog_add(1000 + 300 + 512 + 200 + 300 + 100 + 4096 + 100); /* pvalloc: a whole page */
     if (!marker || !b[1] || !m || !aa || !c || !ra || !va || !pv || !odd)
         return 1;
