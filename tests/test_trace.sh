@@ -171,6 +171,54 @@ bad)
     "$fl" trace --dump "$tmp/missing.fltrace" >/dev/null 2>&1
     [ $? = 2 ] || fail "dump of a missing file must exit 2"
     ;;
+fuzz)
+    # Seeded corruptions of a valid trace (1-4 random bytes each, plus random cuts): --dump exits
+    # 0 or 2 and the replay ends ok or failed: EINVAL, never a crash (ASan builds check memory).
+    prog=$1
+    capture_prog "$prog"
+    good=$tmp/prog.fltrace
+    n=$(stat -c %s "$good")
+    awk -v n="$n" 'BEGIN { srand(1234); for (i = 0; i < 60; i++) {
+        k = 1 + int(rand() * 4); line = i % 10 == 9 ? "cut " int(rand() * n) : "poke"
+        for (j = 0; j < k; j++) line = line " " int(rand() * n) ":" int(rand() * 256)
+        print line } }' >"$tmp/plan"
+    i=0
+    rejected=0
+    while read -r kind rest; do
+        f=$tmp/f$i.fltrace
+        if [ "$kind" = cut ]; then
+            set -- $rest
+            head -c "$1" "$good" >"$f"
+            shift
+        else
+            cp "$good" "$f"
+            set -- $rest
+        fi
+        for pv in "$@"; do
+            printf "$(printf '\\x%02x' "${pv#*:}")" |
+                dd of="$f" bs=1 seek="${pv%:*}" conv=notrunc status=none
+        done
+        "$fl" trace --dump "$f" >/dev/null 2>"$tmp/err"
+        rc=$?
+        [ $rc = 2 ] && rejected=$((rejected + 1))
+        [ $rc = 0 ] || [ $rc = 2 ] || fail "dump of corruption $i ($kind $rest): exit $rc"
+        [ $rc = 0 ] || [ "$(wc -l <"$tmp/err")" = 1 ] || fail "dump $i: not one line: $(cat "$tmp/err")"
+        if [ $((i % 4)) = 0 ]; then
+            "$fl" run -b hybrid -w "replay:file=$f" --runs 1 --no-out --format csv --quiet \
+                --timeout 30 >"$tmp/run.csv" 2>/dev/null
+            o=$(csv_field "$tmp/run.csv" outcome)
+            case $o in
+            ok | "failed: EINVAL") ;;
+            *) fail "replay of corruption $i ($kind $rest): outcome '$o'" ;;
+            esac
+            [ "$o" = ok ] && [ $rc != 0 ] && fail "corruption $i: replay ok but dump rejected it"
+            [ "$o" != ok ] && [ $rc = 0 ] && fail "corruption $i: dump accepted, replay rejected"
+        fi
+        i=$((i + 1))
+    done <"$tmp/plan"
+    # Most single-byte changes hit an op, a thread, an id or a cut: the checks must notice.
+    [ "$rejected" -ge 40 ] || fail "only $rejected of 60 corruptions rejected"
+    ;;
 shipped)
     trace=$1
     backend=$2

@@ -19,12 +19,13 @@ add_test(NAME trace_dump_prog COMMAND bash ${FL_TRACE_SH} dump_prog ${FL_TRACE_F
                                       $<TARGET_FILE:trace_prog>)
 add_test(NAME trace_bad_files COMMAND bash ${FL_TRACE_SH} bad ${FL_TRACE_FL}
                                       $<TARGET_FILE:trace_prog>)
+add_test(NAME trace_fuzz COMMAND bash ${FL_TRACE_SH} fuzz ${FL_TRACE_FL} $<TARGET_FILE:trace_prog>)
 add_test(NAME trace_usage COMMAND bash ${FL_TRACE_SH} usage ${FL_TRACE_FL})
 add_test(NAME trace_sort_parallel COMMAND bash ${FL_TRACE_SH} sort_parallel ${FL_TRACE_FL})
 add_test(NAME trace_detached COMMAND bash ${FL_TRACE_SH} detached ${FL_TRACE_FL}
                                      $<TARGET_FILE:trace_prog>)
 add_test(NAME trace_children COMMAND bash ${FL_TRACE_SH} children ${FL_TRACE_FL})
-set(FL_TRACE_TESTS trace_dump_prog trace_bad_files trace_usage trace_sort_parallel trace_detached
+set(FL_TRACE_TESTS trace_dump_prog trace_bad_files trace_fuzz trace_usage trace_sort_parallel trace_detached
                    trace_children)
 foreach(b glibc mmap brk hybrid)
   add_test(NAME trace_replay_prog_${b} COMMAND bash ${FL_TRACE_SH} replay_prog ${FL_TRACE_FL}
