@@ -148,10 +148,12 @@ measure)
         "$tmp/p/tune.csv")
     echo "tune_prog default row without ptrace: $row"
     read -r peak ret <<<"$row"
-    # 16 threads x 11 MiB live at once under the defaults: the peak is far above 64 MiB, and
-    # the freed blocks stay in the arenas (the program reports > 32 MiB retained)
-    [ "${peak:-0}" -gt $((64 << 20)) ] || fail "polled peak '$peak' below 64 MiB"
-    [ "${ret:-0}" -gt $((32 << 20)) ] && [ "$ret" -le "$peak" ] || fail "retained '$ret' implausible"
+    # How many threads overlap depends on the scheduler, but under the defaults at least one
+    # 11 MiB block is live at the peak and, once the threshold has slid, stays in its arena
+    # after free (a first heap is never unmapped, and its top is below 2 x 11 MiB trim).
+    [ "${peak:-0}" -gt $((11 << 20)) ] || fail "polled peak '$peak' below 11 MiB"
+    [ "${ret:-0}" -gt $((11 << 20)) ] && [ "$ret" -le "$peak" ] ||
+        fail "retained '$ret' not in (11 MiB, peak $peak]"
     ;;
 *)
     fail "unknown mode $mode"
