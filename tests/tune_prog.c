@@ -9,10 +9,9 @@
 #include <string.h>
 
 #define TUNE_PROG_THREADS 16
-#define TUNE_PROG_ITERS                                                                            \
-    8 /* >= 2 so the sliding threshold moves; each mmapped cycle costs ~12 ms                      \
-       */
-#define TUNE_PROG_SIZE (11u << 20)
+/* >= 2 so the sliding threshold moves; a cycle of mmapped blocks costs ~12 ms here */
+#define TUNE_PROG_ITERS 8
+#define TUNE_PROG_SIZE  (11u << 20)
 
 static void *tune_prog_worker(void *arg)
 {
