@@ -41,6 +41,8 @@ static const char *const main_gbench_small[] = {
     "file-map:size=256K",
     "shm:mode=anon,size=64K",
     "calibrate:pages=64",
+    /* replay needs a trace: the small one shipped with the sources */
+    "replay:file=" FAULTLINE_SOURCE_DIR "/results/traces/sort.fltrace",
 };
 
 struct main_gbench_pair {
