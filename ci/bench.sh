@@ -32,6 +32,16 @@ fi
 echo "== suite: backends x workloads, $runs runs each =="
 "$FL" run "${backends[@]}" "${workloads[@]}" --runs "$runs" --out "$root/suite" --quiet || status=1
 
+# replay the malloc traces of real programs (results/traces/, captured by faultline trace) on
+# every backend: fragmentation shows as rss_peak against live_peak (ideal RSS)
+traces=()
+for t in results/traces/*.fltrace; do [ -f "$t" ] && traces+=(-w "replay:file=$t"); done
+if [ ${#traces[@]} -gt 0 ]; then
+    echo "== trace replay: ${#traces[@]} traces on every backend =="
+    "$FL" run "${backends[@]}" "${traces[@]}" --runs "$runs" --out "$root/replay" --quiet \
+        >/dev/null || status=1
+fi
+
 echo "== threshold sweep (hybrid, glibc) =="
 "$FL" sweep -b "hybrid:threshold=$thresholds" -b "glibc:mmap_threshold=$thresholds" "${sweep_wl[@]}" \
     --runs "$runs" --out "$root/threshold-sweep" --quiet >/dev/null || status=1
@@ -45,21 +55,30 @@ echo "== seed claims =="
 "$FL" seed --out "$root/seed" --quiet || status=1
 
 if "$FL" report --help >/dev/null 2>&1; then
-    for d in suite threshold-sweep trim-sweep seed; do
+    for d in suite replay threshold-sweep trim-sweep seed; do
+        [ -d "$root/$d" ] || continue
         "$FL" report "$root/$d" >/dev/null || { echo "report failed for $root/$d" >&2; status=1; }
     done
 fi
 
 echo
-echo "== summary (medians) =="
-"$FL" run --help >/dev/null
+echo "== summary =="
+if [ -f "$root/suite/report.md" ]; then
+    # the summary table of the suite's report: medians per workload x backend
+    awk '/^\| /{p=1} p && !/^\|/{exit} p' "$root/suite/report.md" | head -60
+fi
+if [ -f "$root/seed/seed.csv" ]; then
+    echo "seed claims: $(awk -F, 'NR>1{n[$2]++} END{for (v in n) printf "%s %d  ", v, n[v]}' "$root/seed/seed.csv")"
+fi
 if [ -f "$root/suite/samples.csv" ]; then
     awk -F, 'NR==1 {for (i=1;i<=NF;i++) col[$i]=i; next}
         {c=$2" "$4; n[c]++; if ($8 != "ok") bad[c]++}
         END {for (c in n) if (bad[c]) printf "  %s: %d of %d runs not ok\n", c, bad[c], n[c]}' \
         "$root/suite/samples.csv" | sort
 fi
-[ -f "$root/suite/index.html" ] && echo "report: $root/suite/index.html"
+for d in suite replay threshold-sweep trim-sweep seed; do
+    [ -f "$root/$d/index.html" ] && echo "report: $root/$d/index.html"
+done
 echo "results: $root"
 echo "elapsed: $(( $(date +%s) - start )) s"
 exit $status

@@ -26,14 +26,14 @@ enum perf_fixed {
 };
 
 struct perf_value {
-    bool available;       /* opened and read; false -> null in results */
-    uint64_t value;       /* scaled if multiplexed (see time_*) */
+    bool available; /* opened and read; false -> null in results */
+    uint64_t value; /* scaled if multiplexed (see time_*) */
     uint64_t time_enabled;
     uint64_t time_running;
 };
 
 struct perf_hw_value {
-    char name[PERF_NAME_MAX];     /* as the user gave it */
+    char name[PERF_NAME_MAX];         /* as the user gave it */
     char resolved[PERF_NAME_MAX * 2]; /* what it resolved to (libpfm fstr or builtin) */
     struct perf_value v;
 };

@@ -5,8 +5,8 @@
 
 #include "results.h"
 
-static const struct reporter *const report_table[] = {&report_console, &report_json, &report_csv,
-                                                      &report_md, &report_gbench, NULL};
+static const struct reporter *const report_table[] = {&report_console, &report_json,   &report_csv,
+                                                      &report_md,      &report_gbench, NULL};
 
 const struct reporter *report_find(const char *name)
 {
