@@ -92,100 +92,6 @@ static inline bool child_big_test(const void *p)
            1;
 }
 
-/* Returns the weight to record with (0 = do not time this op). */
-static inline uint64_t child_should_time(size_t size)
-{
-    if (size >= CHILD_BIG_REQUEST)
-        return 1;
-    if (child_countdown > 1) {
-        child_countdown--;
-        return 0;
-    }
-    child_countdown = child_every;
-    return child_every;
-}
-
-static void *child_malloc(size_t n)
-{
-    uint64_t w = child_should_time(n);
-    if (!w)
-        return child_raw->malloc(n);
-    uint64_t t0 = child_now();
-    void *p = child_raw->malloc(n);
-    uint64_t t1 = child_now();
-    child_record(OP_MALLOC, t0, t1, w);
-    if (p && n >= CHILD_BIG_REQUEST)
-        child_big_mark(p, true);
-    return p;
-}
-
-static void *child_calloc(size_t n, size_t m)
-{
-    size_t total = (m && n > SIZE_MAX / m) ? SIZE_MAX : n * m;
-    uint64_t w = child_should_time(total);
-    if (!w)
-        return child_raw->calloc(n, m);
-    uint64_t t0 = child_now();
-    void *p = child_raw->calloc(n, m);
-    uint64_t t1 = child_now();
-    child_record(OP_CALLOC, t0, t1, w);
-    if (p && total >= CHILD_BIG_REQUEST)
-        child_big_mark(p, true);
-    return p;
-}
-
-static void *child_memalign(size_t a, size_t n)
-{
-    uint64_t w = child_should_time(n);
-    if (!w)
-        return child_raw->memalign(a, n);
-    uint64_t t0 = child_now();
-    void *p = child_raw->memalign(a, n);
-    uint64_t t1 = child_now();
-    child_record(OP_MEMALIGN, t0, t1, w);
-    if (p && n >= CHILD_BIG_REQUEST)
-        child_big_mark(p, true);
-    return p;
-}
-
-static void *child_realloc(void *old, size_t n)
-{
-    bool big_old = old && child_big_test(old);
-    uint64_t w = big_old ? 1 : child_should_time(n);
-    if (!w)
-        return child_raw->realloc(old, n);
-    uint64_t t0 = child_now();
-    void *p = child_raw->realloc(old, n);
-    uint64_t t1 = child_now();
-    child_record(OP_REALLOC, t0, t1, w);
-    if (p) {
-        if (big_old)
-            child_big_mark(old, false);
-        if (n >= CHILD_BIG_REQUEST)
-            child_big_mark(p, true);
-    }
-    return p;
-}
-
-static void child_free(void *p)
-{
-    uint64_t w;
-    if (p && child_big_test(p)) {
-        child_big_mark(p, false);
-        w = 1;
-    } else {
-        w = child_should_time(0);
-    }
-    if (!w) {
-        child_raw->free(p);
-        return;
-    }
-    uint64_t t0 = child_now();
-    child_raw->free(p);
-    uint64_t t1 = child_now();
-    child_record(OP_FREE, t0, t1, w);
-}
-
 /* The always-timed table behind the workload helpers' inline sampling (wl_pick): a call that
  * arrives here was either chosen 1 in N (weight N) or is a big request (weight 1). */
 static inline uint64_t child_weight(size_t size)
@@ -252,6 +158,51 @@ static void child_t_free(void *p)
     child_raw->free(p);
     uint64_t t1 = child_now();
     child_record(OP_FREE, t0, t1, big ? 1 : child_every);
+}
+
+/* The sampling table, for code that calls env->ops directly (worker threads): every call of
+ * a big request, and 1 in N of the others, goes through the always-timed table above. */
+static inline bool child_sampled(size_t size)
+{
+    if (size >= CHILD_BIG_REQUEST)
+        return true;
+    if (child_countdown > 1) {
+        child_countdown--;
+        return false;
+    }
+    child_countdown = child_every;
+    return true;
+}
+
+static void *child_malloc(size_t n)
+{
+    return child_sampled(n) ? child_t_malloc(n) : child_raw->malloc(n);
+}
+
+static void *child_calloc(size_t n, size_t m)
+{
+    size_t total = (m && n > SIZE_MAX / m) ? SIZE_MAX : n * m;
+    return child_sampled(total) ? child_t_calloc(n, m) : child_raw->calloc(n, m);
+}
+
+static void *child_memalign(size_t a, size_t n)
+{
+    return child_sampled(n) ? child_t_memalign(a, n) : child_raw->memalign(a, n);
+}
+
+static void *child_realloc(void *old, size_t n)
+{
+    bool big_old = old && child_big_test(old);
+    return big_old || child_sampled(n) ? child_t_realloc(old, n) : child_raw->realloc(old, n);
+}
+
+static void child_free(void *p)
+{
+    bool big = p && child_big_test(p);
+    if (big || child_sampled(0))
+        child_t_free(p);
+    else
+        child_raw->free(p);
 }
 
 /* Touches of 16 pages or more are always timed (they fault a lot); smaller ones are sampled 1 in
