@@ -205,27 +205,15 @@ static void child_free(void *p)
         child_raw->free(p);
 }
 
-/* Touches of 16 pages or more are always timed (they fault a lot); smaller ones are sampled 1 in
- * N like cheap ops, or a timer pair would cost more than the touch. Recorded as ns per touched
- * page, weighted by pages (x N when sampled). */
-static _Thread_local uint64_t child_touch_countdown;
-
+/* Touches reach here when wl_touch chose to time them: big ones (WL_TIMED_TOUCH_PAGES or more,
+ * weight 1) and 1 in N small ones (weight N). Recorded as ns per touched page, weighted by
+ * pages. */
 static void child_touch(void *ctx, void *p, size_t len, size_t stride)
 {
     (void)ctx;
     volatile unsigned char *c = p;
     uint64_t pages = (len + stride - 1) / stride;
-    uint64_t weight = 1;
-    if (pages < 16) {
-        if (child_touch_countdown > 1) {
-            child_touch_countdown--;
-            for (size_t off = 0; off < len; off += stride)
-                c[off] = (unsigned char)(off >> 12 | 1);
-            return;
-        }
-        child_touch_countdown = child_every;
-        weight = child_every;
-    }
+    uint64_t weight = pages < WL_TIMED_TOUCH_PAGES ? child_every : 1;
     uint64_t t0 = child_now();
     for (size_t off = 0; off < len; off += stride)
         c[off] = (unsigned char)(off >> 12 | 1);
@@ -442,7 +430,7 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     if (!cfg->no_measure) {
         env.raw = ops;
         env.timed = &always_timed;
-        env.lat_every = env.lat_countdown = child_every;
+        env.lat_every = env.lat_countdown = env.touch_countdown = child_every;
     }
     wl_seed(&env, cfg->seed);
     child_env = &env;

@@ -6,6 +6,7 @@
 #ifndef FAULTLINE_WORKLOAD_H
 #define FAULTLINE_WORKLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,10 +46,11 @@ struct wl_env {
      * (Code that calls env->ops directly, e.g. worker threads, gets ops' own sampling.) */
     const struct backend_ops *raw;
     const struct backend_ops *timed;
-    uint64_t lat_every, lat_countdown;
+    uint64_t lat_every, lat_countdown, touch_countdown;
 };
 
-#define WL_TIMED_BYTES 65536
+#define WL_TIMED_BYTES       65536
+#define WL_TIMED_TOUCH_PAGES 16 /* touches this big are always timed; smaller ones 1 in N */
 
 struct workload {
     const char *name;
@@ -179,17 +181,27 @@ static inline void wl_free(struct wl_env *env, void *p, size_t size)
     wl_count_op(env);
 }
 
-/* Write one byte every `stride` bytes of [p, p+len) (stride 4096: every page). */
+/* Write one byte every `stride` bytes of [p, p+len) (stride 4096: every page). The recorder
+ * times big touches and 1 in lat_every small ones; the rest stay inline, because a call per
+ * one-byte touch would cost more than the touch. */
 static inline void wl_touch(struct wl_env *env, void *p, size_t len, size_t stride)
 {
     if (!p || !len)
         return;
     if (stride == 0)
         stride = 4096;
-    env->touched_pages += (len + stride - 1) / stride;
+    size_t pages = (len + stride - 1) / stride;
+    env->touched_pages += pages;
     if (env->rec && env->rec->touch) {
-        env->rec->touch(env->rec->ctx, p, len, stride);
-        return;
+        bool timed = pages >= WL_TIMED_TOUCH_PAGES || !env->timed;
+        if (!timed && --env->touch_countdown == 0) {
+            env->touch_countdown = env->lat_every;
+            timed = true;
+        }
+        if (timed) {
+            env->rec->touch(env->rec->ctx, p, len, stride);
+            return;
+        }
     }
     volatile unsigned char *c = p;
     for (size_t off = 0; off < len; off += stride)
