@@ -65,7 +65,7 @@ echo
 echo "== summary =="
 if [ -f "$root/suite/report.md" ]; then
     # the summary table of the suite's report: medians per workload x backend
-    awk '/^\| /{p=1} p && !/^\|/{exit} p' "$root/suite/report.md" | head -60
+    awk '/^## Summary/{p=1; next} p && /^## /{exit} p' "$root/suite/report.md" | head -100
 fi
 if [ -f "$root/seed/seed.csv" ]; then
     echo "seed claims: $(awk -F, 'NR>1{n[$2]++} END{for (v in n) printf "%s %d  ", v, n[v]}' "$root/seed/seed.csv")"
