@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 QUICK      ?= 0
 DIR        ?=
 
-.PHONY: all build deps test bench bench-overhead report regress baseline format clean
+.PHONY: all build deps test bench bench-overhead bench-exec bench-false-alarms report regress baseline format clean
 
 all: build
 
@@ -28,6 +28,14 @@ bench: deps build
 # measurement overhead: the same cells with and without --no-measure, interleaved
 bench-overhead: deps build
 	@BUILD=$(BUILD) bash ci/overhead.sh
+
+# real programs (sort, gzip, python3, sqlite3) under every backend, ratios to glibc
+bench-exec: deps build
+	@BUILD=$(BUILD) bash ci/exec-bench.sh
+
+# ten clean `make regress` runs on an unchanged tree: the gate's false-alarm count
+bench-false-alarms: deps build
+	@BUILD=$(BUILD) NO_BUILD=1 bash ci/regress-false-alarms.sh
 
 report: build
 	@test -n "$(DIR)" || { echo "make report: set DIR=<results directory>" >&2; exit 2; }
