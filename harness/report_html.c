@@ -40,8 +40,8 @@ struct report_html_val {
 
 struct report_html {
     char dir[4096];
-    struct csv samples, aggs, sweep, steps, seed;
-    bool have_aggs, have_sweep, have_steps, have_seed;
+    struct csv samples, aggs, sweep, steps, seed, tune;
+    bool have_samples, have_aggs, have_sweep, have_steps, have_seed, have_tune;
     struct report_html_cell *cells;
     size_t ncells;
     char ctx_key[RH_CTX][48];
@@ -857,7 +857,8 @@ static const char report_html_css[] =
     "figcaption{margin-top:0.4em}\n"
     ".skip{color:#8a5a00}.warn{color:#a00}\n"
     ".holds{color:#070;font-weight:bold}.differs{color:#a00;font-weight:bold}\n"
-    "code{background:#f4f4f4;padding:0 3px}\n";
+    "code{background:#f4f4f4;padding:0 3px}\n"
+    "tr.rec td{background:#d8f5d0;font-weight:bold}tr.ref td{font-style:italic}\n";
 
 static void report_html_context(struct report_html *r)
 {
@@ -1035,6 +1036,33 @@ static void report_html_summary(struct report_html *r)
     free(wl);
 }
 
+/* Splits a manifest.txt line "name|family|args|title" in place; false for a malformed line. */
+static bool report_html_manifest_fields(char *line, char *fields[4])
+{
+    line[strcspn(line, "\n")] = '\0';
+    char *s = line;
+    for (int k = 0; k < 4; k++) {
+        fields[k] = s;
+        if (!s)
+            continue;
+        s = k < 3 ? strchr(s, '|') : NULL;
+        if (s)
+            *s++ = '\0';
+    }
+    return fields[3] != NULL;
+}
+
+static void report_html_figure(struct report_html *r, char *fields[4], const char *reading)
+{
+    strbuf_printf(&r->html, "<figure id=\"%s\"><img src=\"plots/%s.svg\" alt=\"", fields[0],
+                  fields[0]);
+    report_html_esc(&r->html, fields[3]);
+    strbuf_puts(&r->html, "\" width=\"960\"><figcaption>");
+    report_html_esc(&r->html, reading);
+    strbuf_puts(&r->html, "</figcaption></figure>\n");
+    strbuf_printf(&r->md, "![%s](plots/%s.png)\n\n%s\n\n", fields[3], fields[0], reading);
+}
+
 static void report_html_plots(struct report_html *r, bool plotted)
 {
     report_html_heading(r, 2, "Plots");
@@ -1051,16 +1079,9 @@ static void report_html_plots(struct report_html *r, bool plotted)
         size_t cap = 0;
         char family_prev[64] = "";
         while (getline(&line, &cap, f) > 0) {
-            line[strcspn(line, "\n")] = '\0';
-            char *fields[4] = {NULL};
-            char *s = line;
-            for (int k = 0; k < 4 && s; k++) {
-                fields[k] = s;
-                s = k < 3 ? strchr(s, '|') : NULL;
-                if (s)
-                    *s++ = '\0';
-            }
-            if (!fields[3])
+            char *fields[4];
+            /* the tuning plots belong to the "Tuning advisor" section */
+            if (!report_html_manifest_fields(line, fields) || !strcmp(fields[1], "tune"))
                 continue;
             if (strcmp(family_prev, fields[1])) {
                 snprintf(family_prev, sizeof family_prev, "%s", fields[1]);
@@ -1077,13 +1098,7 @@ static void report_html_plots(struct report_html *r, bool plotted)
             }
             char reading[4096];
             report_html_reading(r, fields[1], fields[2], reading, sizeof reading);
-            strbuf_printf(&r->html, "<figure id=\"%s\"><img src=\"plots/%s.svg\" alt=\"", fields[0],
-                          fields[0]);
-            report_html_esc(&r->html, fields[3]);
-            strbuf_puts(&r->html, "\" width=\"960\"><figcaption>");
-            report_html_esc(&r->html, reading);
-            strbuf_puts(&r->html, "</figcaption></figure>\n");
-            strbuf_printf(&r->md, "![%s](plots/%s.png)\n\n%s\n\n", fields[3], fields[0], reading);
+            report_html_figure(r, fields, reading);
         }
         free(line);
         fclose(f);
@@ -1095,7 +1110,7 @@ static void report_html_plots(struct report_html *r, bool plotted)
         bool first = true;
         while (fgets(line, sizeof line, f)) {
             line[strcspn(line, "\n")] = '\0';
-            if (!line[0])
+            if (!line[0] || !strncmp(line, "tune-", 5))
                 continue;
             if (first)
                 report_html_heading(r, 3, "Skipped plots");
@@ -1222,6 +1237,281 @@ static void report_html_warnings(struct report_html *r)
     strbuf_puts(&r->md, "\n");
 }
 
+/* ---- tuning advisor (tune.csv of `faultline tune --out DIR`) ------------------------------ */
+
+/* The metric columns of tune.csv, in the order of the table. */
+static const char *const report_html_tune_cols[][3] = {
+    {"time_ns", "ns", "time"},
+    {"peak_rss_bytes", "bytes", "peak RSS"},
+    {"retained_rss_bytes", "bytes", "retained RSS"},
+    {"faults", "count", "faults"},
+};
+#define RH_TUNE_COLS 4
+
+/* "mmap_threshold=64K,arena_max=1" from the knob columns; "glibc defaults" when none is set. */
+static void report_html_tune_setting(const struct csv *c, size_t row, char *out, size_t len)
+{
+    static const char *const knobs[] = {"mmap_threshold", "trim_threshold", "top_pad", "arena_max"};
+    size_t w = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < sizeof knobs / sizeof knobs[0]; k++) {
+        double v;
+        if (!csv_num(c, row, csv_col(c, knobs[k]), &v))
+            continue;
+        char val[32];
+        static const char sfx[] = "KMG";
+        int e = 0;
+        while (k < 3 && e < 3 && v >= 1024 && fmod(v, 1024) == 0) {
+            v /= 1024;
+            e++;
+        }
+        snprintf(val, sizeof val, "%.0f%.*s", v, e ? 1 : 0, e ? &sfx[e - 1] : "");
+        int n = snprintf(out + w, len - w, "%s%s=%s", w ? "," : "", knobs[k], val);
+        if (n > 0 && (size_t)n < len - w)
+            w += (size_t)n;
+    }
+    if (!w)
+        snprintf(out, len, "glibc defaults");
+}
+
+/* Two sentences for the plot of time against metric col (peak or retained RSS). */
+static void report_html_tune_reading(const struct report_html *r, const char *col, char *out,
+                                     size_t len)
+{
+    const struct csv *c = &r->tune;
+    int cx = csv_col(c, col), ct = csv_col(c, "time_ns"), cp = csv_col(c, "pareto");
+    int cd = csv_col(c, "default"), cr = csv_col(c, "recommended");
+    const char *what = !strcmp(col, "peak_rss_bytes") ? "peak RSS" : "retained RSS";
+    double dx = NAN, dt = NAN, rx = NAN, rt = NAN;
+    long def = -1, rec = -1, fast = -1, lean = -1;
+    size_t nfront = 0;
+    for (size_t i = 0; i < c->nrows; i++) {
+        double x, t;
+        bool ok = csv_num(c, i, cx, &x) && csv_num(c, i, ct, &t);
+        if (!strcmp(csv_get(c, i, cd), "1") && ok) {
+            def = (long)i;
+            dx = x;
+            dt = t;
+        }
+        if (!strcmp(csv_get(c, i, cr), "1") && ok) {
+            rec = (long)i;
+            rx = x;
+            rt = t;
+        }
+        if (!strcmp(csv_get(c, i, cp), "1") && ok) {
+            double fx, ft;
+            nfront++;
+            if (fast < 0 || (csv_num(c, (size_t)fast, ct, &ft) && t < ft))
+                fast = (long)i;
+            if (lean < 0 || (csv_num(c, (size_t)lean, cx, &fx) && x < fx))
+                lean = (long)i;
+        }
+    }
+    char a[64], b[64], s1[512], s2[512];
+    if (def >= 0 && rec >= 0 && def == rec) {
+        report_html_fmt(dx, "bytes", a, sizeof a);
+        report_html_fmt(dt, "ns", b, sizeof b);
+        snprintf(s1, sizeof s1, "The recommended setting is glibc's default (%s %s in %s).", what,
+                 a, b);
+    } else if (def >= 0 && rec >= 0 && dx > 0 && rx > 0 && dt > 0) {
+        report_html_fmt(dx, "bytes", a, sizeof a);
+        report_html_fmt(rx, "bytes", b, sizeof b);
+        char ta[64], tb[64];
+        report_html_fmt(rt, "ns", ta, sizeof ta);
+        report_html_fmt(dt, "ns", tb, sizeof tb);
+        snprintf(s1, sizeof s1,
+                 "The recommended setting %s %s from %s to %s (%.3gx %s) at %.3gx the default's "
+                 "time (%s vs %s).",
+                 rx < dx   ? "cuts"
+                 : rx > dx ? "raises"
+                           : "keeps",
+                 what, a, b, rx <= dx ? dx / rx : rx / dx, rx <= dx ? "lower" : "higher", rt / dt,
+                 ta, tb);
+    } else {
+        snprintf(s1, sizeof s1,
+                 "The default or the recommended setting has no measured %s and time, so there "
+                 "is nothing to compare.",
+                 what);
+    }
+    if (nfront > 0) {
+        double fx = 0, ft = 0, lx = 0, lt = 0;
+        csv_num(c, (size_t)fast, cx, &fx);
+        csv_num(c, (size_t)fast, ct, &ft);
+        csv_num(c, (size_t)lean, cx, &lx);
+        csv_num(c, (size_t)lean, ct, &lt);
+        char fxs[64], fts[64], lxs[64], lts[64];
+        report_html_fmt(fx, "bytes", fxs, sizeof fxs);
+        report_html_fmt(ft, "ns", fts, sizeof fts);
+        report_html_fmt(lx, "bytes", lxs, sizeof lxs);
+        report_html_fmt(lt, "ns", lts, sizeof lts);
+        if (fast == lean)
+            snprintf(s2, sizeof s2,
+                     "The Pareto front holds %zu of %zu settings; its fastest, %s at %s %s, also "
+                     "has the least %s.",
+                     nfront, c->nrows, fts, fxs, what, what);
+        else
+            snprintf(s2, sizeof s2,
+                     "The Pareto front holds %zu of %zu settings: the fastest takes %s at %s %s, "
+                     "the one with the least %s has %s at %s.",
+                     nfront, c->nrows, fts, fxs, what, what, lxs, lts);
+    } else {
+        snprintf(s2, sizeof s2, "No setting on the Pareto front has a measured %s.", what);
+    }
+    snprintf(out, len, "%s %s", s1, s2);
+}
+
+static void report_html_tune_row(struct report_html *r, size_t i, const char *cls, const char *mark)
+{
+    const struct csv *c = &r->tune;
+    char setting[RH_LABEL];
+    report_html_tune_setting(c, i, setting, sizeof setting);
+    strbuf_printf(&r->html, "<tr%s%s%s><td class=\"l\">", cls ? " class=\"" : "", cls ? cls : "",
+                  cls ? "\"" : "");
+    report_html_esc(&r->html, setting);
+    strbuf_printf(&r->html, "</td><td class=\"l\">%s</td>", mark);
+    strbuf_puts(&r->md, "| ");
+    report_html_md_cell(&r->md, setting);
+    strbuf_printf(&r->md, " | %s |", mark);
+    bool bold = cls && !strcmp(cls, "rec");
+    for (int k = 0; k < RH_TUNE_COLS; k++) {
+        double v;
+        if (!csv_num(c, i, csv_col(c, report_html_tune_cols[k][0]), &v)) {
+            strbuf_puts(&r->html, "<td class=\"na\">n/a</td>");
+            strbuf_puts(&r->md, " n/a |");
+            continue;
+        }
+        char txt[64];
+        report_html_fmt(v, report_html_tune_cols[k][1], txt, sizeof txt);
+        strbuf_printf(&r->html, "<td>%s</td>", txt);
+        strbuf_printf(&r->md, bold ? " **%s** |" : " %s |", txt);
+    }
+    strbuf_puts(&r->html, "</tr>\n");
+    strbuf_puts(&r->md, "\n");
+}
+
+/* The recommended GLIBC_TUNABLES line, the Pareto front with the default as reference, and the
+ * time-vs-RSS plots of plot.sh with a reading each. */
+static void report_html_tune(struct report_html *r)
+{
+    if (!r->have_tune)
+        return;
+    const struct csv *c = &r->tune;
+    report_html_heading(r, 2, "Tuning advisor");
+    const char *objective = "?";
+    for (size_t k = 0; k < c->ncols; k++)
+        if (!strncmp(c->header[k], "score_", 6))
+            objective = c->header[k] + 6;
+    int cp = csv_col(c, "pareto"), cd = csv_col(c, "default"), cr = csv_col(c, "recommended");
+    long def = -1, rec = -1;
+    size_t nfront = 0;
+    for (size_t i = 0; i < c->nrows; i++) {
+        if (!strcmp(csv_get(c, i, cd), "1"))
+            def = (long)i;
+        if (!strcmp(csv_get(c, i, cr), "1"))
+            rec = (long)i;
+        nfront += !strcmp(csv_get(c, i, cp), "1");
+    }
+    char text[1024];
+    snprintf(text, sizeof text,
+             "faultline tune tried %zu GLIBC_TUNABLES settings for the objective %s; %zu are on "
+             "the Pareto front (no other setting is at least as good in time, peak RSS, retained "
+             "RSS and faults).",
+             c->nrows, objective, nfront);
+    report_html_para(r, text, NULL);
+    if (rec < 0) {
+        report_html_para(r, "tune.csv marks no recommended setting (no run succeeded).", "warn");
+    } else {
+        const char *line = csv_get(c, (size_t)rec, csv_col(c, "glibc_tunables"));
+        snprintf(text, sizeof text, "Recommended for %s%s:", objective,
+                 *line ? "" : " (glibc's defaults: leave GLIBC_TUNABLES unset)");
+        report_html_para(r, text, NULL);
+        strbuf_puts(&r->html, "<pre><code>GLIBC_TUNABLES=");
+        report_html_esc(&r->html, line);
+        strbuf_puts(&r->html, "</code></pre>\n");
+        strbuf_printf(&r->md, "```\nGLIBC_TUNABLES=%s\n```\n\n", line);
+    }
+    /* the front, default first as the reference, then by the objective's score */
+    size_t *rows = calloc(c->nrows + 1, sizeof *rows);
+    if (!rows)
+        abort();
+    size_t n = 0;
+    int cs = csv_col(c, c->ncols ? c->header[0] : "");
+    for (size_t k = 0; k < c->ncols; k++)
+        if (!strncmp(c->header[k], "score_", 6))
+            cs = (int)k;
+    for (size_t i = 0; i < c->nrows; i++)
+        if ((long)i != def && !strcmp(csv_get(c, i, cp), "1"))
+            rows[n++] = i;
+    for (size_t a = 1; a < n; a++) { /* insertion sort: a front has a handful of rows */
+        size_t t = rows[a], b = a;
+        double vt = INFINITY, vb;
+        csv_num(c, t, cs, &vt);
+        while (b > 0 && (vb = INFINITY, csv_num(c, rows[b - 1], cs, &vb), vb > vt)) {
+            rows[b] = rows[b - 1];
+            b--;
+        }
+        rows[b] = t;
+    }
+    strbuf_puts(&r->html, "<table>\n<tr><th class=\"l\">setting</th><th class=\"l\">role</th>");
+    strbuf_puts(&r->md, "| setting | role |");
+    for (int k = 0; k < RH_TUNE_COLS; k++) {
+        strbuf_printf(&r->html, "<th>%s</th>", report_html_tune_cols[k][2]);
+        strbuf_printf(&r->md, " %s |", report_html_tune_cols[k][2]);
+    }
+    strbuf_puts(&r->html, "</tr>\n");
+    strbuf_puts(&r->md, "\n|---|---|---:|---:|---:|---:|\n");
+    if (def >= 0) {
+        bool on = !strcmp(csv_get(c, (size_t)def, cp), "1");
+        const char *mark =
+            def == rec ? (on ? "default (reference), recommended"
+                             : "default (reference), recommended, not on the front")
+                       : (on ? "default (reference)" : "default (reference), not on the front");
+        report_html_tune_row(r, (size_t)def, def == rec ? "rec" : "ref", mark);
+    }
+    for (size_t k = 0; k < n; k++)
+        report_html_tune_row(r, rows[k], (long)rows[k] == rec ? "rec" : NULL,
+                             (long)rows[k] == rec ? "recommended" : "Pareto front");
+    strbuf_puts(&r->html, "</table>\n");
+    strbuf_puts(&r->md, "\n");
+    free(rows);
+    report_html_para(r,
+                     "Medians over the runs of each setting; lower is better in every column; "
+                     "n/a = not measured, never 0.",
+                     NULL);
+
+    char path[RH_PATH];
+    snprintf(path, sizeof path, "%s/plots/manifest.txt", r->dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0) {
+            char *fields[4];
+            if (!report_html_manifest_fields(line, fields) || strcmp(fields[1], "tune"))
+                continue;
+            char reading[1200];
+            report_html_tune_reading(r, fields[2], reading, sizeof reading);
+            report_html_figure(r, fields, reading);
+        }
+        free(line);
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "%s/plots/skipped.txt", r->dir);
+    f = fopen(path, "r");
+    if (f) {
+        char line[1024];
+        while (fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\n")] = '\0';
+            if (strncmp(line, "tune-", 5))
+                continue;
+            char note[1100];
+            snprintf(note, sizeof note, "skipped %s", line);
+            report_html_para(r, note, "skip");
+        }
+        fclose(f);
+    }
+}
+
 /* ---- plot.sh ------------------------------------------------------------------------------ */
 
 /* 0 ok, -1 could not run or failed (a warning says why). */
@@ -1318,10 +1608,14 @@ int report_html_main(int argc, char **argv)
     if (!r)
         abort();
     snprintf(r->dir, sizeof r->dir, "%s", dir);
-    if (!report_html_load(r, &r->samples, "samples.csv")) {
+    r->have_samples = report_html_load(r, &r->samples, "samples.csv");
+    int samples_errno = errno;
+    /* a `faultline tune --out DIR` directory holds only tune.csv */
+    r->have_tune = report_html_load(r, &r->tune, "tune.csv");
+    if (!r->have_samples && !r->have_tune) {
         fprintf(stderr,
                 "faultline report: %s/samples.csv: %s (not a faultline results directory)\n", dir,
-                strerror(errno));
+                strerror(samples_errno));
         free(r);
         return 2;
     }
@@ -1331,7 +1625,8 @@ int report_html_main(int argc, char **argv)
     r->have_seed = report_html_load(r, &r->seed, "seed.csv");
     report_html_index_cells(r);
     int plot_rc = no_plots ? 0 : report_html_run_plots(r);
-    report_html_read_json(r);
+    if (r->have_samples) /* a tune directory has no run.json to miss */
+        report_html_read_json(r);
     report_html_collect_warnings(r);
 
     strbuf_init(&r->html);
@@ -1341,9 +1636,13 @@ int report_html_main(int argc, char **argv)
                   "<title>faultline report</title>\n<style>\n%s</style>\n</head>\n<body>\n",
                   report_html_css);
     report_html_heading(r, 1, "faultline report");
-    report_html_context(r);
-    report_html_summary(r);
-    report_html_plots(r, plot_rc == 0 && !no_plots);
+    if (r->have_samples) {
+        report_html_context(r);
+        report_html_summary(r);
+    }
+    report_html_tune(r);
+    if (r->have_samples)
+        report_html_plots(r, plot_rc == 0 && !no_plots);
     report_html_claims(r);
     report_html_warnings(r);
     strbuf_puts(&r->html, "</body>\n</html>\n");
@@ -1359,6 +1658,7 @@ int report_html_main(int argc, char **argv)
     csv_free(&r->sweep);
     csv_free(&r->steps);
     csv_free(&r->seed);
+    csv_free(&r->tune);
     free(r->cells);
     free(r);
     return rc ? 1 : plot_rc ? 1 : 0;

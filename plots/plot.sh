@@ -15,8 +15,9 @@ if ! command -v gnuplot >/dev/null; then
     echo "plot.sh: gnuplot not found: apt-get install gnuplot-nox" >&2
     exit 2
 fi
-if [ ! -f "$dir/samples.csv" ]; then
-    echo "plot.sh: $dir has no samples.csv: not a faultline results directory" >&2
+# a `faultline tune --out DIR` directory holds only tune.csv
+if [ ! -f "$dir/samples.csv" ] && [ ! -f "$dir/tune.csv" ]; then
+    echo "plot.sh: $dir has no samples.csv or tune.csv: not a faultline results directory" >&2
     exit 2
 fi
 mkdir -p "$out"
@@ -219,8 +220,10 @@ backend_plots() {
 }
 
 # cell -> "backend<TAB>workload" labels from samples.csv
-awk -F, "$AWKLIB"'NR == 1 { hdr(); next } { print v("cell") "\t" label(v("backend"), v("backend_params")) "\t" label(v("workload"), v("workload_params")) }' \
-    "$dir/samples.csv" | sort -u >"$tmp/cells"
+if [ -f "$dir/samples.csv" ]; then
+    awk -F, "$AWKLIB"'NR == 1 { hdr(); next } { print v("cell") "\t" label(v("backend"), v("backend_params")) "\t" label(v("workload"), v("workload_params")) }' \
+        "$dir/samples.csv" | sort -u >"$tmp/cells"
+fi
 
 # ---- 4: latency percentiles (hist/<cell>-<op>.csv) ------------------------------------------
 latency_plots() {
@@ -368,11 +371,58 @@ steps_plots() {
     fi
 }
 
-sweep_plots
-backend_plots
-latency_plots
-timeline_plots
-steps_plots
+# ---- 8: tuning advisor (tune.csv) ------------------------------------------------------------
+# x = peak or retained RSS, y = time; grey points, the Pareto front (sorted by x) as a line,
+# the default and the recommended setting labelled. No tune.csv: no plot and no note.
+tune_plots() {
+    [ -f "$dir/tune.csv" ] || return 0
+    local m
+    for m in peak_rss_bytes retained_rss_bytes; do
+        local name="tune-${m%_bytes}" dat="$tmp/tune-$m.dat" what=peak
+        [ "$m" = retained_rss_bytes ] && what=retained
+        # rows with both values; time in s when the largest is >= 0.1 s, else ns
+        awk -F, -v m="$m" "$AWKLIB"'NR == 1 { hdr(); next }
+            isnum(v(m)) && isnum(v("time_ns")) { print v(m) "\t" v("time_ns") "\t" v("pareto") "\t" v("default") "\t" v("recommended") }' \
+            "$dir/tune.csv" >"$tmp/tune-rows"
+        if [ ! -s "$tmp/tune-rows" ]; then
+            skip "$name" "$m or time_ns is empty (not measured) in every row of tune.csv"
+            continue
+        fi
+        local unit
+        unit=$(awk -F '\t' '$2 > mx { mx = $2 } END { print (mx >= 1e8) ? "s" : "ns" }' "$tmp/tune-rows")
+        awk -F '\t' -v u="$unit" -v dat="$dat" '
+            { y = (u == "s") ? $2 / 1e9 : $2; row = $1 " " y
+              all = all row "\n"
+              if ($3 == 1) front[++nf] = $1 "\t" row
+              if ($4 == 1) def = row " \"default\""
+              if ($5 == 1) rec = row " \"recommended\"" }
+            END {
+                # the front sorted by x (insertion sort: a front has a handful of points)
+                for (i = 2; i <= nf; i++) { t = front[i]; split(t, a, "\t"); j = i - 1
+                    while (j >= 1) { split(front[j], b, "\t"); if (b[1] + 0 <= a[1] + 0) break; front[j + 1] = front[j]; j-- }
+                    front[j + 1] = t }
+                printf "%s\n\n", all > dat
+                if (!nf) print "? ?" > dat
+                for (i = 1; i <= nf; i++) { split(front[i], a, "\t"); print a[2] > dat }
+                printf "\n\n%s\n\n\n%s\n", (def != "" ? def : "? ? \"\""), (rec != "" ? rec : "? ? \"\"") > dat
+            }' "$tmp/tune-rows"
+        local logx
+        logx=$(awk -F '\t' '{ x = $1 + 0; if (x <= 0) bad = 1; else { if (!n || x < lo) lo = x; if (!n || x > hi) hi = x; n++ } }
+            END { print (!bad && n && hi / lo >= 100) ? 2 : 0 }' "$tmp/tune-rows")
+        render "$name" tune.gp tune "$m" \
+            "dat='$dat'; n=1; titles=''; xl='$what RSS (bytes$([ "$logx" = 2 ] && echo ', log'))'; yl='time ($unit, median)'; logx=$logx; logy=0; xbytes=1; ybytes=0" \
+            "Tuning advisor: time vs $what RSS per GLIBC_TUNABLES setting"
+    done
+}
+
+if [ -f "$dir/samples.csv" ]; then
+    sweep_plots
+    backend_plots
+    latency_plots
+    timeline_plots
+    steps_plots
+fi
+tune_plots
 
 cp "$tmp/skipped" "$out/skipped.txt"
 cp "$tmp/manifest" "$out/manifest.txt"

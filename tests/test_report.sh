@@ -2,7 +2,7 @@
 # Report tests over committed results fixtures: every plot rendered as valid SVG + PNG, every
 # <img> of index.html present, skip notes (not zeros) for null counters and crashed runs, and
 # the report loading all its images in headless Chromium.
-# usage: test_report.sh basic|nullcrash|chromium|badinput FAULTLINE FIXTURES_DIR OUT_ROOT
+# usage: test_report.sh basic|nullcrash|chromium|badinput|tune FAULTLINE FIXTURES_DIR OUT_ROOT
 set -euo pipefail
 mode=$1 faultline=$2 fixtures=$3 outroot=$4
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -136,6 +136,54 @@ badinput)
     rmdir "$empty"
     [ $rc -eq 2 ] || fail "report on a directory without samples.csv exited $rc, want 2"
     echo "badinput: exit 2 with one line: $err"
+    ;;
+tune)
+    # fixture: tune.csv of `faultline tune --objective retained-rss --budget 10 -- tune_prog`,
+    # the only file `faultline tune --out DIR` writes; default t001, recommended t010
+    d=$(fresh tune)
+    "$faultline" report "$d" || fail "faultline report exited $?"
+    for p in tune-peak_rss tune-retained_rss; do
+        check_svg "$d/plots/$p.svg"
+        check_png "$d/plots/$p.png"
+        grep -q "src=\"plots/$p.svg\"" "$d/index.html" || fail "index.html does not show $p"
+        grep -q "(plots/$p.png)" "$d/report.md" || fail "report.md does not show $p"
+    done
+    [ "$(ls "$d"/plots/*.svg | wc -l)" -eq 2 ] || fail "unexpected plots: $(ls "$d/plots")"
+    [ ! -s "$d/plots/skipped.txt" ] || fail "nothing should be skipped: $(cat "$d/plots/skipped.txt")"
+    # the plot marks and labels the default and the recommended setting, and draws the front
+    for t in 'Pareto front (4 metrics)' 'default (reference)' '>recommended<' '>default<'; do
+        grep -qF "$t" "$d/plots/tune-retained_rss.svg" || fail "tune-retained_rss.svg lacks '$t'"
+    done
+    line='GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536:glibc.malloc.trim_threshold=131072:glibc.malloc.arena_max=1'
+    for f in index.html report.md; do
+        grep -q 'Tuning advisor' "$d/$f" || fail "$f has no Tuning advisor section"
+        grep -qF "$line" "$d/$f" || fail "$f lacks the recommended GLIBC_TUNABLES line"
+        # readings come from tune.csv: retained 174731264 -> 1429504 bytes, time 680998048 / 149870676 ns
+        grep -qF "The recommended setting cuts retained RSS from 167 MiB to 1.36 MiB (122x lower) at 4.54x the default's time (681 ms vs 150 ms)." "$d/$f" ||
+            fail "$f: retained reading does not carry the fixture's numbers"
+        grep -qF 'The Pareto front holds 4 of 10 settings' "$d/$f" || fail "$f: front size not 4 of 10"
+    done
+    # the front table: the default as the reference, the recommendation highlighted, 4 front rows
+    grep -q '<tr class="ref"><td class="l">glibc defaults</td><td class="l">default (reference), not on the front</td><td>150 ms</td>' "$d/index.html" ||
+        fail "default reference row missing"
+    grep -q '<tr class="rec"><td class="l">mmap_threshold=64K,trim_threshold=128K,arena_max=1</td><td class="l">recommended</td>' "$d/index.html" ||
+        fail "recommended row not highlighted"
+    [ "$(grep -c '<td class="l">Pareto front</td>' "$d/index.html")" -eq 3 ] || fail "want 3 more front rows"
+    grep -q '| mmap_threshold=64K,trim_threshold=128K,arena_max=1 | recommended | \*\*681 ms\*\* |' "$d/report.md" ||
+        fail "report.md does not highlight the recommended row"
+    grep -q 'run.json is missing' "$d/index.html" && fail "a tune directory has no run.json to miss"
+    check_imgs "$d"
+    # a metric empty in every row: a note instead of a plot drawn from nothing
+    awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "peak_rss_bytes") c = i; print; next } { $c = ""; print }' \
+        "$fixtures/tune/tune.csv" >"$d/tune.csv"
+    "$faultline" report "$d" || fail "faultline report exited $? on an empty peak_rss_bytes column"
+    grep -qxF 'tune-peak_rss: peak_rss_bytes or time_ns is empty (not measured) in every row of tune.csv' "$d/plots/skipped.txt" ||
+        fail "skipped.txt lacks the tune-peak_rss note: $(cat "$d/plots/skipped.txt")"
+    [ ! -e "$d/plots/tune-peak_rss.svg" ] || fail "tune-peak_rss drawn from empty cells"
+    grep -qF 'skipped tune-peak_rss: peak_rss_bytes or time_ns is empty' "$d/index.html" || fail "index.html lacks the skip note"
+    check_svg "$d/plots/tune-retained_rss.svg"
+    grep -q '<td class="na">n/a</td>' "$d/index.html" || fail "empty peak RSS cells not shown as n/a"
+    echo "tune: section, GLIBC_TUNABLES line, front table and 2 plots ok; skip note ok"
     ;;
 *) fail "unknown mode $mode" ;;
 esac
