@@ -1252,21 +1252,19 @@ static const char *const report_html_tune_cols[][3] = {
 static void report_html_tune_setting(const struct csv *c, size_t row, char *out, size_t len)
 {
     static const char *const knobs[] = {"mmap_threshold", "trim_threshold", "top_pad", "arena_max"};
+    static const char *const units[] = {"", "K", "M", "G"};
     size_t w = 0;
     out[0] = '\0';
     for (size_t k = 0; k < sizeof knobs / sizeof knobs[0]; k++) {
         double v;
         if (!csv_num(c, row, csv_col(c, knobs[k]), &v))
             continue;
-        char val[32];
-        static const char sfx[] = "KMG";
-        int e = 0;
+        int e = 0; /* sizes (all but arena_max) as 64K, 1M, 1G when exact */
         while (k < 3 && e < 3 && v >= 1024 && fmod(v, 1024) == 0) {
             v /= 1024;
             e++;
         }
-        snprintf(val, sizeof val, "%.0f%.*s", v, e ? 1 : 0, e ? &sfx[e - 1] : "");
-        int n = snprintf(out + w, len - w, "%s%s=%s", w ? "," : "", knobs[k], val);
+        int n = snprintf(out + w, len - w, "%s%s=%.0f%s", w ? "," : "", knobs[k], v, units[e]);
         if (n > 0 && (size_t)n < len - w)
             w += (size_t)n;
     }
