@@ -228,7 +228,7 @@ static const char cli_run_help[] =
     "      --no-perf         open no perf counters (also FAULTLINE_NO_PERF=1)\n"
     "      --no-measure      no latency histograms and no timeline (overhead baseline)\n"
     "      --no-aslr         run children with address randomization off\n"
-    "      --lat-sample N    time 1 in N cheap operations (default 64)\n"
+    "      --lat-sample N    time 1 in N cheap operations (default 256; 1 = every op)\n"
     "      --fake-measure    fixed synthetic numbers, no child processes (for tests)\n"
     "      --env KEY=VAL     extra environment variable for the children\n"
     "      --quiet           no progress on stderr\n"
