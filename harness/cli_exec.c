@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -104,27 +103,6 @@ static const char cli_exec_help[] =
     "  faultline exec -b brk,mmap,hybrid,glibc --timer hyperfine -- gzip -k -f data.bin\n"
     "\n"
     "exit status: 0 all runs ok, 1 some runs failed (non-zero exit, crash, timeout), 2 bad input\n";
-
-static uint64_t cli_exec_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cli_exec_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void cli_exec_rmtree(const char *dir)
-{
-    nftw(dir, cli_exec_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* ---- backends and the child's environment ------------------------------------------------ */
 
@@ -417,7 +395,7 @@ static void cli_exec_wait(pid_t pid, uint64_t deadline, struct cli_exec_msg *msg
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
-    uint64_t start = cli_exec_now_ns();
+    uint64_t start = runner_now_ns();
     for (;;) {
         int st;
         struct rusage r;
@@ -428,7 +406,7 @@ static void cli_exec_wait(pid_t pid, uint64_t deadline, struct cli_exec_msg *msg
                 if (w != pid)
                     continue;
                 if (!*t_exit)
-                    *t_exit = cli_exec_now_ns();
+                    *t_exit = runner_now_ns();
                 *status = st;
                 *ru = r;
                 return;
@@ -438,7 +416,7 @@ static void cli_exec_wait(pid_t pid, uint64_t deadline, struct cli_exec_msg *msg
             int event = st >> 16, sig = 0;
             if (event == PTRACE_EVENT_EXIT) {
                 if (w == pid)
-                    *t_exit = cli_exec_now_ns(); /* CMD is done; the rest is teardown */
+                    *t_exit = runner_now_ns(); /* CMD is done; the rest is teardown */
                 cli_exec_msg_pump(msg);
                 uint64_t h = msg->eof ? procfs_vm_hwm(w) : 0;
                 if (h > *hwm)
@@ -458,14 +436,14 @@ static void cli_exec_wait(pid_t pid, uint64_t deadline, struct cli_exec_msg *msg
         }
         if (w < 0 && errno == ECHILD) {
             /* cannot happen while the child is unreaped; never spin if it does */
-            *t_exit = *t_exit ? *t_exit : cli_exec_now_ns();
+            *t_exit = *t_exit ? *t_exit : runner_now_ns();
             return;
         }
         cli_exec_msg_pump(msg);
         uint64_t h = msg->eof ? procfs_vm_hwm(pid) : 0;
         if (h > *hwm)
             *hwm = h;
-        uint64_t now = cli_exec_now_ns();
+        uint64_t now = runner_now_ns();
         if (now > deadline && !*timed_out) {
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
@@ -553,7 +531,7 @@ static void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exe
         for (unsigned i = 0; i < ps.hw_count && i < PERF_MAX_HW; i++)
             snprintf(r->hw_events[r->nhw++], PERF_NAME_MAX, "%s", ps.hw[i].name);
 
-    uint64_t t0 = cli_exec_now_ns();
+    uint64_t t0 = runner_now_ns();
     if (write(go[1], "g", 1) != 1) {
         /* the child is gone already; wait4 below tells how */
     }
@@ -620,7 +598,7 @@ done:
     if (masked)
         sigprocmask(SIG_SETMASK, &restore, NULL);
     if (have_stats)
-        cli_exec_rmtree(statsdir);
+        runner_rmtree(statsdir);
     int fds[] = {in, fo, fe, go[0], go[1], st[0], st[1]};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         if (fds[i] >= 0)
@@ -1201,7 +1179,7 @@ int cli_exec_main(int argc, char **argv)
             cli_exec_hf_json(&o, bs, nb, &hf);
         }
         if (tmp)
-            cli_exec_rmtree(tmpdir);
+            runner_rmtree(tmpdir);
     }
     results_write(&r);
     if (hf.len && r.dir[0]) {

@@ -36,7 +36,7 @@ int runner_sibling_path(const char *name, char *buf, size_t len)
     return access(buf, X_OK) == 0 ? 0 : -1;
 }
 
-static uint64_t runner_now_ns(void)
+uint64_t runner_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -51,7 +51,7 @@ static int runner_rm_entry(const char *path, const struct stat *st, int flag, st
     return remove(path) == 0 ? 0 : 0;
 }
 
-static void runner_rmtree(const char *dir)
+void runner_rmtree(const char *dir)
 {
     nftw(dir, runner_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -25,6 +25,10 @@ struct runner_options {
  * the caller frees it. Returns 0 (the outcome says how the run went). */
 int runner_run_one(const struct runner_options *o, const struct cell *c, unsigned rep,
                    uint64_t seed, struct run_result *out, struct run_record **rec_out);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t runner_now_ns(void);
+/* rm -r of a scratch directory (best effort). */
+void runner_rmtree(const char *dir);
 /* Path of a binary that sits next to the running faultline executable. */
 int runner_sibling_path(const char *name, char *buf, size_t len);
 
