@@ -8,19 +8,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "test_util.h"
 #include "hist.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
+#define CHECK TEST_UTIL_CHECK
 
 static void test_buckets(void)
 {
@@ -193,8 +184,8 @@ int main(void)
     test_empty(&h[0]);
     test_golden(&h[0]);
     free(h);
-    if (failures) {
-        fprintf(stderr, "test_hist: %d failure(s)\n", failures);
+    if (test_util_failures) {
+        fprintf(stderr, "test_hist: %lu failure(s)\n", test_util_failures);
         return 1;
     }
     printf("test_hist: all checks passed\n");

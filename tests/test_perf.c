@@ -16,28 +16,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "test_util.h"
 #include "os.h"
 #include "perf.h"
 
-static int failures;
+#define CHECK TEST_UTIL_CHECK
 
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
-
-/* Code inside measured windows must not touch ASan shadow pages for the first time (those
- * would be extra faults), so the page touching is not instrumented. */
-#if defined(__clang__) || defined(__GNUC__)
-#define NO_ASAN __attribute__((no_sanitize_address))
-#else
-#define NO_ASAN
-#endif
+#define NO_ASAN TEST_UTIL_NO_ASAN
 
 static const char *const fixed_names[PERF_FIXED_COUNT] = {"minflt", "majflt", "brk",    "mmap",
                                                           "munmap", "mremap", "madvise"};
@@ -62,12 +47,6 @@ static void print_warnings(const char *what, const struct perf_session *s)
 {
     for (unsigned i = 0; i < s->warning_count; i++)
         printf("  [%s] warning: %s\n", what, s->warnings[i]);
-}
-
-NO_ASAN static void touch_pages(char *p, size_t pages, size_t page)
-{
-    for (size_t i = 0; i < pages; i++)
-        ((volatile char *)p)[i * page] = 1;
 }
 
 static char *map_pages(size_t pages)
@@ -110,7 +89,7 @@ static void test_fault_calibration(void)
     perf_session_read(&s, &r0);
     long f0 = minflt_now();
     perf_session_enable(&s);
-    touch_pages(p, N, page);
+    test_util_touch_pages(p, N, page);
     perf_session_disable(&s);
     long f1 = minflt_now();
     perf_session_read(&s, &r1);
@@ -246,7 +225,7 @@ struct worker {
 
 static void worker_work(char *mem, size_t pages, int maps)
 {
-    touch_pages(mem, pages, os_page_size());
+    test_util_touch_pages(mem, pages, os_page_size());
     for (int i = 0; i < maps; i++) {
         void *m = NULL;
         if (os_mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &m) == 0)
@@ -442,7 +421,7 @@ static void test_group_path(void)
     struct perf_reading r0, r1, d;
     perf_session_read(&s, &r0);
     perf_session_enable(&s);
-    touch_pages(p, N, os_page_size());
+    test_util_touch_pages(p, N, os_page_size());
     perf_session_disable(&s);
     perf_session_read(&s, &r1);
     perf_reading_diff(&r1, &r0, &d);
@@ -601,7 +580,7 @@ static int touch_main(const char *arg)
 {
     size_t n = (size_t)strtoul(arg, NULL, 10);
     char *p = map_pages(n);
-    touch_pages(p, n, os_page_size());
+    test_util_touch_pages(p, n, os_page_size());
     os_munmap(p, n * os_page_size());
     return 0;
 }
@@ -690,8 +669,8 @@ int main(int argc, char **argv)
     test_group_path();
     test_restricted();
     test_exec_child();
-    if (failures) {
-        fprintf(stderr, "test_perf: %d failure(s)\n", failures);
+    if (test_util_failures) {
+        fprintf(stderr, "test_perf: %lu failure(s)\n", test_util_failures);
         return 1;
     }
     printf("test_perf: all checks passed\n");

@@ -7,31 +7,10 @@
 #include <unistd.h>
 
 #include "os.h"
+#include "test_util.h"
 #include "procfs.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
-
-#if defined(__clang__) || defined(__GNUC__)
-#define NO_ASAN __attribute__((no_sanitize_address))
-#else
-#define NO_ASAN
-#endif
-
-NO_ASAN static void touch_pages(char *p, size_t pages, size_t page)
-{
-    for (size_t i = 0; i < pages; i++)
-        ((volatile char *)p)[i * page] = 1;
-}
+#define CHECK TEST_UTIL_CHECK
 
 static void test_rss(void)
 {
@@ -44,7 +23,7 @@ static void test_rss(void)
     /* Keep THP out of it: a huge page would make RSS jump by 2 MiB per touch. */
     os_madvise(p, N * page, MADV_NOHUGEPAGE);
     uint64_t before = procfs_rss_bytes();
-    touch_pages(p, N, page);
+    test_util_touch_pages(p, N, page);
     uint64_t after = procfs_rss_bytes();
     int64_t grew = (int64_t)(after - before) / (int64_t)page;
     printf("rss: %llu -> %llu bytes (+%lld pages for %d touched)\n", (unsigned long long)before,
@@ -93,8 +72,8 @@ int main(void)
 {
     test_rss();
     test_text();
-    if (failures) {
-        fprintf(stderr, "test_procfs: %d failure(s)\n", failures);
+    if (test_util_failures) {
+        fprintf(stderr, "test_procfs: %lu failure(s)\n", test_util_failures);
         return 1;
     }
     printf("test_procfs: all checks passed\n");
