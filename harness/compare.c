@@ -845,29 +845,47 @@ static void compare_fp_list(char *buf, size_t len, unsigned bits)
                                      used ? ", " : "", compare_fp_names[i]);
 }
 
-static void compare_count_metric(struct compare_rows *rs, const struct compare_cell *cb,
-                                 const struct compare_cell *cn, const struct compare_tol *t,
-                                 unsigned fpdiff, size_t maxruns)
+/* The values of one metric on both sides (caller frees *vb and *vn) and a new row holding their
+ * medians, skipped until the caller decides. */
+struct compare_values_pair {
+    double *vb, *vn;
+    size_t nb, nn;
+};
+
+static struct compare_row *compare_row_start(struct compare_rows *rs, const struct compare_cell *cb,
+                                             const struct compare_cell *cn,
+                                             const struct compare_tol *t, size_t maxruns,
+                                             struct compare_values_pair *v)
 {
     struct compare_row *r = compare_row_add(rs, cb->backend, cb->workload, t->metric);
     r->tol = t;
-    double *vb = malloc((maxruns + 1) * sizeof *vb), *vn = malloc((maxruns + 1) * sizeof *vn);
-    if (!vb || !vn) {
+    r->verdict = CV_SKIPPED;
+    v->vb = malloc((maxruns + 1) * sizeof *v->vb);
+    v->vn = malloc((maxruns + 1) * sizeof *v->vn);
+    if (!v->vb || !v->vn) {
         fprintf(stderr, "faultline compare: out of memory\n");
         exit(2);
     }
     size_t nullb, nulln;
-    size_t nb = compare_values(cb, t->metric, vb, &nullb);
-    size_t nn = compare_values(cn, t->metric, vn, &nulln);
-    r->have_base = nb > 0;
-    r->have_new = nn > 0;
-    if (nb)
-        r->base = stats_median(vb, nb);
-    if (nn)
-        r->neu = stats_median(vn, nn);
-    free(vb);
-    free(vn);
-    r->verdict = CV_SKIPPED;
+    v->nb = compare_values(cb, t->metric, v->vb, &nullb);
+    v->nn = compare_values(cn, t->metric, v->vn, &nulln);
+    r->have_base = v->nb > 0;
+    r->have_new = v->nn > 0;
+    if (v->nb)
+        r->base = stats_median(v->vb, v->nb);
+    if (v->nn)
+        r->neu = stats_median(v->vn, v->nn);
+    return r;
+}
+
+static void compare_count_metric(struct compare_rows *rs, const struct compare_cell *cb,
+                                 const struct compare_cell *cn, const struct compare_tol *t,
+                                 unsigned fpdiff, size_t maxruns)
+{
+    struct compare_values_pair v;
+    struct compare_row *r = compare_row_start(rs, cb, cn, t, maxruns, &v);
+    free(v.vb);
+    free(v.vn);
     if (t->needs & fpdiff) {
         char f[160];
         compare_fp_list(f, sizeof f, t->needs & fpdiff);
@@ -910,23 +928,10 @@ static void compare_time_metric(struct compare_rows *rs, const struct compare_si
                                 const struct compare_cell *cn, const struct compare_tol *t,
                                 unsigned fpdiff, size_t maxruns)
 {
-    struct compare_row *r = compare_row_add(rs, cb->backend, cb->workload, t->metric);
-    r->tol = t;
-    r->verdict = CV_SKIPPED;
-    double *vb = malloc((maxruns + 1) * sizeof *vb), *vn = malloc((maxruns + 1) * sizeof *vn);
-    if (!vb || !vn) {
-        fprintf(stderr, "faultline compare: out of memory\n");
-        exit(2);
-    }
-    size_t nullb, nulln;
-    size_t nb = compare_values(cb, t->metric, vb, &nullb);
-    size_t nn = compare_values(cn, t->metric, vn, &nulln);
-    r->have_base = nb > 0;
-    r->have_new = nn > 0;
-    if (nb)
-        r->base = stats_median(vb, nb);
-    if (nn)
-        r->neu = stats_median(vn, nn);
+    struct compare_values_pair v;
+    struct compare_row *r = compare_row_start(rs, cb, cn, t, maxruns, &v);
+    double *vb = v.vb, *vn = v.vn;
+    size_t nb = v.nb, nn = v.nn;
     if (fpdiff || strcmp(sb->host, sn->host) != 0) {
         snprintf(r->reason, sizeof r->reason, "times from different machines are never compared");
     } else if (nb < 9 || nn < 9) {
