@@ -373,26 +373,23 @@ static int report_html_pt_cmp(const void *a, const void *b)
 
 static const char *report_html_metric_words(const char *m)
 {
-    if (!strcmp(m, "minflt"))
-        return "minor faults per run";
-    if (!strcmp(m, "syscalls"))
-        return "brk+mmap+munmap calls per run";
-    if (!strcmp(m, "sys_brk"))
-        return "brk calls per run";
-    if (!strcmp(m, "ns_per_op"))
-        return "time per operation";
-    if (!strcmp(m, "rss_peak"))
-        return "peak RSS";
-    if (!strcmp(m, "rss_end"))
-        return "RSS at the end";
-    if (!strcmp(m, "rss_bytes"))
-        return "RSS";
-    if (!strcmp(m, "break_offset"))
-        return "the program break (above its start)";
-    if (!strcmp(m, "mapped_bytes"))
-        return "mapped bytes";
-    if (!strcmp(m, "faults"))
-        return "minor faults per operation";
+    static const struct {
+        const char *metric, *words;
+    } words[] = {
+        {"minflt", "minor faults per run"},
+        {"syscalls", "brk+mmap+munmap calls per run"},
+        {"sys_brk", "brk calls per run"},
+        {"ns_per_op", "time per operation"},
+        {"rss_peak", "peak RSS"},
+        {"rss_end", "RSS at the end"},
+        {"rss_bytes", "RSS"},
+        {"break_offset", "the program break (above its start)"},
+        {"mapped_bytes", "mapped bytes"},
+        {"faults", "minor faults per operation"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!strcmp(m, words[i].metric))
+            return words[i].words;
     return m;
 }
 
