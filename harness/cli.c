@@ -68,6 +68,17 @@ int cli_prepare_out(const char *dir)
     return 0;
 }
 
+int cli_resolve_out(char *out_dir, size_t len, bool out_none)
+{
+    if (out_none && out_dir[0])
+        return cli_usage_error("--out and --no-out conflict");
+    if (!out_none && !out_dir[0])
+        cli_default_out(out_dir, len);
+    if (!out_none && cli_prepare_out(out_dir) != 0)
+        return 2;
+    return 0;
+}
+
 enum {
     CLI_OPT_WARMUP = 1000,
     CLI_OPT_TIMEOUT,
@@ -372,11 +383,7 @@ int cli_plan_main(int argc, char **argv, bool sweep)
         return cli_usage_error("--events and --no-perf conflict: hardware events need perf");
     if (po.ro.fake && po.ro.no_measure)
         return cli_usage_error("--fake-measure and --no-measure conflict");
-    if (out_none && out_dir[0])
-        return cli_usage_error("--out and --no-out conflict");
-    if (!out_none && !out_dir[0])
-        cli_default_out(out_dir, sizeof out_dir);
-    if (!out_none && cli_prepare_out(out_dir) != 0)
+    if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
 
     struct results r;

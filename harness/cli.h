@@ -25,6 +25,8 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_parse_count(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out);
 /* Default results directory results/runs/<UTC>-<sha>. */
 void cli_default_out(char *buf, size_t len);
+/* --out / --no-out: conflict check, the default directory, creation. 0, or 2 (message printed). */
+int cli_resolve_out(char *out_dir, size_t len, bool out_none);
 /* Check that dir can be created and written (creates it). 0 or -1 (message printed). */
 int cli_prepare_out(const char *dir);
 /* Common run options shared by run/sweep/seed: parse one option; returns 1 if consumed,

@@ -1085,11 +1085,7 @@ int cli_exec_main(int argc, char **argv)
         return cli_usage_error("exec: %s: command not found or not executable", o.cmd[0]);
     if (o.no_perf && o.events_given)
         return cli_usage_error("--events and --no-perf conflict: hardware events need perf");
-    if (out_none && out_dir[0])
-        return cli_usage_error("--out and --no-out conflict");
-    if (!out_none && !out_dir[0])
-        cli_default_out(out_dir, sizeof out_dir);
-    if (!out_none && cli_prepare_out(out_dir) != 0)
+    if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
     if (!out_none) {
         snprintf(o.files_dir, sizeof o.files_dir, "%s/out", out_dir);

@@ -61,12 +61,8 @@ void report_csv_aggregates(const struct results *r, struct strbuf *sb)
             strbuf_printf(sb, ",%s_%s", sample_metrics[m].name, stat_names[s]);
     strbuf_puts(sb, "\n");
     for (unsigned c = 0; c < r->ncells; c++) {
-        unsigned total = 0, ok = 0;
-        for (unsigned i = 0; i < r->nruns; i++)
-            if (r->runs[i].cell == c) {
-                total++;
-                ok += r->runs[i].ok;
-            }
+        unsigned total, ok;
+        results_cell_runs(r, c, &total, &ok);
         if (total == 0)
             continue;
         report_csv_cell_columns(sb, &r->cells[c]);
@@ -151,12 +147,8 @@ void report_csv_sweep(const struct results *r, struct strbuf *sb)
     strbuf_puts(sb, "\n");
     for (unsigned c = 0; c < r->ncells; c++) {
         const struct cell *cl = &r->cells[c];
-        unsigned total = 0, ok = 0;
-        for (unsigned i = 0; i < r->nruns; i++)
-            if (r->runs[i].cell == c) {
-                total++;
-                ok += r->runs[i].ok;
-            }
+        unsigned total, ok;
+        results_cell_runs(r, c, &total, &ok);
         if (total == 0)
             continue;
         strbuf_printf(sb, "%s,%s,%s", cl->id, cl->backend, cl->workload);

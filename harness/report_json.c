@@ -187,13 +187,8 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
     strbuf_puts(sb, "[");
     bool first_agg = true;
     for (unsigned c = 0; c < r->ncells; c++) {
-        unsigned total = 0, ok = 0;
-        for (unsigned i = 0; i < r->nruns; i++) {
-            if (r->runs[i].cell != c)
-                continue;
-            total++;
-            ok += r->runs[i].ok;
-        }
+        unsigned total, ok;
+        results_cell_runs(r, c, &total, &ok);
         if (ok < 2)
             continue; /* no aggregates for a single run */
         strbuf_puts(sb, first_agg ? "\n {" : ",\n {");

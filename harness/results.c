@@ -160,6 +160,17 @@ unsigned results_failed_runs(const struct results *r)
     return n;
 }
 
+void results_cell_runs(const struct results *r, unsigned cell, unsigned *total, unsigned *ok)
+{
+    *total = *ok = 0;
+    for (unsigned i = 0; i < r->nruns; i++) {
+        if (r->runs[i].cell != cell)
+            continue;
+        (*total)++;
+        *ok += r->runs[i].ok;
+    }
+}
+
 bool results_cell_summary(const struct results *r, unsigned cell, int metric,
                           struct stats_summary *out)
 {

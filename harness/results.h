@@ -81,6 +81,8 @@ int results_write(struct results *r);
 bool results_cell_summary(const struct results *r, unsigned cell, int metric,
                           struct stats_summary *out);
 unsigned results_failed_runs(const struct results *r);
+/* Runs of a cell: *total recorded, *ok of them finished ok. */
+void results_cell_runs(const struct results *r, unsigned cell, unsigned *total, unsigned *ok);
 
 /* Reporters: pure functions of the results (hyperfine-style exporters). */
 struct reporter {
