@@ -1,4 +1,4 @@
-/* Tests for the log-linear histogram (harness/hist.c): bucket geometry, percentile accuracy
+/* Tests for the log-linear histogram (harness/measure/hist.c): bucket geometry, percentile accuracy
  * against exact sorted percentiles, merge, empty behaviour and the CSV golden file. */
 #define _GNU_SOURCE
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Calibration of harness/perf.c against known work: page-touch faults vs getrusage, syscall
+/* Calibration of harness/measure/perf.c against known work: page-touch faults vs getrusage, syscall
  * tracepoints vs the OS layer's own counts (repeated windows), inheritance into a later thread,
  * the disabled and unprivileged paths, event-name resolution and the group read path. */
 #define _GNU_SOURCE

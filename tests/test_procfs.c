@@ -1,4 +1,4 @@
-/* Tests for the allocation-free /proc and /sys readers (harness/procfs.c). */
+/* Tests for the allocation-free /proc and /sys readers (harness/measure/procfs.c). */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../allocators/param.h"
+#include "param.h"
 #include "results.h"
 
 static void report_csv_value(struct strbuf *sb, double v, bool valid)

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../allocators/backend.h"
+#include "backend.h"
 #include "atomic_file.h"
 #include "cli.h"
 #include "json.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../allocators/param.h"
+#include "param.h"
 
 #define SWEEP_MAX_VALUES 256
 

@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../allocators/param.h"
-#include "../workloads/workload.h"
+#include "param.h"
+#include "workload.h"
 #include "atomic_file.h"
 #include "cli.h"
 #include "config.h"

@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../allocators/backend.h"
-#include "../allocators/lock.h"
-#include "../workloads/workload.h"
+#include "backend.h"
+#include "lock.h"
+#include "workload.h"
 #include "inject.h"
 #include "procfs.h"
 
@@ -392,7 +392,7 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
         snprintf(err, sizeof err, "backend %s: init failed: %s", ops->name, strerror(rc));
         return child_fail(rec, err);
     }
-    ops = inject_wrap(ops); /* FAULTLINE_INJECT: the gate's own tests (harness/inject.c) */
+    ops = inject_wrap(ops); /* FAULTLINE_INJECT: the gate's own tests (harness/measure/inject.c) */
     child_raw = ops;
     struct backend_stats st0;
     ops->stats(&st0);

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "../allocators/backend.h"
+#include "backend.h"
 
 /* Every INJECT_TOUCH_EVERY-th allocation writes one byte of a fresh page (one extra minor fault).
  */

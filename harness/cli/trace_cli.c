@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../allocators/trace_format.h"
+#include "trace_format.h"
 #include "runner.h"
 
 static const char trace_cli_help[] =

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../allocators/backend.h"
-#include "../workloads/workload.h"
+#include "backend.h"
+#include "workload.h"
 #include "config.h"
 #include "gbench.h"
 #include "perf.h"

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../allocators/backend.h"
-#include "../workloads/workload.h"
+#include "backend.h"
+#include "workload.h"
 #include "atomic_file.h"
 #include "config.h"
 #include "perf.h"

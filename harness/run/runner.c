@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../allocators/backend.h"
+#include "backend.h"
 #include "peers.h"
 
 int runner_sibling_path(const char *name, char *buf, size_t len)

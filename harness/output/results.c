@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../allocators/backend.h"
-#include "../workloads/workload.h"
+#include "backend.h"
+#include "workload.h"
 #include "atomic_file.h"
 
 void results_init(struct results *r, const char *dir, int argc, char **argv)
