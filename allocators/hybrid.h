@@ -13,7 +13,7 @@
 /* Returns 1 on success, 0 on failure, like mallopt. Values are taken as glibc takes them: an
  * int converted to size_t (so -1 means "never" for the thresholds). Parameters the backend has
  * no use for (arena, perturb, check) are accepted and ignored (glibc returns 1 for them too);
- * M_MXFAST is accepted up to 160 (no fastbins here) and refused above, as in glibc. */
+ * M_MXFAST is accepted up to 160 (it sets the fastbin limit) and refused above, as in glibc. */
 int hybrid_mallopt(int param, int value);
 
 #endif
