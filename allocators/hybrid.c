@@ -8,6 +8,7 @@
 #include "lock.h"
 #include "twin.h"
 
+#include <errno.h>
 #include <stdint.h>
 
 #define HYBRID_DEFAULT_THRESHOLD (128 * 1024)
@@ -124,7 +125,23 @@ static void *hybrid_calloc(size_t n, size_t size)
     return p;
 }
 
+/* The backend contract's realloc: realloc(p, 0) frees p and hands out a malloc(0) block. */
 static void *hybrid_realloc(void *p, size_t size)
+{
+    lock_acquire(&hybrid_lock);
+    hybrid_ready();
+    void *q;
+    if (p && size == 0) {
+        twin_free(&hybrid_twin, p);
+        q = twin_malloc(&hybrid_twin, 0);
+    } else {
+        q = twin_realloc(&hybrid_twin, p, size);
+    }
+    lock_release(&hybrid_lock);
+    return q;
+}
+
+void *hybrid_glibc_realloc(void *p, size_t size)
 {
     lock_acquire(&hybrid_lock);
     hybrid_ready();
@@ -133,13 +150,23 @@ static void *hybrid_realloc(void *p, size_t size)
     return q;
 }
 
-static void *hybrid_memalign(size_t align, size_t size)
+void *hybrid_glibc_memalign(size_t align, size_t size)
 {
     lock_acquire(&hybrid_lock);
     hybrid_ready();
     void *p = twin_memalign(&hybrid_twin, align, size);
     lock_release(&hybrid_lock);
     return p;
+}
+
+/* The backend contract's memalign: an alignment that is not a power of two is EINVAL. */
+static void *hybrid_memalign(size_t align, size_t size)
+{
+    if (align == 0 || (align & (align - 1)) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return hybrid_glibc_memalign(align, size);
 }
 
 static size_t hybrid_usable_size(void *p)

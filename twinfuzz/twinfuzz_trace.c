@@ -50,7 +50,8 @@ static void twinfuzz_trace_child(char *const argv[], const char *preload)
     /* Both runs must start the heap at the same address: memalign's split and malloc_trim's
      * page rounding depend on where chunks sit, and ASLR would move the break each run. */
     personality(ADDR_NO_RANDOMIZE);
-    ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+    if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0)
+        _exit(126);
     execv(argv[0], argv);
     _exit(127);
 }
