@@ -217,20 +217,19 @@ static void cli_exec_progress(const struct cli_exec_opts *o, unsigned i, unsigne
     fflush(stderr);
 }
 
-int cli_exec_main(int argc, char **argv)
-{
-    static struct cli_exec_backend bs[CLI_MAX_SPECS];
-    unsigned nb = 0;
+/* What the command line decided. */
+struct cli_exec_args {
     struct cli_exec_opts o;
-    memset(&o, 0, sizeof o);
-    o.runs = 3;
-    o.timeout_s = 600;
-    char out_dir[4096] = "";
-    bool out_none = false;
-    const char *format = "console";
-    const char *env = getenv("FAULTLINE_NO_PERF");
-    if (env && !strcmp(env, "1"))
-        o.no_perf = true;
+    struct cli_exec_backend bs[CLI_MAX_SPECS];
+    unsigned nb;
+    char out_dir[4096];
+    bool out_none;
+    const char *format;
+};
+
+/* The option loop: -1 to go on, else the exit status (0 after --help, 2 for bad input). */
+static int cli_exec_parse(int argc, char **argv, struct cli_exec_args *a)
+{
     optind = 1;
     int c;
     /* '+': stop at CMD, so its own options are never taken for ours */
@@ -238,25 +237,25 @@ int cli_exec_main(int argc, char **argv)
         uint64_t v;
         switch (c) {
         case 'b':
-            if (cli_exec_add_backends(optarg, bs, &nb) != 0)
+            if (cli_exec_add_backends(optarg, a->bs, &a->nb) != 0)
                 return 2;
             break;
         case 'r':
             if (cli_parse_count("--runs", optarg, 1, 100000, &v) != 0)
                 return 2;
-            o.runs = (unsigned)v;
+            a->o.runs = (unsigned)v;
             break;
         case CLI_EXEC_OPT_WARMUP:
             if (cli_parse_count("--warmup", optarg, 0, 1000, &v) != 0)
                 return 2;
-            o.warmup = (unsigned)v;
+            a->o.warmup = (unsigned)v;
             break;
         case CLI_EXEC_OPT_ENV:
             if (!strchr(optarg, '=') || optarg[0] == '=')
                 return cli_usage_error("--env %s: expected KEY=VALUE", optarg);
-            if (o.nenv == CLI_EXEC_MAX_ENV)
+            if (a->o.nenv == CLI_EXEC_MAX_ENV)
                 return cli_usage_error("too many --env options (at most %d)", CLI_EXEC_MAX_ENV);
-            o.env[o.nenv++] = optarg;
+            a->o.env[a->o.nenv++] = optarg;
             break;
         case CLI_EXEC_OPT_TIMEOUT: {
             char *end;
@@ -264,43 +263,43 @@ int cli_exec_main(int argc, char **argv)
             double t = strtod(optarg, &end);
             if (*end || errno || !(t > 0) || t > 86400)
                 return cli_usage_error("--timeout %s: expected seconds, 0 < S <= 86400", optarg);
-            o.timeout_s = t;
+            a->o.timeout_s = t;
             break;
         }
         case 'o':
             if (!optarg[0])
                 return cli_usage_error("--out: expected a directory");
-            snprintf(out_dir, sizeof out_dir, "%s", optarg);
+            snprintf(a->out_dir, sizeof a->out_dir, "%s", optarg);
             break;
         case CLI_EXEC_OPT_NO_OUT:
-            out_none = true;
+            a->out_none = true;
             break;
         case CLI_EXEC_OPT_FORMAT:
             if (!report_find(optarg))
                 return cli_usage_error("--format %s: expected console|json|csv|md", optarg);
-            format = optarg;
+            a->format = optarg;
             break;
         case CLI_EXEC_OPT_TIMER:
             if (strcmp(optarg, "hyperfine") != 0)
                 return cli_usage_error("--timer %s: expected hyperfine", optarg);
-            o.hyperfine = true;
+            a->o.hyperfine = true;
             break;
         case CLI_EXEC_OPT_EVENTS: {
             char err[512];
             if (perf_events_validate(optarg, err, sizeof err) != 0)
                 return cli_usage_error("--events %s", err);
-            o.events = optarg;
-            o.events_given = true;
+            a->o.events = optarg;
+            a->o.events_given = true;
             break;
         }
         case CLI_EXEC_OPT_NO_PERF:
-            o.no_perf = true;
+            a->o.no_perf = true;
             break;
         case CLI_EXEC_OPT_QUIET:
-            o.quiet = true;
+            a->o.quiet = true;
             break;
         case CLI_EXEC_OPT_NO_PTRACE:
-            o.no_ptrace = true;
+            a->o.no_ptrace = true;
             break;
         case 'h':
             fputs(cli_exec_help, stdout);
@@ -309,49 +308,59 @@ int cli_exec_main(int argc, char **argv)
             return cli_usage_error("exec: unknown option (see faultline exec --help)");
         }
     }
-    if (nb == 0)
+    return -1;
+}
+
+/* Checks that need all options; creates the output directory. -1 to go on, else 2. */
+static int cli_exec_check(int argc, char **argv, struct cli_exec_args *a)
+{
+    if (a->nb == 0)
         return cli_usage_error("exec: --backend is required (e.g. --backend glibc,hybrid; see "
                                "faultline list backends)");
     if (optind >= argc)
         return cli_usage_error("exec: no command given (usage: faultline exec --backend glibc "
                                "-- CMD ARGS...)");
-    o.cmd = argv + optind;
-    if (!cli_exec_findable(o.cmd[0]))
-        return cli_usage_error("exec: %s: command not found or not executable", o.cmd[0]);
-    if (o.no_perf && o.events_given)
+    a->o.cmd = argv + optind;
+    if (!cli_exec_findable(a->o.cmd[0]))
+        return cli_usage_error("exec: %s: command not found or not executable", a->o.cmd[0]);
+    if (a->o.no_perf && a->o.events_given)
         return cli_usage_error("--events and --no-perf conflict: hardware events need perf");
-    if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
+    if (cli_resolve_out(a->out_dir, sizeof a->out_dir, a->out_none) != 0)
         return 2;
-    if (!out_none) {
-        snprintf(o.files_dir, sizeof o.files_dir, "%s/out", out_dir);
-        if (atomic_file_mkdirs(o.files_dir) != 0)
-            return cli_usage_error("--out %s: cannot create %s (%s)", out_dir, o.files_dir,
+    if (!a->out_none) {
+        snprintf(a->o.files_dir, sizeof a->o.files_dir, "%s/out", a->out_dir);
+        if (atomic_file_mkdirs(a->o.files_dir) != 0)
+            return cli_usage_error("--out %s: cannot create %s (%s)", a->out_dir, a->o.files_dir,
                                    strerror(errno));
     }
+    return -1;
+}
 
-    struct results r;
-    results_init(&r, out_none ? "" : out_dir, argc, argv);
-    if (!o.events_given && !o.no_perf) {
+/* Hardware events, then one results cell per backend named by the command line. */
+static void cli_exec_cells(struct cli_exec_args *a, struct results *r)
+{
+    if (!a->o.events_given && !a->o.no_perf) {
         if (perf_pmu_usable())
-            o.events = "cycles,instructions";
+            a->o.events = "cycles,instructions";
         else
-            results_warn(&r, "cycles/instructions: no usable PMU here (a VM without a vPMU?); "
-                             "they stay null");
+            results_warn(r, "cycles/instructions: no usable PMU here (a VM without a vPMU?); "
+                            "they stay null");
     }
     /* the command line, as the workload column shows it */
     char cmdline[RESULTS_SPEC_MAX] = "";
     size_t used = 0;
-    for (char **a = o.cmd; *a && used + 1 < sizeof cmdline; a++) {
-        int n = snprintf(cmdline + used, sizeof cmdline - used, "%s%s", a == o.cmd ? "" : " ", *a);
+    for (char **w = a->o.cmd; *w && used + 1 < sizeof cmdline; w++) {
+        int n =
+            snprintf(cmdline + used, sizeof cmdline - used, "%s%s", w == a->o.cmd ? "" : " ", *w);
         if (n < 0)
             break;
         used += (size_t)n;
         if (used >= sizeof cmdline)
             used = sizeof cmdline - 1;
     }
-    for (unsigned i = 0; i < nb; i++) {
-        bs[i].cell = results_add_cell(&r, bs[i].spec, "exec");
-        struct cell *cl = &r.cells[bs[i].cell];
+    for (unsigned i = 0; i < a->nb; i++) {
+        a->bs[i].cell = results_add_cell(r, a->bs[i].spec, "exec");
+        struct cell *cl = &r->cells[a->bs[i].cell];
         snprintf(cl->workload, sizeof cl->workload, "exec");
         snprintf(cl->workload_spec, sizeof cl->workload_spec, "%s", cmdline);
         snprintf(cl->workload_params, sizeof cl->workload_params, "%s", cmdline);
@@ -359,81 +368,115 @@ int cli_exec_main(int argc, char **argv)
             if (*p == ',')
                 *p = ';';
     }
+}
 
-    unsigned total = nb * (o.runs + o.warmup), done = 0, failed = 0;
-    results_write(&r);
-    for (unsigned w = 0; w < o.warmup; w++) {
-        for (unsigned i = 0; i < nb; i++) {
-            cli_exec_progress(&o, done++, total, bs[i].spec, "warmup");
+/* Warmups, then repetitions interleaved over backends; results written after each run. Returns
+ * the number of failed runs. */
+static unsigned cli_exec_runs(struct cli_exec_args *a, struct results *r)
+{
+    unsigned total = a->nb * (a->o.runs + a->o.warmup), done = 0, failed = 0;
+    results_write(r);
+    for (unsigned w = 0; w < a->o.warmup; w++) {
+        for (unsigned i = 0; i < a->nb; i++) {
+            cli_exec_progress(&a->o, done++, total, a->bs[i].spec, "warmup");
             char tag[48];
-            snprintf(tag, sizeof tag, "%s-w%u", r.cells[bs[i].cell].id, w);
+            snprintf(tag, sizeof tag, "%s-w%u", r->cells[a->bs[i].cell].id, w);
             struct run_result res;
-            cli_exec_run_one(&o, &bs[i], tag, &res, &r);
+            cli_exec_run_one(&a->o, &a->bs[i], tag, &res, r);
         }
     }
-    for (unsigned rep = 0; rep < o.runs; rep++) {
-        for (unsigned i = 0; i < nb; i++) {
+    for (unsigned rep = 0; rep < a->o.runs; rep++) {
+        for (unsigned i = 0; i < a->nb; i++) {
             char what[32], tag[48];
-            snprintf(what, sizeof what, "run %u/%u", rep + 1, o.runs);
-            cli_exec_progress(&o, done++, total, bs[i].spec, what);
-            snprintf(tag, sizeof tag, "%s-r%u", r.cells[bs[i].cell].id, rep);
+            snprintf(what, sizeof what, "run %u/%u", rep + 1, a->o.runs);
+            cli_exec_progress(&a->o, done++, total, a->bs[i].spec, what);
+            snprintf(tag, sizeof tag, "%s-r%u", r->cells[a->bs[i].cell].id, rep);
             struct run_result res;
-            cli_exec_run_one(&o, &bs[i], tag, &res, &r);
-            res.cell = bs[i].cell;
+            cli_exec_run_one(&a->o, &a->bs[i], tag, &res, r);
+            res.cell = a->bs[i].cell;
             res.rep = rep;
             if (!res.ok) {
                 failed += strncmp(res.outcome, "skipped", 7) != 0;
-                if (!o.quiet)
+                if (!a->o.quiet)
                     fprintf(stderr, "%s%s run %u: %s\n", isatty(STDERR_FILENO) ? "\r\033[K" : "",
-                            bs[i].spec, rep + 1, res.outcome);
+                            a->bs[i].spec, rep + 1, res.outcome);
             }
-            results_add_run(&r, &res, NULL);
-            results_write(&r);
+            results_add_run(r, &res, NULL);
+            results_write(r);
         }
     }
-    if (!o.quiet && isatty(STDERR_FILENO))
+    if (!a->o.quiet && isatty(STDERR_FILENO))
         fprintf(stderr, "\r\033[K");
+    return failed;
+}
 
-    struct strbuf hf;
-    strbuf_init(&hf);
-    if (o.hyperfine) {
+/* --timer hyperfine: timings into the backends, the "hyperfine" object into hf and run.json. */
+static void cli_exec_hf_finish(struct cli_exec_args *a, struct results *r, struct strbuf *hf)
+{
+    if (a->o.hyperfine) {
         char json_path[4400];
         char tmpdir[] = "/tmp/faultline-hf-XXXXXX";
-        bool tmp = out_none;
+        bool tmp = a->out_none;
         if (tmp && !mkdtemp(tmpdir))
             tmp = false;
-        if (out_none && !tmp)
-            results_warn(&r, "--timer hyperfine: cannot create a temporary directory");
+        if (a->out_none && !tmp)
+            results_warn(r, "--timer hyperfine: cannot create a temporary directory");
         else {
-            snprintf(json_path, sizeof json_path, "%s/hyperfine.json", tmp ? tmpdir : out_dir);
-            cli_exec_hf_run(&o, bs, nb, json_path, &r);
-            cli_exec_hf_json(&o, bs, nb, &hf);
+            snprintf(json_path, sizeof json_path, "%s/hyperfine.json", tmp ? tmpdir : a->out_dir);
+            cli_exec_hf_run(&a->o, a->bs, a->nb, json_path, r);
+            cli_exec_hf_json(&a->o, a->bs, a->nb, hf);
         }
         if (tmp)
             runner_rmtree(tmpdir);
     }
-    results_write(&r);
-    if (hf.len && r.dir[0]) {
+    results_write(r);
+    if (hf->len && r->dir[0]) {
         struct strbuf doc;
         strbuf_init(&doc);
-        report_json.render(&r, &doc);
-        cli_exec_hf_json_inject(&doc, &hf);
+        report_json.render(r, &doc);
+        cli_exec_hf_json_inject(&doc, hf);
         char path[4352];
-        snprintf(path, sizeof path, "%s/run.json", r.dir);
+        snprintf(path, sizeof path, "%s/run.json", r->dir);
         if (atomic_file_write(path, doc.data, doc.len) != 0)
             fprintf(stderr, "faultline: cannot write %s: %s\n", path, strerror(errno));
         strbuf_free(&doc);
     }
+}
 
-    const struct reporter *rep = report_find(format);
+int cli_exec_main(int argc, char **argv)
+{
+    static struct cli_exec_args args;
+    struct cli_exec_args *a = &args;
+    memset(a, 0, sizeof *a);
+    a->o.runs = 3;
+    a->o.timeout_s = 600;
+    a->format = "console";
+    const char *env = getenv("FAULTLINE_NO_PERF");
+    if (env && !strcmp(env, "1"))
+        a->o.no_perf = true;
+    int rc = cli_exec_parse(argc, argv, a);
+    if (rc < 0)
+        rc = cli_exec_check(argc, argv, a);
+    if (rc >= 0)
+        return rc;
+
+    struct results r;
+    results_init(&r, a->out_none ? "" : a->out_dir, argc, argv);
+    cli_exec_cells(a, &r);
+    unsigned failed = cli_exec_runs(a, &r);
+    struct strbuf hf;
+    strbuf_init(&hf);
+    cli_exec_hf_finish(a, &r, &hf);
+
+    const struct reporter *rep = report_find(a->format);
     struct strbuf sb;
     strbuf_init(&sb);
     rep->render(&r, &sb);
-    bool md = !strcmp(format, "md");
-    if (!strcmp(format, "json") && hf.len)
+    bool md = !strcmp(a->format, "md");
+    if (!strcmp(a->format, "json") && hf.len)
         cli_exec_hf_json_inject(&sb, &hf);
-    else if (md || !strcmp(format, "console"))
-        cli_exec_table(&r, bs, nb, md, o.hyperfine, &sb);
+    else if (md || !strcmp(a->format, "console"))
+        cli_exec_table(&r, a->bs, a->nb, md, a->o.hyperfine, &sb);
     fwrite(sb.data ? sb.data : "", 1, sb.len, stdout);
     fflush(stdout);
     strbuf_free(&sb);

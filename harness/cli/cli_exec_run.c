@@ -259,6 +259,73 @@ static void cli_exec_run_wait(pid_t pid, uint64_t deadline, struct cli_exec_run_
     }
 }
 
+/* The child: its own process group, stdio redirected; waits for the parent's go, reports its
+ * rusage so far on the status pipe, then execs CMD (or reports execve's errno). */
+static _Noreturn void cli_exec_run_child(const struct cli_exec_opts *o, char **envp, int in, int fo,
+                                         int fe, int go_rd, int st_wr, const sigset_t *oldmask)
+{
+    sigprocmask(SIG_SETMASK, oldmask, NULL); /* a signal mask survives exec */
+    setpgid(0, 0); /* its own group: a timeout kills everything it started */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    dup2(in, STDIN_FILENO);
+    dup2(fo, STDOUT_FILENO);
+    dup2(fe, STDERR_FILENO);
+    char c;
+    if (cli_exec_run_read_full(go_rd, &c, 1) != 1)
+        _exit(126); /* the parent gave up before starting us */
+    /* Faults and CPU time so far belong to this faultline copy, not to CMD: the parent
+     * subtracts them from the wait4 totals (rusage counters survive exec). */
+    struct rusage pre;
+    getrusage(RUSAGE_SELF, &pre);
+    if (write(st_wr, &pre, sizeof pre) != (ssize_t)sizeof pre)
+        _exit(126);
+    execvpe(o->cmd[0], o->cmd, envp);
+    int e = errno;
+    if (write(st_wr, &e, sizeof e) != (ssize_t)sizeof e)
+        _exit(127);
+    _exit(127);
+}
+
+/* Leftovers of CMD's group (daemons, background jobs) are killed; their exits report to us as
+ * their tracer first: collect them so they can be reaped. */
+static void cli_exec_run_reap(pid_t pid)
+{
+    kill(-pid, SIGKILL);
+    for (int i = 0; i < 50; i++) {
+        int ignored;
+        pid_t w = wait4(-1, &ignored, WNOHANG | __WALL, NULL);
+        if (w < 0)
+            break;
+        if (w == 0) {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* What a finished run measured, before it becomes metrics. */
+struct cli_exec_run_end {
+    int status;
+    bool timed_out;
+    uint64_t t0, t1, hwm;
+    struct rusage ru, pre;
+};
+
+static void cli_exec_run_metrics(const struct cli_exec_run_end *e, const struct perf_reading *rd,
+                                 struct run_result *out)
+{
+    cli_exec_run_outcome(e->status, e->timed_out, out);
+    struct sample_values *m = &out->m;
+    sample_set(m, METRIC_wall_ns, (double)(e->t1 - e->t0));
+    sample_set(m, METRIC_user_ns, cli_exec_run_tv_ns(&e->ru.ru_utime, &e->pre.ru_utime));
+    sample_set(m, METRIC_sys_ns, cli_exec_run_tv_ns(&e->ru.ru_stime, &e->pre.ru_stime));
+    sample_set(m, METRIC_minflt, (double)(e->ru.ru_minflt - e->pre.ru_minflt));
+    sample_set(m, METRIC_majflt, (double)(e->ru.ru_majflt - e->pre.ru_majflt));
+    if (e->hwm)
+        sample_set(m, METRIC_hwm_rss, (double)e->hwm);
+    cli_exec_run_fill_perf(rd, m);
+}
+
 void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backend *b,
                       const char *tag, struct run_result *out, struct results *r)
 {
@@ -297,28 +364,8 @@ void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backe
         snprintf(out->outcome, sizeof out->outcome, "error: fork: %s", strerror(errno));
         goto done;
     }
-    if (pid == 0) {
-        sigprocmask(SIG_SETMASK, &oldmask, NULL); /* a signal mask survives exec */
-        setpgid(0, 0); /* its own group: a timeout kills everything it started */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(in, STDIN_FILENO);
-        dup2(fo, STDOUT_FILENO);
-        dup2(fe, STDERR_FILENO);
-        char c;
-        if (cli_exec_run_read_full(go[0], &c, 1) != 1)
-            _exit(126); /* the parent gave up before starting us */
-        /* Faults and CPU time so far belong to this faultline copy, not to CMD: the parent
-         * subtracts them from the wait4 totals (rusage counters survive exec). */
-        struct rusage pre;
-        getrusage(RUSAGE_SELF, &pre);
-        if (write(st[1], &pre, sizeof pre) != (ssize_t)sizeof pre)
-            _exit(126);
-        execvpe(o->cmd[0], o->cmd, envp);
-        int e = errno;
-        if (write(st[1], &e, sizeof e) != (ssize_t)sizeof e)
-            _exit(127);
-        _exit(127);
-    }
+    if (pid == 0)
+        cli_exec_run_child(o, envp, in, fo, fe, go[0], st[1], &oldmask);
     setpgid(pid, pid);
     close(go[0]);
     close(st[1]);
@@ -341,37 +388,22 @@ void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backe
     close(go[1]);
     go[1] = -1;
 
-    int status = 0;
-    struct rusage ru;
-    memset(&ru, 0, sizeof ru);
-    bool timed_out = false;
-    uint64_t t1 = 0, hwm = 0;
+    struct cli_exec_run_end e;
+    memset(&e, 0, sizeof e);
+    e.t0 = t0;
     struct cli_exec_run_msg msg = {.fd = st[0]};
     fcntl(st[0], F_SETFL, O_NONBLOCK);
-    cli_exec_run_wait(pid, t0 + (uint64_t)(o->timeout_s * 1e9), &msg, &status, &ru, &timed_out, &t1,
-                      &hwm);
-    kill(-pid, SIGKILL); /* leftovers of the group (daemons, background jobs) */
-    /* their exits report to us as their tracer first: collect them so they can be reaped */
-    for (int i = 0; i < 50; i++) {
-        int ignored;
-        pid_t w = wait4(-1, &ignored, WNOHANG | __WALL, NULL);
-        if (w < 0)
-            break;
-        if (w == 0) {
-            struct timespec ts = {0, 1000000};
-            nanosleep(&ts, NULL);
-        }
-    }
+    cli_exec_run_wait(pid, t0 + (uint64_t)(o->timeout_s * 1e9), &msg, &e.status, &e.ru,
+                      &e.timed_out, &e.t1, &e.hwm);
+    cli_exec_run_reap(pid);
     cli_exec_run_msg_pump(&msg); /* every writer is gone now: all of it is in the pipe */
-    struct rusage pre;
-    memset(&pre, 0, sizeof pre);
-    bool pre_ok = msg.len >= sizeof pre;
+    bool pre_ok = msg.len >= sizeof e.pre;
     if (pre_ok)
-        memcpy(&pre, msg.buf, sizeof pre);
+        memcpy(&e.pre, msg.buf, sizeof e.pre);
     int exec_errno = 0;
     bool exec_failed = msg.len == sizeof msg.buf;
     if (exec_failed)
-        memcpy(&exec_errno, msg.buf + sizeof pre, sizeof exec_errno);
+        memcpy(&exec_errno, msg.buf + sizeof e.pre, sizeof exec_errno);
     struct perf_reading rd;
     perf_session_read(&ps, &rd);
     perf_session_close(&ps);
@@ -385,18 +417,9 @@ void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backe
         snprintf(out->outcome, sizeof out->outcome, "error: the child died before exec");
         goto done;
     }
-    cli_exec_run_outcome(status, timed_out, out);
-    struct sample_values *m = &out->m;
-    sample_set(m, METRIC_wall_ns, (double)(t1 - t0));
-    sample_set(m, METRIC_user_ns, cli_exec_run_tv_ns(&ru.ru_utime, &pre.ru_utime));
-    sample_set(m, METRIC_sys_ns, cli_exec_run_tv_ns(&ru.ru_stime, &pre.ru_stime));
-    sample_set(m, METRIC_minflt, (double)(ru.ru_minflt - pre.ru_minflt));
-    sample_set(m, METRIC_majflt, (double)(ru.ru_majflt - pre.ru_majflt));
-    if (hwm)
-        sample_set(m, METRIC_hwm_rss, (double)hwm);
-    cli_exec_run_fill_perf(&rd, m);
+    cli_exec_run_metrics(&e, &rd, out);
     if (have_stats)
-        cli_exec_run_read_stats(statsdir, m);
+        cli_exec_run_read_stats(statsdir, &out->m);
 done:
     if (masked)
         sigprocmask(SIG_SETMASK, &restore, NULL);
