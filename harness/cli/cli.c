@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "workload.h"
 #include "atomic_file.h"
+#include "cli_limits.h"
 #include "config.h"
 #include "perf.h"
 #include "sweep.h"
@@ -94,6 +95,8 @@ enum {
     CLI_OPT_SHARD,
     CLI_OPT_ENV,
     CLI_OPT_NO_OUT,
+    CLI_OPT_CGROUP,
+    CLI_OPT_THP,
 };
 
 int cli_common_option(int opt, const char *arg, struct plan_options *po, char *out_dir,
@@ -215,6 +218,8 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 const struct option cli_common_longopts_run[] = {
     {"backend", required_argument, 0, 'b'},
     {"workload", required_argument, 0, 'w'},
+    {"cgroup", required_argument, 0, CLI_OPT_CGROUP},
+    {"thp", required_argument, 0, CLI_OPT_THP},
     CLI_COMMON_LONGOPTS,
     {0, 0, 0, 0},
 };
@@ -242,6 +247,11 @@ static const char cli_run_help[] =
     "      --lat-sample N    time 1 in N cheap operations (default 256; 1 = every op)\n"
     "      --fake-measure    fixed synthetic numbers, no child processes (for tests)\n"
     "      --env KEY=VAL     extra environment variable for the children\n"
+    "      --cgroup LIMITS   run each child in its own leaf cgroup with these limits, e.g.\n"
+    "                        memory.max=64M,memory.high=48M (keys memory.max, memory.high,\n"
+    "                        memory.swap.max; needs root; outcome 'oom-killed')\n"
+    "      --thp MODE        default|never|madvise-on (never: prctl THP disable; madvise-on:\n"
+    "                        the backend advises its memory with MADV_HUGEPAGE)\n"
     "      --quiet           no progress on stderr\n"
     "\n"
     "examples:\n"
@@ -286,7 +296,8 @@ static const char cli_sweep_help[] =
     "examples:\n"
     "  faultline sweep -b 'hybrid:threshold=4K..32M:x2,trim=128K,1M,off' -w churn:size=1M\n"
     "  faultline sweep -b 'glibc:mmap_threshold=64K,1M,trim_threshold=128K,off' -w sawtooth\n"
-    "  faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn --shard 2/4 --out shard2\n";
+    "  faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn --shard 2/4 --out shard2\n"
+    "  faultline sweep -b mmap -w first-touch:size=64M --thp never,madvise-on\n";
 
 void cli_print_results(const struct results *r, const char *format)
 {
@@ -313,6 +324,7 @@ int cli_plan_main(int argc, char **argv, bool sweep)
     char out_dir[4096] = "";
     const char *format = "console";
     bool out_none = false;
+    const char *cgroup = NULL, *thp = NULL;
     const char *env = getenv("FAULTLINE_NO_PERF");
     if (env && !strcmp(env, "1"))
         po.ro.no_perf = true;
@@ -356,6 +368,10 @@ int cli_plan_main(int argc, char **argv, bool sweep)
                 workloads[nw++] = optarg;
             continue;
         }
+        if (c == CLI_OPT_CGROUP || c == CLI_OPT_THP) {
+            *(c == CLI_OPT_CGROUP ? &cgroup : &thp) = optarg;
+            continue;
+        }
         if (c == 'h') {
             fputs(sweep ? cli_sweep_help : cli_run_help, stdout);
             return 0;
@@ -383,6 +399,9 @@ int cli_plan_main(int argc, char **argv, bool sweep)
         return cli_usage_error("--events and --no-perf conflict: hardware events need perf");
     if (po.ro.fake && po.ro.no_measure)
         return cli_usage_error("--fake-measure and --no-measure conflict");
+    static struct cli_limits lim;
+    if (cli_limits_expand(cgroup, thp, &lim) != 0)
+        return 2;
     if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
 
@@ -400,17 +419,21 @@ int cli_plan_main(int argc, char **argv, bool sweep)
                 cli_note_swept(&r, &ew);
                 for (unsigned a = 0; a < eb.count; a++)
                     for (unsigned b = 0; b < ew.count; b++)
-                        results_add_cell(&r, eb.specs[a], ew.specs[b]);
+                        for (unsigned l = 0; l < lim.count || l == 0; l++)
+                            cli_limits_cell(&r, eb.specs[a], ew.specs[b], &lim, l);
                 sweep_free(&ew);
             }
             sweep_free(&eb);
         }
+        for (unsigned k = 0; k < lim.nswept && r.nsweep_keys < 8; k++)
+            snprintf(r.sweep_keys[r.nsweep_keys++], sizeof r.sweep_keys[0], "%s", lim.swept[k]);
         if (r.nsweep_keys == 0)
             snprintf(r.sweep_keys[r.nsweep_keys++], sizeof r.sweep_keys[0], "%s", "none");
     } else {
         for (unsigned i = 0; i < nb; i++)
             for (unsigned j = 0; j < nw; j++)
-                results_add_cell(&r, backends[i], workloads[j]);
+                for (unsigned l = 0; l < lim.count || l == 0; l++)
+                    cli_limits_cell(&r, backends[i], workloads[j], &lim, l);
     }
     unsigned failed = plan_execute(&r, &po);
     results_write(&r);
