@@ -63,9 +63,12 @@ cgroup-limit)
     cat_peak=$(cat "$leaf/memory.max_usage_in_bytes")
     rmdir "$leaf"
     echo "cat memory.max_usage_in_bytes of a hand-made leaf: $cat_peak"
-    [ "$cat_peak" -ge "$peak" ] && [ "$cat_peak" -le $((peak + 24 * MiB)) ] ||
+    if [ "$cat_peak" -lt "$peak" ] || [ "$cat_peak" -gt $((peak + 24 * MiB)) ]; then
         fail "cat peak $cat_peak vs faultline $peak"
-    if ls "$mnt$own" | grep -q '^faultline-'; then fail "leaf cgroups left behind"; fi
+    fi
+    for d in "$mnt$own"/faultline-[0-9]*; do
+        [ ! -e "$d" ] || fail "leaf cgroup left behind: $d"
+    done
     ;;
 cgroup-bad-input)
     check_bad() {
@@ -93,8 +96,9 @@ cgroup-bad-input)
             --cgroup memory.max=64M --out "$W/never" 2>&1 >/dev/null)
         rc=$?
         set -e
-        [ "$rc" = 2 ] && printf '%s\n' "$err" | grep -q "needs root" ||
+        if [ "$rc" != 2 ] || ! printf '%s\n' "$err" | grep -q "needs root"; then
             fail "non-root: rc $rc '$err'"
+        fi
         [ ! -e "$W/never" ] || fail "non-root: created the results directory"
         echo "ok: non-root -> $err"
     fi
