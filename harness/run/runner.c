@@ -68,6 +68,9 @@ static void runner_fake(const struct cell *c, unsigned rep, struct run_result *o
     /* a counter the fake machine "cannot" measure: exercises null handling */
     out->m.valid[METRIC_cycles] = false;
     out->m.valid[METRIC_instructions] = false;
+    for (int m = 0; m < METRIC_COUNT; m++) /* no --cgroup, no leaf: cgroup numbers are null */
+        if (!c->run_params[0] && !strcmp(sample_metrics[m].source, "cgroup"))
+            out->m.valid[m] = false;
     out->ok = true;
     snprintf(out->outcome, sizeof out->outcome, "ok");
     out->timer_cost_ns = 25;
