@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -49,6 +52,30 @@ int64_t os_mapped_bytes(void)
     return atomic_load_explicit(&os_mapped, memory_order_relaxed);
 }
 
+/* THP as a sweep axis (issue 18): with FAULTLINE_THP=madvise in the environment (the runner sets
+ * it for `--thp madvise-on`), new anonymous mappings and break extensions get MADV_HUGEPAGE, so
+ * they take 2 MiB pages where the system's THP mode is "madvise". Read once; a race between
+ * threads computes the same value. The extra madvise calls are counted like any other. */
+static int os_thp_state = -1;
+
+static bool os_thp_advise(void)
+{
+    if (os_thp_state < 0) {
+        const char *e = getenv("FAULTLINE_THP");
+        os_thp_state = e && !strcmp(e, "madvise");
+    }
+    return os_thp_state == 1;
+}
+
+static void os_thp_range(uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t page = os_page_size();
+    lo = (lo + page - 1) & ~(page - 1);
+    hi &= ~(page - 1);
+    if (hi > lo)
+        os_madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
 int os_break(void **cur)
 {
     if (__curbrk == NULL) {
@@ -72,6 +99,8 @@ int os_brk(void *addr)
     os_count(OS_BRK, before ? (a > b ? a - b : b - a) : 0, rc != 0);
     if (rc == 0 && __curbrk != before)
         os_event(OS_BRK, 0);
+    if (rc == 0 && before && a > b && os_thp_advise())
+        os_thp_range(b, a);
     return rc == 0 ? 0 : ENOMEM;
 }
 
@@ -100,6 +129,8 @@ int os_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, void
         atomic_fetch_add_explicit(&os_mapped, (int64_t)len, memory_order_relaxed);
         os_event(OS_MMAP, 0);
     }
+    if (!err && (flags & MAP_ANONYMOUS) && os_thp_advise())
+        os_thp_range((uintptr_t)p, (uintptr_t)p + len);
     return err;
 }
 
@@ -133,7 +164,9 @@ int os_mremap(void *old, size_t old_len, size_t new_len, int flags, void **out)
 
 int os_madvise(void *addr, size_t len, int advice)
 {
-    os_event(OS_MADVISE, 1);
+    if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE ||
+        advice == MADV_PAGEOUT)
+        os_event(OS_MADVISE, 1);
     int err = madvise(addr, len, advice) == 0 ? 0 : errno;
     os_count(OS_MADVISE, len, err != 0);
     if (!err)
