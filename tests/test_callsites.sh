@@ -117,7 +117,7 @@ denied)
     [ "$n" = 1 ] || { cat "$work/out.txt"; fail "expected one line saying call chains are not permitted, got $n"; }
     row=$(grep '^c001,' "$work/res/r/callsites.csv") || fail "no callsites.csv row for the backend"
     IFS=, read -r _ _ _ runs count _ <<<"$row"
-    [ "$runs" = 0 ] && [ -z "$count" ] || fail "call sites should be null: $row"
+    if [ "$runs" != 0 ] || [ -n "$count" ]; then fail "call sites should be null: $row"; fi
     echo "ok: one line, run completed, call sites null: $row"
     ;;
 *)
