@@ -5,7 +5,6 @@
 #include "cli_exec.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,55 +14,12 @@
 #include "atomic_file.h"
 #include "callsites_out.h"
 #include "cli.h"
+#include "spec.h"
 #include "cli_exec_backend.h"
 #include "cli_exec_hf.h"
 #include "cli_exec_run.h"
 #include "perf.h"
 #include "runner.h"
-
-static const char cli_exec_help[] =
-    "usage: faultline exec --backend LIST|SPEC... [options] -- CMD [ARGS...]\n"
-    "\n"
-    "Runs CMD once per backend x repetition in a fresh child started suspended: the parent\n"
-    "attaches perf counters that start at exec (faults, brk/mmap/munmap/mremap/madvise\n"
-    "tracepoints, cycles/instructions when a PMU is usable), then lets it run. Records wall\n"
-    "time, user/sys time and faults of the child tree (wait4), peak RSS (largest VmHWM of its\n"
-    "processes, read at each one's exit through ptrace) and, for the faultline backends,\n"
-    "their own OS-call counts; same files as `faultline run`.\n"
-    "The child gets LD_PRELOAD of libfaultline-<name>.so (params in FAULTLINE_PARAMS) or of the\n"
-    "peer library; glibc parameters become GLIBC_TUNABLES glibc.malloc.*. Inherited LD_PRELOAD,\n"
-    "GLIBC_TUNABLES, MALLOC_* and FAULTLINE_* variables are removed (use --env to set them).\n"
-    "stdin is /dev/null; stdout/stderr go to <out>/out/<cell>-r<rep>.stdout|.stderr.\n"
-    "\n"
-    "  -b, --backend X       bare names, comma separated (brk,mmap,glibc), or one SPEC with\n"
-    "                        parameters (hybrid:threshold=64K,trim=1M); repeatable\n"
-    "  -r, --runs N          measured repetitions per backend (default 3)\n"
-    "      --warmup N        unmeasured runs per backend first (default 0)\n"
-    "      --env KEY=VAL     extra environment variable for CMD (repeatable)\n"
-    "      --timeout S       kill the process group after S seconds (default 600)\n"
-    "      --events LIST     hardware events (default cycles,instructions when a PMU works)\n"
-    "      --no-perf         open no perf counters\n"
-    "      --no-ptrace       do not trace CMD (for programs that ptrace themselves); peak RSS\n"
-    "                        is then polled on the top process only\n"
-    "      --out DIR         results directory (default results/runs/<UTC>-<sha>)\n"
-    "      --no-out          write no results directory (outputs go to /dev/null)\n"
-    "      --format FMT      console|json|csv|md on stdout (default console)\n"
-    "      --timer hyperfine also time every backend with hyperfine -N (merged as \"hyperfine\")\n"
-    "      --quiet           no progress on stderr\n"
-    "      --callsites       also sample where brk/mmap/munmap/mremap/madvise/mprotect and page\n"
-    "                        faults come from (user stack copies unwound with libdwfl): writes\n"
-    "                        callsites.csv and callsites/<cell>-<event>.folded, prints the top\n"
-    "                        call sites; needs root or perf_event_paranoid <= -1\n"
-    "      --callsite-period N  one fault sample per N faults (default 16); syscalls are\n"
-    "                        sampled every time\n"
-    "\n"
-    "examples:\n"
-    "  faultline exec -b glibc,hybrid,jemalloc --runs 5 -- sort big.txt\n"
-    "  faultline exec -b glibc:mmap_threshold=64K -b 'hybrid:threshold=64K' -- python3 x.py\n"
-    "  faultline exec -b brk,mmap,hybrid,glibc --timer hyperfine -- gzip -k -f data.bin\n"
-    "  faultline exec --callsites -b glibc,hybrid -r 1 -- sort big.txt\n"
-    "\n"
-    "exit status: 0 all runs ok, 1 some runs failed (non-zero exit, crash, timeout), 2 bad input\n";
 
 /* ---- reporting ------------------------------------------------------------------------------ */
 
@@ -123,71 +79,88 @@ static void cli_exec_table(const struct results *r, const struct cli_exec_backen
 /* ---- command line --------------------------------------------------------------------------- */
 
 enum {
-    CLI_EXEC_OPT_WARMUP = 2000,
-    CLI_EXEC_OPT_ENV,
-    CLI_EXEC_OPT_TIMEOUT,
-    CLI_EXEC_OPT_FORMAT,
-    CLI_EXEC_OPT_TIMER,
-    CLI_EXEC_OPT_EVENTS,
-    CLI_EXEC_OPT_NO_PERF,
-    CLI_EXEC_OPT_NO_OUT,
-    CLI_EXEC_OPT_QUIET,
-    CLI_EXEC_OPT_NO_PTRACE,
-    CLI_EXEC_OPT_CALLSITES,
-    CLI_EXEC_OPT_CALLSITE_PERIOD,
+    CLI_EXEC_ID_TIMER = CLI_ID_COMMAND,
+    CLI_EXEC_ID_NO_PTRACE,
+    CLI_EXEC_ID_CALLSITES,
+    CLI_EXEC_ID_CALLSITE_PERIOD
 };
 
-static const struct option cli_exec_longopts[] = {
-    {"backend", required_argument, 0, 'b'},
-    {"runs", required_argument, 0, 'r'},
-    {"warmup", required_argument, 0, CLI_EXEC_OPT_WARMUP},
-    {"env", required_argument, 0, CLI_EXEC_OPT_ENV},
-    {"timeout", required_argument, 0, CLI_EXEC_OPT_TIMEOUT},
-    {"out", required_argument, 0, 'o'},
-    {"no-out", no_argument, 0, CLI_EXEC_OPT_NO_OUT},
-    {"format", required_argument, 0, CLI_EXEC_OPT_FORMAT},
-    {"timer", required_argument, 0, CLI_EXEC_OPT_TIMER},
-    {"events", required_argument, 0, CLI_EXEC_OPT_EVENTS},
-    {"no-perf", no_argument, 0, CLI_EXEC_OPT_NO_PERF},
-    {"quiet", no_argument, 0, CLI_EXEC_OPT_QUIET},
-    {"no-ptrace", no_argument, 0, CLI_EXEC_OPT_NO_PTRACE},
-    {"callsites", no_argument, 0, CLI_EXEC_OPT_CALLSITES},
-    {"callsite-period", required_argument, 0, CLI_EXEC_OPT_CALLSITE_PERIOD},
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
+static const struct cli_opt cli_exec_opts[] = {
+    CLI_ROW_BACKEND("backend spec (repeatable; a comma list of specs works too:\n"
+                    "brk,mmap,glibc or glibc,hybrid:threshold=64K,trim=1M)"),
+    CLI_ROW_RUNS("measured repetitions per backend (default 3)"),
+    {"warmup", 0, "N", "unmeasured runs per backend first (default 0)", CLI_ID_WARMUP},
+    {"env", 0, "KEY=VAL", "extra environment variable for CMD (repeatable)", CLI_ID_ENV},
+    CLI_ROW_TIMEOUT("kill the process group after S seconds (default 600)"),
+    {"events", 0, "LIST", "hardware events (default cycles,instructions when a PMU works)",
+     CLI_ID_EVENTS},
+    {"no-perf", 0, NULL, "open no perf counters", CLI_ID_NO_PERF},
+    {"no-ptrace", 0, NULL,
+     "do not trace CMD (for programs that ptrace themselves); peak RSS\nis then polled on the "
+     "top process only",
+     CLI_EXEC_ID_NO_PTRACE},
+    CLI_ROW_OUT("results directory (default results/runs/<UTC>-<sha>)"),
+    {"no-out", 0, NULL, "write no results directory (outputs go to /dev/null)", CLI_ID_NO_OUT},
+    CLI_ROW_FORMAT("console|json|csv|md on stdout (default console)"),
+    {"timer", 0, "hyperfine", "also time every backend with hyperfine -N (merged as \"hyperfine\")",
+     CLI_EXEC_ID_TIMER},
+    CLI_ROW_QUIET,
+    {"callsites", 0, NULL,
+     "also sample where brk/mmap/munmap/mremap/madvise/mprotect and page\nfaults come from (user "
+     "stack copies unwound with libdwfl): writes\ncallsites.csv and "
+     "callsites/<cell>-<event>.folded, "
+     "prints the top\ncall sites; needs root or perf_event_paranoid <= -1",
+     CLI_EXEC_ID_CALLSITES},
+    {"callsite-period", 0, "N",
+     "one fault sample per N faults (default 16); syscalls are\nsampled "
+     "every time",
+     CLI_EXEC_ID_CALLSITE_PERIOD},
+    CLI_ROW_END,
 };
 
-/* Split one --backend value: a spec with ':' is one backend, otherwise a comma list. */
+static const struct cli_opt *const cli_exec_tables[] = {cli_exec_opts, NULL};
+
+static const struct cli_usage cli_exec_usage = {
+    .name = "exec",
+    .synopsis = "--backend SPEC... [options] -- CMD [ARGS...]",
+    .about =
+        "Runs CMD once per backend x repetition in a fresh child started suspended: the parent\n"
+        "attaches perf counters that start at exec (faults, brk/mmap/munmap/mremap/madvise\n"
+        "tracepoints, cycles/instructions when a PMU is usable), then lets it run. Records wall\n"
+        "time, user/sys time and faults of the child tree (wait4), peak RSS (largest VmHWM of "
+        "its\nprocesses, read at each one's exit through ptrace) and, for the faultline "
+        "backends,\ntheir own OS-call counts; same files as `faultline run`.\n"
+        "The child gets LD_PRELOAD of libfaultline-<name>.so (params in FAULTLINE_PARAMS) or of "
+        "the\npeer library; glibc parameters become GLIBC_TUNABLES glibc.malloc.*. Inherited "
+        "LD_PRELOAD,\nGLIBC_TUNABLES, MALLOC_* and FAULTLINE_* variables are removed (use --env "
+        "to set them).\nstdin is /dev/null; stdout/stderr go to <out>/out/<cell>-r<rep>."
+        "stdout|.stderr.\n",
+    .tables = cli_exec_tables,
+    .examples = "faultline exec -b glibc,hybrid,jemalloc --runs 5 -- sort big.txt\n"
+                "faultline exec -b glibc:mmap_threshold=64K -b 'hybrid:threshold=64K' -- python3 "
+                "x.py\n"
+                "faultline exec -b brk,mmap,hybrid,glibc --timer hyperfine -- gzip -k -f data.bin\n"
+                "faultline exec --callsites -b glibc,hybrid -r 1 -- sort big.txt",
+    .exit_status = "0 all runs ok, 1 some runs failed (non-zero exit, crash, timeout), 2 bad input",
+    .flags = CLI_STOP_AT_ARG,
+};
+
+/* One --backend value (grammar in spec.h): validated, then prepared per backend. */
 static int cli_exec_add_backends(const char *arg, struct cli_exec_backend *bs, unsigned *nb)
 {
-    char copy[RESULTS_SPEC_MAX];
-    if (snprintf(copy, sizeof copy, "%s", arg) >= (int)sizeof copy) {
-        cli_usage_error("--backend %.40s...: too long", arg);
+    static struct spec_list l; /* static: kept until exit, like argv */
+    char err[512];
+    unsigned first = l.n;
+    if (spec_add(&l, SPEC_BACKEND, arg, false, err, sizeof err) != 0) {
+        cli_usage_error("exec: %s", err);
         return -1;
     }
-    char *items[CLI_MAX_SPECS];
-    unsigned n = 0;
-    if (strchr(copy, ':')) {
-        items[n++] = copy;
-    } else {
-        char *save = NULL;
-        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            if (n == CLI_MAX_SPECS)
-                break;
-            items[n++] = t;
-        }
-        if (n == 0) {
-            cli_usage_error("--backend '%s': expected backend names, e.g. glibc,hybrid", arg);
-            return -1;
-        }
-    }
-    for (unsigned i = 0; i < n; i++) {
-        char err[512];
+    for (unsigned i = first; i < l.n; i++) {
         if (*nb == CLI_MAX_SPECS) {
             cli_usage_error("too many backends (at most %d)", CLI_MAX_SPECS);
             return -1;
         }
-        if (cli_exec_backend_prepare(items[i], &bs[*nb], err, sizeof err) != 0) {
+        if (cli_exec_backend_prepare(l.v[i], &bs[*nb], err, sizeof err) != 0) {
             cli_usage_error("--backend %s", err);
             return -1;
         }
@@ -237,39 +210,45 @@ struct cli_exec_args {
     char out_dir[4096];
     bool out_none;
     const char *format;
+    int cmd_ind; /* argv index of CMD */
 };
 
 /* The option loop: -1 to go on, else the exit status (0 after --help, 2 for bad input). */
 static int cli_exec_parse(int argc, char **argv, struct cli_exec_args *a)
 {
-    optind = 1;
+    struct cli_parse p;
+    cli_opt_init(&p, &cli_exec_usage, argc, argv); /* stops at CMD: its options stay its own */
     int c;
-    /* '+': stop at CMD, so its own options are never taken for ours */
-    while ((c = getopt_long(argc, argv, "+b:r:o:h", cli_exec_longopts, NULL)) != -1) {
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
         uint64_t v;
+        const char *optarg = p.arg;
         switch (c) {
-        case 'b':
+        case CLI_OPT_HELP:
+            return 0;
+        case CLI_OPT_ERROR:
+            return 2;
+        case CLI_ID_BACKEND:
             if (cli_exec_add_backends(optarg, a->bs, &a->nb) != 0)
                 return 2;
             break;
-        case 'r':
+        case CLI_ID_RUNS:
             if (cli_parse_count("--runs", optarg, 1, 100000, &v) != 0)
                 return 2;
             a->o.runs = (unsigned)v;
             break;
-        case CLI_EXEC_OPT_WARMUP:
+        case CLI_ID_WARMUP:
             if (cli_parse_count("--warmup", optarg, 0, 1000, &v) != 0)
                 return 2;
             a->o.warmup = (unsigned)v;
             break;
-        case CLI_EXEC_OPT_ENV:
+        case CLI_ID_ENV:
             if (!strchr(optarg, '=') || optarg[0] == '=')
                 return cli_usage_error("--env %s: expected KEY=VALUE", optarg);
             if (a->o.nenv == CLI_EXEC_MAX_ENV)
                 return cli_usage_error("too many --env options (at most %d)", CLI_EXEC_MAX_ENV);
             a->o.env[a->o.nenv++] = optarg;
             break;
-        case CLI_EXEC_OPT_TIMEOUT: {
+        case CLI_ID_TIMEOUT: {
             char *end;
             errno = 0;
             double t = strtod(optarg, &end);
@@ -278,25 +257,33 @@ static int cli_exec_parse(int argc, char **argv, struct cli_exec_args *a)
             a->o.timeout_s = t;
             break;
         }
-        case 'o':
+        case CLI_ID_OUT:
             if (!optarg[0])
                 return cli_usage_error("--out: expected a directory");
             snprintf(a->out_dir, sizeof a->out_dir, "%s", optarg);
             break;
-        case CLI_EXEC_OPT_NO_OUT:
+        case CLI_ID_NO_OUT:
             a->out_none = true;
             break;
-        case CLI_EXEC_OPT_FORMAT:
+        case CLI_ID_FORMAT:
             if (!report_find(optarg))
                 return cli_usage_error("--format %s: expected console|json|csv|md", optarg);
             a->format = optarg;
             break;
-        case CLI_EXEC_OPT_TIMER:
+        case CLI_EXEC_ID_CALLSITES:
+            a->o.callsites = true;
+            break;
+        case CLI_EXEC_ID_CALLSITE_PERIOD:
+            if (cli_parse_count("--callsite-period", optarg, 1, 1000000, &v) != 0)
+                return 2;
+            a->o.callsite_period = v;
+            break;
+        case CLI_EXEC_ID_TIMER:
             if (strcmp(optarg, "hyperfine") != 0)
                 return cli_usage_error("--timer %s: expected hyperfine", optarg);
             a->o.hyperfine = true;
             break;
-        case CLI_EXEC_OPT_EVENTS: {
+        case CLI_ID_EVENTS: {
             char err[512];
             if (perf_events_validate(optarg, err, sizeof err) != 0)
                 return cli_usage_error("--events %s", err);
@@ -304,30 +291,18 @@ static int cli_exec_parse(int argc, char **argv, struct cli_exec_args *a)
             a->o.events_given = true;
             break;
         }
-        case CLI_EXEC_OPT_NO_PERF:
+        case CLI_ID_NO_PERF:
             a->o.no_perf = true;
             break;
-        case CLI_EXEC_OPT_QUIET:
+        case CLI_ID_QUIET:
             a->o.quiet = true;
             break;
-        case CLI_EXEC_OPT_NO_PTRACE:
+        case CLI_EXEC_ID_NO_PTRACE:
             a->o.no_ptrace = true;
             break;
-        case CLI_EXEC_OPT_CALLSITES:
-            a->o.callsites = true;
-            break;
-        case CLI_EXEC_OPT_CALLSITE_PERIOD:
-            if (cli_parse_count("--callsite-period", optarg, 1, 1000000, &v) != 0)
-                return 2;
-            a->o.callsite_period = v;
-            break;
-        case 'h':
-            fputs(cli_exec_help, stdout);
-            return 0;
-        default:
-            return cli_usage_error("exec: unknown option (see faultline exec --help)");
         }
     }
+    a->cmd_ind = p.ind;
     return -1;
 }
 
@@ -337,10 +312,10 @@ static int cli_exec_check(int argc, char **argv, struct cli_exec_args *a)
     if (a->nb == 0)
         return cli_usage_error("exec: --backend is required (e.g. --backend glibc,hybrid; see "
                                "faultline list backends)");
-    if (optind >= argc)
+    if (a->cmd_ind >= argc)
         return cli_usage_error("exec: no command given (usage: faultline exec --backend glibc "
                                "-- CMD ARGS...)");
-    a->o.cmd = argv + optind;
+    a->o.cmd = argv + a->cmd_ind;
     if (!cli_exec_findable(a->o.cmd[0]))
         return cli_usage_error("exec: %s: command not found or not executable", a->o.cmd[0]);
     if (a->o.no_perf && a->o.events_given)
@@ -476,8 +451,8 @@ static void cli_exec_callsites(struct cli_exec_args *a, struct results *r, bool 
     }
     if (!r->dir[0]) {
         if (table)
-            strbuf_puts(
-                sb, "\n(call sites are written only with a results directory: drop --no-out)\n");
+            strbuf_puts(sb, "\n(call sites are written only with a results directory: drop "
+                            "--no-out)\n");
     } else if (callsites_out_write(r->dir, cells, a->nb) != 0) {
         fprintf(stderr, "faultline: cannot write %s/callsites.csv: %s\n", r->dir, strerror(errno));
     } else if (table) {
