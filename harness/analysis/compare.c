@@ -506,6 +506,10 @@ static void compare_make_key(char *key, size_t len, const char *b, const char *b
 {
     snprintf(key, len, "%s%s%s %s%s%s", b, bp && bp[0] ? ":" : "", bp ? bp : "", w,
              wp && wp[0] ? ":" : "", wp ? wp : "");
+    /* results before RFC 4180 CSV wrote parameter lists with ';' (k=v;k=v): same cell */
+    for (char *p = key; *p; p++)
+        if (*p == ';')
+            *p = ',';
 }
 
 /* Split "name:params" (params may be empty) into a key part. */

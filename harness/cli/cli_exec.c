@@ -1120,9 +1120,6 @@ int cli_exec_main(int argc, char **argv)
         snprintf(cl->workload, sizeof cl->workload, "exec");
         snprintf(cl->workload_spec, sizeof cl->workload_spec, "%s", cmdline);
         snprintf(cl->workload_params, sizeof cl->workload_params, "%s", cmdline);
-        for (char *p = cl->workload_params; *p; p++)
-            if (*p == ',')
-                *p = ';';
     }
 
     unsigned total = nb * (o.runs + o.warmup), done = 0, failed = 0;
