@@ -79,7 +79,7 @@ special-files)
     ;;
 numbers)
     for bad in 1/-1 0/4 5/4 1/ /4 ' 1/4' 1/4x 1/99999999999999999999; do
-        refuses "--shard.*expected K/N" "$FL" run -b glibc -w churn --fake-measure --no-out --shard "$bad"
+        refuses "--shard.*expected K/N" "$FL" sweep -b glibc -w churn --fake-measure --no-out --shard "$bad"
     done
     for bad in -1 ' 3' 3x 99999999999999999999 0x10; do
         refuses "--runs.*expected an integer" "$FL" run -b glibc -w churn --fake-measure --no-out --runs "$bad"
@@ -113,6 +113,26 @@ PY
     [ $rc = 0 ] || fail "report of the merged directory: $err"
     grep -q 'hybrid:threshold=64K,trim=128K' "$W/qm/report.md" || fail "report.md lost the comma"
     echo "ok: quoted values round-trip"
+    ;;
+compare-numbers)
+    # metrics of 1e308 printed "inf" medians; a negative rss_peak counted as "improved"
+    fake "$W/base"
+    for v in 1e308 -5 1e19; do
+        python3 - "$W/base/run.json" "$W/new.json" "$v" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["runs"][0]["metrics"]["rss_peak"] = float(sys.argv[3])
+json.dump(doc, open(sys.argv[2], "w"))
+PY
+        refuses "runs\[0\]\.metrics\.rss_peak = .*expected a finite number >= 0" \
+            "$FL" compare "$W/base/run.json" "$W/new.json"
+    done
+    printf '{"runs": [1e999]}' >"$W/huge.json"
+    refuses "huge.json: line 1" "$FL" compare "$W/base/run.json" "$W/huge.json"
+    mkfifo "$W/fifo.json"
+    refuses "fifo.json: refusing to read a FIFO" timeout 20 "$FL" compare "$W/base/run.json" "$W/fifo.json"
+    refuses "refusing to read a character device" timeout 20 "$FL" compare "$W/base/run.json" /dev/zero
+    echo "ok: compare refuses impossible numbers and special files"
     ;;
 *)
     fail "unknown test $t"
