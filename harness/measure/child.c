@@ -19,6 +19,7 @@
 #include "lock.h"
 #include "workload.h"
 #include "inject.h"
+#include "memview.h"
 #include "procfs.h"
 
 static const struct backend_ops *child_raw;
@@ -263,6 +264,7 @@ static void child_timeline_point(struct wl_env *env)
     }
     pt->live_bytes = env->live_requested;
     pt->minflt = child_minflt_now(NULL);
+    memview_point(env->ops_done, (int64_t)env->live_requested);
 }
 
 static void child_tick(void *ctx, struct wl_env *env)
@@ -294,6 +296,8 @@ static void child_step(void *ctx, const char *label)
         s->mapped_bytes = (int64_t)st.mapped_bytes;
     }
     s->minflt = child_minflt_now(&s->majflt);
+    if (child_env)
+        memview_point(child_env->ops_done, (int64_t)child_env->live_requested);
     for (int i = 0; i < 5; i++)
         s->sys[i] = s->os[i] = -1;
     if (child_perf_open) {
@@ -439,6 +443,8 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     const char *marks = getenv("FAULTLINE_MARK_PHASE");
     child_marks = marks && !strcmp(marks, "1");
     /* ---- measured phase ---- */
+    if (!cfg->no_measure)
+        memview_begin(rec, ops, child_sizes_valid);
     uint64_t rss0 = procfs_rss_bytes();
     child_break_start = child_break_now();
     getrusage(RUSAGE_SELF, &child_ru_start);
@@ -463,8 +469,10 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     perf_session_read(&child_perf, &pr1);
     /* ---- end of measured phase ---- */
 
-    if (!cfg->no_measure)
+    if (!cfg->no_measure) {
         child_timeline_point(&env);
+        memview_end(env.ops_done, (int64_t)env.live_requested);
+    }
     rec->status = status;
     struct sample_values *m = &rec->m;
     sample_set(m, METRIC_wall_ns, (double)(t1 - t0));
@@ -524,6 +532,8 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
             sample_set(m, METRIC_mapped_bytes_peak, (double)st.peak_mapped_bytes);
     }
     sample_set(m, METRIC_live_peak, (double)env.peak_live_requested);
+    if (!cfg->no_measure && status == 0)
+        memview_settle(cfg->settle_ms);
     rec->phase = PHASE_DONE;
     return status == 0 ? 0 : 3;
 }
