@@ -456,7 +456,8 @@ static void cli_exec_callsites(struct cli_exec_args *a, struct results *r, bool 
     } else if (callsites_out_write(r->dir, cells, a->nb) != 0) {
         fprintf(stderr, "faultline: cannot write %s/callsites.csv: %s\n", r->dir, strerror(errno));
     } else if (table) {
-        callsites_out_top(r->dir, 5, !strcmp(a->format, "md"), sb);
+        callsites_out_top(r->dir, 5,
+                          !strcmp(a->format, "md") ? CALLSITES_OUT_MD : CALLSITES_OUT_CONSOLE, sb);
     }
     for (unsigned i = 0; i < a->nb; i++)
         callsites_table_free(&a->bs[i].cs);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "param.h"
+#include "hw_events.h"
 #include "results.h"
 
 static void report_csv_value(struct strbuf *sb, double v, bool valid)
@@ -38,6 +39,8 @@ static void report_csv_render(const struct results *r, struct strbuf *sb)
     strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,rep,seed,outcome");
     for (int m = 0; m < METRIC_COUNT; m++)
         strbuf_printf(sb, ",%s", sample_metrics[m].name);
+    for (unsigned k = 0; k < r->nhw; k++) /* --events, after the fixed metrics */
+        strbuf_printf(sb, ",hw_%s", r->hw_events[k]);
     strbuf_puts(sb, "\n");
     for (unsigned i = 0; i < r->nruns; i++) {
         const struct run_result *run = &r->runs[i];
@@ -47,6 +50,12 @@ static void report_csv_render(const struct results *r, struct strbuf *sb)
         for (int m = 0; m < METRIC_COUNT; m++) {
             strbuf_puts(sb, ",");
             report_csv_value(sb, run->m.v[m], run->m.valid[m]);
+        }
+        for (unsigned k = 0; k < r->nhw; k++) {
+            double v;
+            bool have = hw_events_run_value(r, run, k, &v);
+            strbuf_puts(sb, ",");
+            report_csv_value(sb, have ? v : 0, have);
         }
         strbuf_puts(sb, "\n");
     }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "callsites_out.h"
 #include "config.h"
 #include "csv.h"
 #include "results.h"
@@ -1648,6 +1649,8 @@ int report_html_main(int argc, char **argv)
         report_html_summary(r);
     }
     report_html_tune(r);
+    callsites_out_top(r->dir, 5, CALLSITES_OUT_HTML, &r->html); /* exec --callsites only */
+    callsites_out_top(r->dir, 5, CALLSITES_OUT_MD, &r->md);
     if (r->have_samples)
         report_html_plots(r, plot_rc == 0 && !no_plots);
     report_html_claims(r);
