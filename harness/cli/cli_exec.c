@@ -359,9 +359,6 @@ static void cli_exec_cells(struct cli_exec_args *a, struct results *r)
         snprintf(cl->workload, sizeof cl->workload, "exec");
         snprintf(cl->workload_spec, sizeof cl->workload_spec, "%s", cmdline);
         snprintf(cl->workload_params, sizeof cl->workload_params, "%s", cmdline);
-        for (char *p = cl->workload_params; *p; p++)
-            if (*p == ',')
-                *p = ';';
     }
 }
 
