@@ -21,6 +21,7 @@
 #include "config.h"
 #include "csv.h"
 #include "infile.h"
+#include "report_tails.h"
 #include "results.h"
 #include "sample.h"
 #include "strbuf.h"
@@ -1683,6 +1684,8 @@ int report_html_main(int argc, char **argv)
     report_html_tune(r);
     callsites_out_top(r->dir, 5, CALLSITES_OUT_HTML, &r->html); /* exec --callsites only */
     callsites_out_top(r->dir, 5, CALLSITES_OUT_MD, &r->md);
+    report_tails(r->dir, true, &r->html); /* run --explain-tails only */
+    report_tails(r->dir, false, &r->md);
     if (r->have_samples)
         report_html_plots(r, plot_rc == 0 && !no_plots);
     report_html_claims(r);
