@@ -223,8 +223,14 @@ every-workload)
     for w in "${wls[@]}"; do args+=(-w "$w"); done
     for b in "${bs[@]}"; do args+=(-b "$b"); done
     before=$(find /dev/shm -maxdepth 1 -name '*faultline*' | wc -l)
-    "$FL" run "${args[@]}" --runs 1 --quiet --out "$W/a" >/dev/null || fail "some runs failed: $(grep -v ',ok,' "$W/a/samples.csv" | cut -d, -f2,4,8)"
-    bad=$(awk -F, 'NR>1 && $8 != "ok" && $8 !~ /^skipped/' "$W/a/samples.csv")
+    not_ok() { # RFC 4180 samples.csv: quoted parameter lists hold commas
+        python3 -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r["outcome"] != "ok" and not r["outcome"].startswith("skipped"):
+        print(r["backend"], r["workload"], r["workload_params"], r["outcome"])' "$W/a/samples.csv"
+    }
+    "$FL" run "${args[@]}" --runs 1 --quiet --out "$W/a" >/dev/null || fail "some runs failed: $(not_ok)"
+    bad=$(not_ok)
     [ -z "$bad" ] || fail "not ok: $bad"
     after=$(find /dev/shm -maxdepth 1 -name '*faultline*' | wc -l)
     [ "$before" = "$after" ] || fail "shm objects left in /dev/shm"
