@@ -29,12 +29,40 @@ rm -f "$out"/*.svg "$out"/*.png "$out/skipped.txt" "$out/manifest.txt"
 : >"$tmp/manifest"
 TAB=$'\t'
 
+# faultline writes CSV by RFC 4180: a field holding a comma, quote or line break is quoted
+# ("size=1M,count=100"). The awk programs below split on bare commas, so they read flattened
+# copies: quotes removed, a comma inside a field kept as \037 (v() turns it back into ','), a
+# line break inside a field as a space. Numbers are never quoted, so they are untouched.
+flatten_csv() { # SRC_DIR DST_DIR FILE... (one awk for every file: processes are the cost here)
+    awk -v src="$1" -v dst="$2" 'BEGIN { RS = "\r\n|\r|\n" }
+        FNR == 1 { if (o != "") close(o); o = dst substr(FILENAME, length(src) + 1); out = ""; inq = 0 }
+        !inq && index($0, "\"") == 0 { print > o; next }
+        { n = length($0)
+          for (i = 1; i <= n; i++) { ch = substr($0, i, 1)
+              if (inq) { if (ch != "\"") out = out (ch == "," ? "\037" : ch)
+                         else if (substr($0, i + 1, 1) == "\"") { out = out ch; i++ } else inq = 0 }
+              else if (ch == "\"") inq = 1
+              else out = out ch }
+          if (inq) { out = out " "; next }
+          print out > o; out = "" }' "${@:3}"
+}
+data="$tmp/data"
+mkdir -p "$data/hist" "$data/timeline"
+csvs=()
+for f in "$dir"/*.csv "$dir"/hist/*.csv "$dir"/timeline/*.csv; do
+    [ -f "$f" ] || continue
+    csvs+=("$f")
+    : >"$data/${f#"$dir"/}" # an empty file stays an empty file (awk writes only lines)
+done
+[ ${#csvs[@]} = 0 ] || flatten_csv "$dir" "$data" "${csvs[@]}"
+dir=$data
+
 skip() { echo "$1: $2" >>"$tmp/skipped"; }
 
 # Header lookup shared by every awk program: v("minflt") is that column of the current row.
 AWKLIB='
 function hdr(   i) { for (i = 1; i <= NF; i++) C[$i] = i }
-function v(name) { return (name in C) ? $(C[name]) : "" }
+function v(name,   s) { s = (name in C) ? $(C[name]) : ""; gsub(/\037/, ",", s); return s }
 function has(name) { return (name in C) }
 function isnum(s) { return s ~ /^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/ }
 function label(name, params) { return params == "" ? name : name ":" params }

@@ -90,6 +90,13 @@ EOF
     folded=$(ls "$work/res/callsites/"c001-mmap.folded) || fail "no folded stacks"
     grep -Eq '^[^ ]+;big_mapping[^ ]* [0-9]+$' "$folded" || { cat "$folded"; fail "folded stacks malformed"; }
     echo "ok: $folded holds folded stacks"
+    "$fl" report --no-plots "$work/res" >/dev/null || fail "faultline report failed"
+    for f in report.md index.html; do
+        if ! grep -q 'Top call sites' "$work/res/$f" || ! grep -q 'big_mapping' "$work/res/$f"; then
+            fail "$f has no top call sites table naming big_mapping"
+        fi
+    done
+    echo "ok: report.md and index.html show the top call sites"
     ;;
 sort)
     need_sampling
