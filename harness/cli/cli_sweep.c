@@ -165,14 +165,29 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
     return 0;
 }
 
+static const struct cli_usage cli_merge_usage = {
+    .name = "merge",
+    .synopsis = "OUT DIR...",
+    .about = "Joins result directories (e.g. sweep shards run with --shard K/N) into OUT:\n"
+             "samples, steps, histograms and timelines, with aggregates and sweep.csv "
+             "regenerated.\n",
+    .examples = "faultline merge merged shard1 shard2",
+    .exit_status = "0 merged, 1 a write failed, 2 bad input",
+};
+
 int cli_merge_main(int argc, char **argv)
 {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        puts("usage: faultline merge OUT DIR...\n\nJoins result directories (e.g. sweep shards "
-             "run with --shard K/N) into OUT:\nsamples, steps, histograms and timelines, with "
-             "aggregates and sweep.csv regenerated.");
-        return 0;
+    struct cli_parse p;
+    cli_opt_init(&p, &cli_merge_usage, argc, argv);
+    int c, nargs = 0;
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
+        if (c == CLI_OPT_HELP)
+            return 0;
+        if (c == CLI_OPT_ERROR)
+            return 2;
+        argv[++nargs] = (char *)p.arg; /* positionals to the front, in order */
     }
+    argc = nargs + 1;
     if (argc < 3)
         return cli_usage_error("merge: expected OUT DIR... (at least one input directory)");
     for (int i = 2; i < argc; i++) {

@@ -121,6 +121,8 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
         json_string(sb, cl->workload_spec);
         json_key(sb, "workload_params", false);
         json_string(sb, cl->workload_params);
+        json_key(sb, "run_params", false);
+        json_string(sb, cl->run_params);
         json_key(sb, "latency_ns", false);
         strbuf_puts(sb, "{");
         bool first = true;

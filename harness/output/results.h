@@ -22,7 +22,9 @@ struct cell {
     char backend[32], workload[32];
     char backend_params[RESULTS_SPEC_MAX]; /* explicitly set params, "k=v;k=v" */
     char workload_params[RESULTS_SPEC_MAX];
-    struct hist *hist; /* OP_COUNT merged histograms, NULL until a run lands */
+    char
+        run_params[RESULTS_SPEC_MAX]; /* run-level axes: "memory.max=64M;thp=never" (runlimits.h) */
+    struct hist *hist;                /* OP_COUNT merged histograms, NULL until a run lands */
 };
 
 struct run_result {

@@ -19,6 +19,7 @@
 
 #include "backend.h"
 #include "peers.h"
+#include "runlimits.h"
 
 int runner_sibling_path(const char *name, char *buf, size_t len)
 {
@@ -67,6 +68,9 @@ static void runner_fake(const struct cell *c, unsigned rep, struct run_result *o
     /* a counter the fake machine "cannot" measure: exercises null handling */
     out->m.valid[METRIC_cycles] = false;
     out->m.valid[METRIC_instructions] = false;
+    for (int m = 0; m < METRIC_COUNT; m++) /* no --cgroup, no leaf: cgroup numbers are null */
+        if (!c->run_params[0] && !strcmp(sample_metrics[m].source, "cgroup"))
+            out->m.valid[m] = false;
     out->ok = true;
     snprintf(out->outcome, sizeof out->outcome, "ok");
     out->timer_cost_ns = 25;
@@ -167,11 +171,20 @@ int runner_run_one(const struct runner_options *o, const struct cell *c, unsigne
         argv[argc++] = "--no-measure";
     argv[argc] = NULL;
 
+    struct runlimits rl;
+    char rlerr[300];
+    if (runlimits_prepare(c, &rl, rlerr, sizeof rlerr) != 0) {
+        snprintf(out->outcome, sizeof out->outcome, "error: %.80s", rlerr);
+        close(fd);
+        runner_rmtree(tmpdir);
+        return 0;
+    }
     fflush(NULL);
     uint64_t t0 = runner_now_ns();
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(out->outcome, sizeof out->outcome, "error: fork: %s", strerror(errno));
+        runlimits_finish(&rl, 0, out);
         close(fd);
         runner_rmtree(tmpdir);
         return 0;
@@ -198,6 +211,8 @@ int runner_run_one(const struct runner_options *o, const struct cell *c, unsigne
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull >= 0)
             dup2(devnull, STDOUT_FILENO);
+        if (runlimits_in_child(&rl) != 0)
+            _exit(126); /* "exited: 126": could not join the leaf cgroup or set THP */
         execv(runner, (char *const *)argv);
         _exit(127);
     }
@@ -246,6 +261,7 @@ int runner_run_one(const struct runner_options *o, const struct cell *c, unsigne
             sample_values_clear(&out->m);
         }
     }
+    runlimits_finish(&rl, status, out);
     *rec_out = rec;
     return 0;
 }
