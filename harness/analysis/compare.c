@@ -454,10 +454,28 @@ static size_t compare_values(const struct compare_cell *c, const char *m, double
 /* ---------------------------------------------------------------------------------------------
  * Verdicts. */
 
-enum compare_verdict { CV_REGRESSED, CV_IMPROVED, CV_SLOWER, CV_FASTER, CV_OK, CV_SKIPPED };
+/* The order is the report's: failures first. missing and uncompared fail the gate unless
+ * --allow-missing; new is listed and never fails. */
+enum compare_verdict {
+    CV_REGRESSED,
+    CV_MISSING,
+    CV_UNCOMPARED,
+    CV_IMPROVED,
+    CV_SLOWER,
+    CV_FASTER,
+    CV_OK,
+    CV_NEW,
+    CV_SKIPPED,
+};
+
+/* verdicts as --format json spells them */
+static const char *const compare_verdict_json[] = {
+    "regressed", "missing", "not_compared", "improved", "slower", "faster", "ok", "new", "skipped",
+};
 
 static const char *const compare_verdict_names[] = {
-    "regressed", "improved — refresh the baseline", "slower (advisory)", "faster (advisory)", "ok",
+    "regressed",         "missing",           "not compared", "improved — refresh the baseline",
+    "slower (advisory)", "faster (advisory)", "ok",           "new (not gated)",
     "skipped",
 };
 
@@ -506,10 +524,14 @@ static void compare_fmt_num(char *buf, size_t len, double v)
         snprintf(buf, len, "%.4g", v);
 }
 
+enum compare_format { COMPARE_CONSOLE, COMPARE_MD, COMPARE_JSON };
+
 struct compare_opts {
-    bool md;
+    bool md; /* COMPARE_MD */
+    enum compare_format format;
     bool time_check;
     bool all;
+    bool allow_missing;
     const char *tolerances;
 };
 
@@ -590,14 +612,21 @@ static void compare_count_metric(struct compare_rows *rs, const struct compare_c
         else
             snprintf(r->reason, sizeof r->reason, "callgrind run in %s: %s",
                      c == cb ? "BASE" : "NEW", c->cg_outcome);
+        if (r->have_base) /* BASE gates it, NEW cannot answer */
+            r->verdict = CV_UNCOMPARED;
         return;
     }
     if (!r->have_base && !r->have_new) {
         snprintf(r->reason, sizeof r->reason, "null on both sides (not measured)");
         return;
     }
-    if (!r->have_base || !r->have_new) {
-        snprintf(r->reason, sizeof r->reason, "null in %s only", r->have_base ? "NEW" : "BASE");
+    if (!r->have_base) { /* the baseline never measured it here: nothing to gate */
+        snprintf(r->reason, sizeof r->reason, "null in BASE only");
+        return;
+    }
+    if (!r->have_new) {
+        snprintf(r->reason, sizeof r->reason, "null in NEW, measured in BASE");
+        r->verdict = CV_UNCOMPARED;
         return;
     }
     double allowed = fmax(t->pct / 100.0 * fabs(r->base), t->abs);
@@ -738,10 +767,11 @@ static void compare_row_cells(const struct compare_row *r, bool md, char out[COM
         snprintf(out[7], 200, "%s", v);
 }
 
-static int compare_run(const struct compare_opts *o, struct compare_side *sb,
-                       struct compare_side *sn, const struct compare_tols *tols)
+/* Every verdict row of BASE vs NEW into rs. */
+static void compare_verdicts(const struct compare_opts *o, struct compare_side *sb,
+                             struct compare_side *sn, const struct compare_tols *tols,
+                             struct compare_rows *rs)
 {
-    struct compare_rows rs = {0};
     unsigned fpdiff = compare_fp_diff(sb, sn);
     size_t maxruns = 1;
     for (size_t i = 0; i < sb->ncells; i++)
@@ -752,25 +782,30 @@ static int compare_run(const struct compare_opts *o, struct compare_side *sb,
     for (size_t i = 0; i < sb->ncells; i++) {
         const struct compare_cell *cb = &sb->cells[i];
         const struct compare_cell *cn = compare_find_cell(sn, cb->key);
-        if (!cn) {
-            struct compare_row *r = compare_row_add(&rs, cb->backend, cb->workload, "cell");
-            r->verdict = CV_SKIPPED;
-            snprintf(r->reason, sizeof r->reason,
-                     "not in NEW (suite changed: refresh the baseline)");
+        if (!cn || cn->nruns == 0) {
+            /* not run, or cut short (a killed sweep lists cells it never ran) */
+            struct compare_row *r = compare_row_add(rs, cb->backend, cb->workload, "cell");
+            r->verdict = CV_MISSING;
+            snprintf(r->base_text, sizeof r->base_text, "%zu runs", cb->nruns);
+            snprintf(r->new_text, sizeof r->new_text, "%s", cn ? "0 runs" : "absent");
+            snprintf(r->reason, sizeof r->reason, "%s",
+                     cn ? "no runs in NEW (interrupted?)"
+                        : "not in NEW (spec changed or suite cut: rerun, or refresh the "
+                          "baseline)");
             continue;
         }
         if (cb->ok == 0) {
-            struct compare_row *r = compare_row_add(&rs, cb->backend, cb->workload, "outcome");
+            struct compare_row *r = compare_row_add(rs, cb->backend, cb->workload, "outcome");
             r->verdict = CV_SKIPPED;
             snprintf(r->reason, sizeof r->reason, "no ok run in BASE");
             snprintf(r->base_text, sizeof r->base_text, "%.60s", cb->bad_outcome);
             snprintf(r->new_text, sizeof r->new_text, "%.60s", cn->ok ? "ok" : cn->bad_outcome);
             continue;
         }
-        if (cn->nruns == 0 || (cn->nruns - cn->ok) * cb->nruns > (cb->nruns - cb->ok) * cn->nruns) {
+        if ((cn->nruns - cn->ok) * cb->nruns > (cb->nruns - cb->ok) * cn->nruns) {
             /* a crash, timeout or ENOMEM that the baseline did not have (a larger failed
              * fraction of the runs) is a regression */
-            struct compare_row *r = compare_row_add(&rs, cb->backend, cb->workload, "outcome");
+            struct compare_row *r = compare_row_add(rs, cb->backend, cb->workload, "outcome");
             r->verdict = CV_REGRESSED;
             snprintf(r->base_text, sizeof r->base_text, "%zu/%zu ok", cb->ok, cb->nruns);
             snprintf(r->new_text, sizeof r->new_text, "%zu/%zu ok (%.40s)", cn->ok, cn->nruns,
@@ -781,44 +816,86 @@ static int compare_run(const struct compare_opts *o, struct compare_side *sb,
         for (size_t k = 0; k < tols->n; k++) {
             const struct compare_tol *t = &tols->v[k];
             if (!t->time)
-                compare_count_metric(&rs, cb, cn, t, fpdiff, maxruns);
+                compare_count_metric(rs, cb, cn, t, fpdiff, maxruns);
             else if (o->time_check)
-                compare_time_metric(&rs, sb, sn, cb, cn, t, fpdiff, maxruns);
+                compare_time_metric(rs, sb, sn, cb, cn, t, fpdiff, maxruns);
         }
     }
     for (size_t i = 0; i < sn->ncells; i++) {
         const struct compare_cell *cn = &sn->cells[i];
         if (compare_find_cell(sb, cn->key))
             continue;
-        struct compare_row *r = compare_row_add(&rs, cn->backend, cn->workload, "cell");
-        r->verdict = CV_SKIPPED;
-        snprintf(r->reason, sizeof r->reason, "not in BASE (new cell: refresh the baseline)");
+        struct compare_row *r = compare_row_add(rs, cn->backend, cn->workload, "cell");
+        r->verdict = CV_NEW;
+        snprintf(r->base_text, sizeof r->base_text, "absent");
+        snprintf(r->new_text, sizeof r->new_text, "%zu runs", cn->nruns);
+        snprintf(r->reason, sizeof r->reason, "not in BASE (refresh the baseline to gate it)");
     }
+}
 
-    size_t count[CV_SKIPPED + 1] = {0};
-    for (size_t i = 0; i < rs.n; i++)
-        count[rs.v[i].verdict]++;
-    bool failed = count[CV_REGRESSED] > 0;
+/* What the gate looked at: the coverage half of the verdict. */
+struct compare_coverage {
+    size_t count[CV_SKIPPED + 1]; /* rows per verdict */
+    size_t base_cells, cells_compared;
+    size_t gated, gated_compared; /* count-metric values BASE has, and those compared */
+    bool regressed, incomplete;
+};
+
+static void compare_cover(const struct compare_opts *o, const struct compare_side *sb,
+                          const struct compare_rows *rs, struct compare_coverage *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct compare_row *r = &rs->v[i];
+        c->count[r->verdict]++;
+        bool counted = r->tol && !r->tol->time && r->have_base;
+        bool decided =
+            r->verdict == CV_OK || r->verdict == CV_REGRESSED || r->verdict == CV_IMPROVED;
+        if (counted && (decided || r->verdict == CV_UNCOMPARED)) {
+            c->gated++;
+            c->gated_compared += decided;
+        }
+    }
+    c->base_cells = sb->ncells;
+    c->cells_compared = sb->ncells - c->count[CV_MISSING];
+    c->regressed = c->count[CV_REGRESSED] > 0;
+    c->incomplete = !o->allow_missing && (c->count[CV_MISSING] || c->count[CV_UNCOMPARED]);
+}
+
+/* The console or Markdown report; returns the exit status. */
+static int compare_print(const struct compare_opts *o, const struct compare_side *sb,
+                         const struct compare_side *sn, const struct compare_tols *tols,
+                         const struct compare_rows *rsp, const struct compare_coverage *cov)
+{
+    const struct compare_rows rs = *rsp;
+    unsigned fpdiff = compare_fp_diff(sb, sn);
+    const size_t *count = cov->count;
+    bool failed = cov->regressed || cov->incomplete;
 
     /* header */
-    const char *status = failed               ? "REGRESSED"
+    const char *status = cov->regressed       ? "REGRESSED"
+                         : cov->incomplete    ? "INCOMPLETE (baseline cells or gated metrics not "
+                                                "compared)"
                          : count[CV_IMPROVED] ? "PASSED (improvements: refresh "
                                                 "the baseline)"
                                               : "PASSED";
     char summary[256];
-    snprintf(summary, sizeof summary, "%zu regressed, %zu improved, %zu ok, %zu skipped",
+    snprintf(summary, sizeof summary,
+             "%zu regressed, %zu improved, %zu ok, %zu skipped; compared %zu of %zu baseline "
+             "cells and %zu of %zu gated metric values; %zu missing, %zu not compared, %zu new",
              count[CV_REGRESSED], count[CV_IMPROVED],
-             count[CV_OK] + count[CV_SLOWER] + count[CV_FASTER], count[CV_SKIPPED]);
+             count[CV_OK] + count[CV_SLOWER] + count[CV_FASTER], count[CV_SKIPPED],
+             cov->cells_compared, cov->base_cells, cov->gated_compared, cov->gated,
+             count[CV_MISSING], count[CV_UNCOMPARED], count[CV_NEW]);
     if (o->md) {
         printf("### faultline regression gate: %s%s%s\n\n", failed ? "**" : "", status,
                failed ? "**" : "");
-        printf("%s; %zu cells. BASE git `%s`, NEW git `%s`.\n\n", summary, sb->ncells, sb->git_sha,
-               sn->git_sha);
+        printf("%s. BASE git `%s`, NEW git `%s`.\n\n", summary, sb->git_sha, sn->git_sha);
     } else {
         printf("faultline compare: %s\n", status);
         printf("  BASE %s (git %s, %s)\n  NEW  %s (git %s, %s)\n", sb->path, sb->git_sha, sb->date,
                sn->path, sn->git_sha, sn->date);
-        printf("  %s; %zu cells\n\n", summary, sb->ncells);
+        printf("  %s\n\n", summary);
     }
     if (fpdiff) {
         char f[160];
@@ -845,12 +922,11 @@ static int compare_run(const struct compare_opts *o, struct compare_side *sb,
     static const bool right[COMPARE_COLS] = {false, false, false, true, true, true, false, false};
     char(*cells)[COMPARE_COLS][200] = malloc((rs.n + 1) * sizeof *cells);
     if (!cells) {
-        free(rs.v);
         return compare_bad("out of memory");
     }
     size_t n = 0;
-    static const enum compare_verdict order[] = {CV_REGRESSED, CV_IMPROVED, CV_SLOWER, CV_FASTER,
-                                                 CV_OK};
+    static const enum compare_verdict order[] = {
+        CV_REGRESSED, CV_MISSING, CV_UNCOMPARED, CV_IMPROVED, CV_SLOWER, CV_FASTER, CV_NEW, CV_OK};
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         if (order[k] == CV_OK && !o->all)
             continue;
@@ -917,15 +993,73 @@ static int compare_run(const struct compare_opts *o, struct compare_side *sb,
                        "and commit it.\n"
                      : "\nimprovements beyond tolerance: refresh the baseline with `make baseline` "
                        "and commit results/baseline/ci.json\n");
+    if (cov->incomplete)
+        printf(o->md ? "\nMissing cells or metrics fail the gate: rerun the suite, or refresh the "
+                       "baseline if the suite changed on purpose (`--allow-missing` accepts a "
+                       "partial run).\n"
+                     : "\nmissing cells or metrics fail the gate: rerun the suite, or refresh the "
+                       "baseline if the suite changed on purpose (--allow-missing accepts a "
+                       "partial run)\n");
     free(cells);
-    free(rs.v);
-    return failed ? 1 : 0;
+    return cov->regressed ? 1 : cov->incomplete ? COMPARE_EXIT_INCOMPLETE : 0;
 }
 
-enum { COMPARE_ID_TOLERANCES = CLI_ID_COMMAND, COMPARE_ID_TIME_CHECK, COMPARE_ID_ALL };
+/* --format json: the same verdict as a document (status, coverage, every row). */
+static int compare_print_json(const struct compare_side *sb, const struct compare_side *sn,
+                              const struct compare_rows *rs, const struct compare_coverage *cov)
+{
+    int rc = cov->regressed ? 1 : cov->incomplete ? COMPARE_EXIT_INCOMPLETE : 0;
+    json_t *rows = json_array();
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct compare_row *r = &rs->v[i];
+        json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s}", "backend", r->backend, "workload",
+                                r->workload, "metric", r->metric, "verdict",
+                                compare_verdict_json[r->verdict], "reason", r->reason);
+        json_object_set_new(row, "base", r->have_base ? json_real(r->base) : json_null());
+        json_object_set_new(row, "new", r->have_new ? json_real(r->neu) : json_null());
+        json_object_set_new(row, "tolerance", r->tol ? json_string(r->tol->text) : json_null());
+        json_array_append_new(rows, row);
+    }
+    json_t *doc = json_pack(
+        "{s:s, s:i, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "status",
+        rc == 1 ? "regressed"
+        : rc    ? "incomplete"
+                : "passed",
+        "exit_status", rc, "base", sb->path, "new", sn->path, "coverage", "baseline_cells",
+        (json_int_t)cov->base_cells, "cells_compared", (json_int_t)cov->cells_compared,
+        "gated_values", (json_int_t)cov->gated, "gated_values_compared",
+        (json_int_t)cov->gated_compared, "missing", (json_int_t)cov->count[CV_MISSING],
+        "not_compared", (json_int_t)cov->count[CV_UNCOMPARED], "new_cells",
+        (json_int_t)cov->count[CV_NEW], "rows", rows);
+    if (!doc || json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0)
+        rc = compare_bad("cannot write the JSON report");
+    putchar('\n');
+    json_decref(doc);
+    return rc;
+}
+
+static int compare_run(const struct compare_opts *o, struct compare_side *sb,
+                       struct compare_side *sn, const struct compare_tols *tols)
+{
+    struct compare_rows rs = {0};
+    struct compare_coverage cov;
+    compare_verdicts(o, sb, sn, tols, &rs);
+    compare_cover(o, sb, &rs, &cov);
+    int rc = o->format == COMPARE_JSON ? compare_print_json(sb, sn, &rs, &cov)
+                                       : compare_print(o, sb, sn, tols, &rs, &cov);
+    free(rs.v);
+    return rc;
+}
+
+enum {
+    COMPARE_ID_TOLERANCES = CLI_ID_COMMAND,
+    COMPARE_ID_TIME_CHECK,
+    COMPARE_ID_ALL,
+    COMPARE_ID_ALLOW_MISSING,
+};
 
 static const struct cli_opt compare_opts_table[] = {
-    CLI_ROW_FORMAT("console (default) or md (a PR-comment table)"),
+    CLI_ROW_FORMAT("console (default), md (a pull-request comment) or json"),
     {"tolerances", 0, "FILE",
      "metric tolerance needs reason per line\n(default: " FAULTLINE_SOURCE_DIR
      "/ci/tolerances.conf)",
@@ -933,6 +1067,10 @@ static const struct cli_opt compare_opts_table[] = {
     {"time-check", 0, NULL, "compare the advisory times too (same job, same machine)",
      COMPARE_ID_TIME_CHECK},
     {"all", 0, NULL, "list ok rows too", COMPARE_ID_ALL},
+    {"allow-missing", 0, NULL,
+     "let baseline cells missing from NEW and gated metrics NEW could not\nanswer pass (they "
+     "are still listed)",
+     COMPARE_ID_ALLOW_MISSING},
     CLI_ROW_END,
 };
 
@@ -940,20 +1078,30 @@ static const struct cli_opt *const compare_tables[] = {compare_opts_table, NULL}
 
 static const struct cli_usage compare_usage = {
     .name = "compare",
-    .synopsis = "BASE NEW [--format console|md] [--tolerances FILE] [--time-check] [--all]",
+    .synopsis = "BASE NEW [--format console|md|json] [--tolerances FILE] [--time-check] [--all]\n"
+                "BASE NEW --allow-missing ...",
     .about = "Compares two runs (a run.json file or a results directory each; a directory's\n"
              "callgrind.tsv is read too) cell by cell, keyed by backend and workload with their\n"
              "parameters. Each metric listed in the tolerances file gets a verdict:\n"
              "  ok, regressed (beyond tolerance: the gate fails), improved (beyond tolerance:\n"
-             "  refresh the baseline, not a failure), skipped (null on a side, or the environment\n"
-             "  fingerprint it depends on differs).\n"
+             "  refresh the baseline, not a failure), not compared (BASE measured it, NEW has\n"
+             "  null: fails), skipped (not measured in BASE, or the environment fingerprint it\n"
+             "  depends on differs: listed, not a failure).\n"
+             "Coverage is part of the verdict: a BASE cell that NEW lacks or never ran is\n"
+             "missing and fails the gate (a changed spec is missing + new); cells only in NEW\n"
+             "are listed as new and do not fail. The summary says how many baseline cells and\n"
+             "gated metric values were compared. --allow-missing lets a partial NEW pass.\n"
              "Times (tolerance `time`) are advisory: compared only with --time-check, with the\n"
              "Mann-Whitney U test over >= 9 runs per side, flagged when p < 0.01 and the median\n"
              "moved > 5 %; never across machines.\n",
     .tables = compare_tables,
     .examples = "faultline compare results/baseline/ci.json results/runs/<id>\n"
-                "faultline compare --format md results/baseline/ci.json results/runs/<id>",
-    .exit_status = "1 a gated metric regressed, 2 bad input, 0 otherwise",
+                "faultline compare --format md results/baseline/ci.json results/runs/<id>\n"
+                "faultline compare --format json --allow-missing results/baseline/ci.json "
+                "results/runs/<id>",
+    .exit_status = "1 a gated metric regressed, 3 nothing regressed but coverage is incomplete\n"
+                   "(a BASE cell missing from NEW, or a gated metric not compared; not with\n"
+                   "--allow-missing), 2 bad input, 0 passed",
 };
 
 int compare_main(int argc, char **argv)
@@ -971,9 +1119,13 @@ int compare_main(int argc, char **argv)
         case CLI_OPT_ERROR:
             return 2;
         case CLI_ID_FORMAT:
-            if (strcmp(p.arg, "md") && strcmp(p.arg, "console"))
-                return cli_opt_error(&p, "--format %s: valid formats are console, md", p.arg);
+            if (strcmp(p.arg, "md") && strcmp(p.arg, "console") && strcmp(p.arg, "json"))
+                return cli_opt_error(&p, "--format %s: valid formats are console, md, json", p.arg);
             o.md = !strcmp(p.arg, "md");
+            o.format = o.md ? COMPARE_MD : !strcmp(p.arg, "json") ? COMPARE_JSON : COMPARE_CONSOLE;
+            break;
+        case COMPARE_ID_ALLOW_MISSING:
+            o.allow_missing = true;
             break;
         case COMPARE_ID_TOLERANCES:
             o.tolerances = p.arg;
