@@ -222,8 +222,14 @@ every-workload)
     for w in "${wls[@]}"; do args+=(-w "$w"); done
     for b in "${bs[@]}"; do args+=(-b "$b"); done
     before=$(ls /dev/shm | grep -c faultline)
-    "$FL" run "${args[@]}" --runs 1 --quiet --out "$W/a" >/dev/null || fail "some runs failed: $(grep -v ',ok,' "$W/a/samples.csv" | cut -d, -f2,4,8)"
-    bad=$(awk -F, 'NR>1 && $8 != "ok" && $8 !~ /^skipped/' "$W/a/samples.csv")
+    not_ok() { # RFC 4180 samples.csv: quoted parameter lists hold commas
+        python3 -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r["outcome"] != "ok" and not r["outcome"].startswith("skipped"):
+        print(r["backend"], r["workload"], r["workload_params"], r["outcome"])' "$W/a/samples.csv"
+    }
+    "$FL" run "${args[@]}" --runs 1 --quiet --out "$W/a" >/dev/null || fail "some runs failed: $(not_ok)"
+    bad=$(not_ok)
     [ -z "$bad" ] || fail "not ok: $bad"
     after=$(ls /dev/shm | grep -c faultline)
     [ "$before" = "$after" ] || fail "shm objects left in /dev/shm"
@@ -295,6 +301,25 @@ PY
         [ ! -x "$B/faultline-gbench" ] || fail "gbench -b list"
     [ ! -x "$B/faultline-gbench" ] || [ "$(wc -l <"$W/g")" = 2 ] || fail "gbench lists: $(cat "$W/g")"
     echo "ok: comma lists in run, sweep, gbench"
+    ;;
+events)
+    # --events values reach the console and md tables and samples.csv; page-faults (perf) is
+    # cross-checked against getrusage's minflt + majflt of the same phase
+    "$FL" run -b glibc,hybrid -w churn:count=20 --runs 2 --events page-faults,context-switches \
+        --quiet --out "$W/e" >"$W/console.txt" || fail "run --events"
+    v=$(col "$W/e/samples.csv" 1 hw_page-faults)
+    [ -n "$v" ] || { echo "SKIP: perf cannot count page-faults here"; exit 77; }
+    head -1 "$W/console.txt" | grep -q 'page-faults  context-switches' || fail "console: $(head -1 "$W/console.txt")"
+    "$FL" run -b glibc -w churn:count=20 --runs 1 --events page-faults --quiet --no-out --format md |
+        grep -q '| rss_peak | page-faults | runs |' || fail "md table has no page-faults column"
+    python3 - "$W/e/samples.csv" <<'PY' || fail "page-faults vs minflt+majflt"
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    pf, ru = float(r["hw_page-faults"]), float(r["minflt"]) + float(r["majflt"])
+    assert r["hw_context-switches"] != "", r
+    assert abs(pf - ru) <= max(2, 0.01 * ru), (r["backend"], pf, ru)
+print("ok: hw_page-faults = minflt + majflt (+-1 %) in every run")
+PY
     ;;
 interrupted)
     # kill -9 the harness mid-plan: every finished run is in valid files

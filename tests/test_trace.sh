@@ -29,9 +29,8 @@ peak_awk='
 END { print peak + 0 }'
 
 # Field of a `faultline run --format csv` row by column name.
-csv_field() { # file column
-    awk -F, -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-                         { print $c[col]; exit }' "$1"
+csv_field() { # file column (first data row; RFC 4180: parameter lists are quoted)
+    python3 -c 'import csv, sys; print(next(csv.DictReader(open(sys.argv[1], newline="")))[sys.argv[2]])' "$1" "$2"
 }
 
 capture_prog() { # prog -> $tmp/prog.fltrace, $tmp/prog.out, $tmp/prog.dump

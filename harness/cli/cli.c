@@ -14,6 +14,7 @@
 #include "workload.h"
 #include "atomic_file.h"
 #include "config.h"
+#include "num.h"
 #include "perf.h"
 #include "cli_limits.h"
 #include "cli_opt.h"
@@ -34,20 +35,11 @@ int cli_usage_error(const char *fmt, ...)
 
 int cli_parse_count(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    if (!text[0] || text[0] == '-' || text[0] == '+') {
+    if (num_parse_u64(text, min, max, out) != 0) {
         cli_usage_error("%s %s: expected an integer %llu..%llu", opt, text, (unsigned long long)min,
                         (unsigned long long)max);
         return -1;
     }
-    unsigned long long v = strtoull(text, &end, 10);
-    if (*end || errno || v < min || v > max) {
-        cli_usage_error("%s %s: expected an integer %llu..%llu", opt, text, (unsigned long long)min,
-                        (unsigned long long)max);
-        return -1;
-    }
-    *out = v;
     return 0;
 }
 
@@ -98,10 +90,8 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
         po->warmup = (unsigned)v;
         return 1;
     case CLI_ID_TIMEOUT: {
-        char *end;
-        errno = 0;
-        double t = strtod(arg, &end);
-        if (*end || errno || !(t > 0) || t > 86400) {
+        double t;
+        if (num_parse_double(arg, 0, 86400, &t) != 0 || !(t > 0)) {
             cli_usage_error("--timeout %s: expected seconds, 0 < S <= 86400", arg);
             return -1;
         }
@@ -167,14 +157,22 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
         snprintf(out_dir, out_len, "%s", arg);
         return 1;
     case CLI_ID_SHARD: {
-        unsigned k, n;
-        char extra;
-        if (sscanf(arg, "%u/%u%c", &k, &n, &extra) != 2 || n == 0 || k == 0 || k > n) {
-            cli_usage_error("--shard %s: expected K/N with 1 <= K <= N", arg);
+        /* strict digits on both sides: sscanf's %u took "1/-1" as 1/4294967295 */
+        char k_s[24], n_s[24];
+        const char *slash = strchr(arg, '/');
+        uint64_t k = 0, n = 0;
+        bool ok = slash && (size_t)(slash - arg) < sizeof k_s && strlen(slash + 1) < sizeof n_s;
+        if (ok) {
+            snprintf(k_s, sizeof k_s, "%.*s", (int)(slash - arg), arg);
+            snprintf(n_s, sizeof n_s, "%s", slash + 1);
+            ok = num_parse_u64(n_s, 1, 1u << 20, &n) == 0 && num_parse_u64(k_s, 1, n, &k) == 0;
+        }
+        if (!ok) {
+            cli_usage_error("--shard %s: expected K/N with 1 <= K <= N <= 1048576", arg);
             return -1;
         }
-        po->shard_k = k;
-        po->shard_n = n;
+        po->shard_k = (unsigned)k;
+        po->shard_n = (unsigned)n;
         return 1;
     }
     }
@@ -182,7 +180,7 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 }
 
 /* run/sweep only: the run-level axes (issue 18), applied per cell by runlimits.c */
-enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP };
+enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE };
 static const char *cli_cgroup_arg, *cli_thp_arg;
 
 const struct cli_opt cli_run_opts[] = {
@@ -212,6 +210,10 @@ const struct cli_opt cli_run_opts[] = {
      "default|never|madvise-on: THP off via prctl, or the backend advises its\nmemory with "
      "MADV_HUGEPAGE (a comma list is an axis)",
      CLI_ID_THP},
+    {"settle", 0, "MS",
+     "after the phase keep sampling Rss for up to MS ms (stops after 100 ms without\nchange): "
+     "release_ns, retained_bytes (default 1000; 0 = off)",
+     CLI_ID_SETTLE},
     CLI_ROW_QUIET,
     CLI_ROW_END,
 };
@@ -336,6 +338,13 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
         case CLI_ID_THP:
             cli_thp_arg = p.arg;
             break;
+        case CLI_ID_SETTLE: {
+            uint64_t v;
+            if (cli_parse_count("--settle", p.arg, 0, 60000, &v) != 0)
+                return 2;
+            po->ro.settle_ms = (unsigned)v;
+            break;
+        }
         default:
             if (cli_common_option(c, p.arg, po, out_dir, out_len, format, out_none) < 0)
                 return 2;
@@ -362,6 +371,7 @@ int cli_plan_main(int argc, char **argv, bool sweep)
     po.runs = 3;
     po.seed = 1;
     po.ro.timeout_s = 60;
+    po.ro.settle_ms = 1000;
     char out_dir[PATH_SIZE] = "";
     const char *format = "console";
     bool out_none = false;

@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "inject.h"
 #include "lat.h"
+#include "memview.h"
 #include "prefault.h"
 #include "procfs.h"
 #include "timeline.h"
@@ -80,6 +81,8 @@ static void child_step(void *ctx, const char *label)
         s->mapped_bytes = (int64_t)st.mapped_bytes;
     }
     s->minflt = child_minflt_now(&s->majflt);
+    if (child_env) /* RSS breakdown at every step (memview.h) */
+        memview_point(child_env->ops_done, (int64_t)child_env->live_requested);
     for (int i = 0; i < 5; i++)
         s->sys[i] = s->os[i] = -1;
     if (child_perf_open) {
@@ -158,6 +161,8 @@ static void child_phase_begin(const struct child_config *cfg, struct wl_env *env
     if (!cfg->no_measure)
         lat_warm();
     prefault_harness(rec, sizeof *rec);
+    if (!cfg->no_measure)
+        memview_begin(rec, child_raw, child_sizes_valid);
     child_break_start = child_break_now();
     timeline_init(rec, env, child_sizes_valid, child_break_start);
     e->hwm_before = procfs_vm_hwm(0);
@@ -373,11 +378,15 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     int status = prep ? prep : wl->run(&env);
     child_phase_end(cfg, &ends);
     /* ---- end of measured phase ---- */
+    if (!cfg->no_measure)
+        memview_end(env.ops_done, (int64_t)env.live_requested);
     if (wl->cleanup)
         wl->cleanup(&env);
 
     rec->status = status;
     child_fill(&ends, &env);
+    if (!cfg->no_measure && status == 0)
+        memview_settle(cfg->settle_ms);
     rec->phase = PHASE_DONE;
     return status == 0 ? 0 : 3;
 }

@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "callsites_out.h"
 #include "config.h"
 #include "csv.h"
+#include "infile.h"
 #include "results.h"
 #include "sample.h"
 #include "strbuf.h"
@@ -53,6 +55,7 @@ struct report_html {
     int nwarnings;
     char command[1024];
     struct strbuf html, md;
+    char load_err[512]; /* the first input file that exists but cannot be read */
 };
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -281,16 +284,18 @@ static void report_html_read_json(struct report_html *r)
 {
     char path[RH_PATH];
     snprintf(path, sizeof path, "%s/run.json", r->dir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    char err[512];
+    size_t n = 0;
+    char *js = infile_read(path, INFILE_MAX_BYTES, &n, err, sizeof err);
+    if (!js && errno == ENOENT) {
         report_html_warn(r, "run.json is missing: no context block and no run warnings");
         return;
     }
-    char *js = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&js, &cap, '\0', f);
-    fclose(f);
-    if (n <= 0) {
+    if (!js) { /* a FIFO, a device or an oversized file: read nothing from it */
+        report_html_warn(r, "%s", err);
+        return;
+    }
+    if (n == 0) {
         free(js);
         report_html_warn(r, "run.json is empty");
         return;
@@ -355,11 +360,17 @@ static const char *report_html_ctx(const struct report_html *r, const char *key)
 
 /* ---- loading ------------------------------------------------------------------------------ */
 
+/* A missing file is normal (not every command writes every file); any other failure (FIFO,
+ * device, oversized, malformed) is kept in r->load_err and stops the report. */
 static bool report_html_load(struct report_html *r, struct csv *c, const char *name)
 {
     char path[RH_PATH];
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
-    return csv_load(c, path) == 0;
+    if (csv_load(c, path) == 0)
+        return true;
+    if (errno != ENOENT && !r->load_err[0])
+        snprintf(r->load_err, sizeof r->load_err, "%s", c->err);
+    return false;
 }
 
 static const struct report_html_cell *report_html_cell(const struct report_html *r, const char *id)
@@ -1815,6 +1826,20 @@ static int report_html_write(const struct report_html *r, const char *name, cons
     return 0;
 }
 
+static void report_html_free(struct report_html *r)
+{
+    strbuf_free(&r->html);
+    strbuf_free(&r->md);
+    csv_free(&r->samples);
+    csv_free(&r->aggs);
+    csv_free(&r->sweep);
+    csv_free(&r->steps);
+    csv_free(&r->seed);
+    csv_free(&r->tune);
+    free(r->cells);
+    free(r);
+}
+
 int report_html_main(int argc, char **argv)
 {
     bool no_plots = false;
@@ -1855,16 +1880,24 @@ int report_html_main(int argc, char **argv)
     /* a `faultline tune --out DIR` directory holds only tune.csv */
     r->have_tune = report_html_load(r, &r->tune, "tune.csv");
     if (!r->have_samples && !r->have_tune) {
-        fprintf(stderr,
-                "faultline report: %s/samples.csv: %s (not a faultline results directory)\n", dir,
-                strerror(samples_errno));
-        free(r);
+        if (r->load_err[0])
+            fprintf(stderr, "faultline report: %s\n", r->load_err);
+        else
+            fprintf(stderr,
+                    "faultline report: %s/samples.csv: %s (not a faultline results directory)\n",
+                    dir, strerror(samples_errno));
+        report_html_free(r);
         return 2;
     }
     r->have_aggs = report_html_load(r, &r->aggs, "aggregates.csv");
     r->have_sweep = report_html_load(r, &r->sweep, "sweep.csv");
     r->have_steps = report_html_load(r, &r->steps, "steps.csv");
     r->have_seed = report_html_load(r, &r->seed, "seed.csv");
+    if (r->load_err[0]) {
+        fprintf(stderr, "faultline report: %s\n", r->load_err);
+        report_html_free(r);
+        return 2;
+    }
     report_html_index_cells(r);
     int plot_rc = no_plots ? 0 : report_html_run_plots(r);
     if (r->have_samples) /* a tune directory has no run.json to miss */
@@ -1883,6 +1916,8 @@ int report_html_main(int argc, char **argv)
         report_html_summary(r);
     }
     report_html_tune(r);
+    callsites_out_top(r->dir, 5, CALLSITES_OUT_HTML, &r->html); /* exec --callsites only */
+    callsites_out_top(r->dir, 5, CALLSITES_OUT_MD, &r->md);
     if (r->have_samples)
         report_html_plots(r, plot_rc == 0 && !no_plots);
     report_html_claims(r);
@@ -1893,15 +1928,6 @@ int report_html_main(int argc, char **argv)
         report_html_write(r, "index.html", &r->html) | report_html_write(r, "report.md", &r->md);
     if (rc == 0)
         printf("report: %s/index.html\n", r->dir);
-    strbuf_free(&r->html);
-    strbuf_free(&r->md);
-    csv_free(&r->samples);
-    csv_free(&r->aggs);
-    csv_free(&r->sweep);
-    csv_free(&r->steps);
-    csv_free(&r->seed);
-    csv_free(&r->tune);
-    free(r->cells);
-    free(r);
+    report_html_free(r);
     return rc ? 1 : plot_rc ? 1 : 0;
 }

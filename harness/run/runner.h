@@ -18,6 +18,7 @@ struct runner_options {
     uint64_t lat_sample_every;
     uint64_t timeline_every;
     double timeout_s;
+    unsigned settle_ms;    /* settle window after the phase (--settle), 0 = none */
     const char *extra_env; /* "KEY=VAL" for the child, or NULL (tests inject faults with it) */
 };
 
