@@ -22,6 +22,7 @@
 #include "path.h"
 #include "spec.h"
 #include "sweep.h"
+#include "tails.h"
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -181,8 +182,15 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 }
 
 /* run/sweep only: the run-level axes (issue 18), applied per cell by runlimits.c */
-enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE, CLI_ID_EXPLAIN };
+enum {
+    CLI_ID_CGROUP = CLI_ID_COMMAND + 50,
+    CLI_ID_THP,
+    CLI_ID_SETTLE,
+    CLI_ID_EXPLAIN_TAILS,
+    CLI_ID_EXPLAIN
+};
 static const char *cli_cgroup_arg, *cli_thp_arg;
+static bool cli_explain_tails;
 static bool cli_explain; /* run --explain: print ledger.csv, one line per OS call */
 
 const struct cli_opt cli_run_opts[] = {
@@ -216,6 +224,10 @@ const struct cli_opt cli_run_opts[] = {
      "after the phase keep sampling Rss for up to MS ms (stops after 100 ms without\nchange): "
      "release_ns, retained_bytes (default 1000; 0 = off)",
      CLI_ID_SETTLE},
+    {"explain-tails", 0, NULL,
+     "record the OS calls and faults inside every latency-sampled op (two\ngetrusage calls "
+     "each): tails/*.csv, the report's explained-tails table",
+     CLI_ID_EXPLAIN_TAILS},
     {"explain", 0, NULL, "after the table print why each OS call happened (ledger.csv; hybrid)",
      CLI_ID_EXPLAIN},
     CLI_ROW_QUIET,
@@ -342,6 +354,9 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
         case CLI_ID_THP:
             cli_thp_arg = p.arg;
             break;
+        case CLI_ID_EXPLAIN_TAILS:
+            cli_explain_tails = true;
+            break;
         case CLI_ID_EXPLAIN:
             cli_explain = true;
             break;
@@ -394,6 +409,9 @@ int cli_plan_main(int argc, char **argv, bool sweep)
         return 2;
     if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
+    if (cli_explain_tails && tails_dir_setup(out_none ? NULL : out_dir) != 0)
+        return cli_usage_error("--explain-tails: needs a results directory (drop --no-out): %s",
+                               strerror(errno));
     const char *const *backends = (const char *const *)bl.v;
     const char *const *workloads = (const char *const *)wl.v;
     unsigned nb = bl.n, nw = wl.n;
