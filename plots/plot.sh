@@ -47,9 +47,9 @@ flatten_csv() { # SRC_DIR DST_DIR FILE... (one awk for every file: processes are
           print out > o; out = "" }' "${@:3}"
 }
 data="$tmp/data"
-mkdir -p "$data/hist" "$data/timeline"
+mkdir -p "$data/hist" "$data/timeline" "$data/breakdown" "$data/settle"
 csvs=()
-for f in "$dir"/*.csv "$dir"/hist/*.csv "$dir"/timeline/*.csv; do
+for f in "$dir"/*.csv "$dir"/hist/*.csv "$dir"/timeline/*.csv "$dir"/breakdown/*.csv "$dir"/settle/*.csv; do
     [ -f "$f" ] || continue
     csvs+=("$f")
     : >"$data/${f#"$dir"/}" # an empty file stays an empty file (awk writes only lines)
@@ -331,6 +331,55 @@ timeline_plots() {
     done <<<"$wls"
 }
 
+# ---- issue 18: RSS breakdown (breakdown/<cell>-r<rep>.csv), one stacked-area plot per cell ----
+breakdown_plots() {
+    local any=0
+    while IFS="$TAB" read -r cell be wl; do
+        local f
+        f=$(ls "$dir/breakdown/$cell"-r*.csv 2>/dev/null | sort -V | head -n 1 || true)
+        [ -n "$f" ] || continue
+        any=1
+        local name dat="$tmp/breakdown-$cell.dat"
+        name="breakdown-$(safe "$wl")-$(safe "$be")"
+        # cumulative tops: baseline, live, overhead, free_held - untouched, file, shmem, rest
+        awk -F, "$AWKLIB"'NR == 1 { hdr(); next }
+            { p[1] = v("baseline"); p[2] = v("live"); p[3] = v("overhead")
+              p[4] = (v("free_held") == "" ? "" : v("free_held") - v("untouched"))
+              p[5] = v("file"); p[6] = v("shmem"); p[7] = v("unattributed")
+              if (p[4] == "") p[7] = v("unattributed") - v("untouched")
+              line = (NR - 2) " " v("rss"); t = 0
+              for (i = 1; i <= 7; i++) { t += p[i]; line = line " " t }
+              print line }' "$f" >"$dat"
+        render "$name" area.gp breakdown "$cell" \
+            "dat='$dat'; n=7; titles='before-the-phase live overhead free-resident file shmem unattributed'; xl='breakdown point (workload steps, then the phase end)'; yl='resident bytes'; logx=0; logy=0; xbytes=0; ybytes=1" \
+            "Where the RSS went: $wl on $be (first repetition)"
+    done <"$tmp/cells"
+    [ "$any" = 1 ] || skip breakdown "no breakdown/ files (runs with --no-measure, or older results)"
+}
+
+# ---- issue 18: time to release (settle/<cell>-r<rep>.csv), Rss after the phase per backend ----
+settle_plots() {
+    local wls
+    wls=$(cut -f3 "$tmp/cells" | sort -u)
+    local any=0
+    while IFS= read -r wl; do
+        local name dat
+        name="settle-$(safe "$wl")"
+        dat="$tmp/$name.dat"
+        while IFS="$TAB" read -r cell be w; do
+            [ "$w" = "$wl" ] || continue
+            local f
+            f=$(ls "$dir/settle/$cell"-r*.csv 2>/dev/null | sort -V | head -n 1 || true)
+            [ -n "$f" ] || continue
+            awk -F, -v s="${be// /_}" "$AWKLIB"'NR == 1 { hdr(); next } isnum(v("rss")) { print s "\t" v("t_ns") / 1e6 "\t" v("rss") }' "$f"
+        done <"$tmp/cells" | to_blocks "$dat"
+        [ -s "$dat" ] || continue
+        any=1
+        lines_plot "$name" settle "$wl" "$dat" "Rss after the last free, $wl (first repetition)" "ms after the measured phase" "Rss" 0 0 1
+    done <<<"$wls"
+    [ "$any" = 1 ] || skip settle "no settle/ files (--settle 0 or --no-measure)"
+}
+
 # ---- 6, 7: per-step snapshots (steps.csv) -------------------------------------------------
 # First repetition of each cell of workload WL: "backend<TAB>step<TAB>rest of row".
 steps_rows() {
@@ -448,6 +497,8 @@ if [ -f "$dir/samples.csv" ]; then
     backend_plots
     latency_plots
     timeline_plots
+    breakdown_plots
+    settle_plots
     steps_plots
 fi
 tune_plots
