@@ -21,6 +21,7 @@
 #include "path.h"
 #include "spec.h"
 #include "sweep.h"
+#include "tails.h"
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -180,8 +181,9 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 }
 
 /* run/sweep only: the run-level axes (issue 18), applied per cell by runlimits.c */
-enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE };
+enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE, CLI_ID_EXPLAIN_TAILS };
 static const char *cli_cgroup_arg, *cli_thp_arg;
+static bool cli_explain_tails;
 
 const struct cli_opt cli_run_opts[] = {
     CLI_ROW_RUNS("measured repetitions per cell (default 3)"),
@@ -214,6 +216,10 @@ const struct cli_opt cli_run_opts[] = {
      "after the phase keep sampling Rss for MS ms: release_ns, retained_bytes\n(default: up to "
      "1000 ms, stopping after 100 ms without change; 0 = off)",
      CLI_ID_SETTLE},
+    {"explain-tails", 0, NULL,
+     "record the OS calls and faults inside every latency-sampled op (two\ngetrusage calls "
+     "each): tails/*.csv, the report's explained-tails table",
+     CLI_ID_EXPLAIN_TAILS},
     CLI_ROW_QUIET,
     CLI_ROW_END,
 };
@@ -338,6 +344,9 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
         case CLI_ID_THP:
             cli_thp_arg = p.arg;
             break;
+        case CLI_ID_EXPLAIN_TAILS:
+            cli_explain_tails = true;
+            break;
         case CLI_ID_SETTLE: {
             uint64_t v;
             if (cli_parse_count("--settle", p.arg, 0, 60000, &v) != 0)
@@ -388,6 +397,9 @@ int cli_plan_main(int argc, char **argv, bool sweep)
         return 2;
     if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
+    if (cli_explain_tails && tails_dir_setup(out_none ? NULL : out_dir) != 0)
+        return cli_usage_error("--explain-tails: needs a results directory (drop --no-out): %s",
+                               strerror(errno));
     const char *const *backends = (const char *const *)bl.v;
     const char *const *workloads = (const char *const *)wl.v;
     unsigned nb = bl.n, nw = wl.n;

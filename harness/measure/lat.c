@@ -8,11 +8,13 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <string.h>
 #include <time.h>
 
 #include "child.h"
 #include "lock.h"
 #include "prefault.h"
+#include "tails.h"
 
 static const struct backend_ops *lat_raw;
 static struct backend_ops lat_timed_ops, lat_sampling_ops;
@@ -20,12 +22,19 @@ static struct hist *lat_hist;
 static uint64_t lat_every;
 static uint64_t lat_cost;
 static _Thread_local uint64_t lat_countdown[OP_COUNT];
-static struct lock lat_lock = LOCK_INIT;
 /* Blocks that were timed individually at allocation (big ones) are timed again at free: a
  * 4096-bit filter on the pointer, cheaper than asking the backend for the block's size. */
 #define LAT_BIG_BITS 4096u
 #define LAT_WORD     (8 * sizeof(unsigned long))
-static _Atomic unsigned long lat_big_bits[LAT_BIG_BITS / LAT_WORD];
+/* What the phase writes lives in a prefault_private() region (see prefault.h). */
+struct lat_mut {
+    struct lock lock;
+    _Atomic unsigned long big_bits[LAT_BIG_BITS / LAT_WORD];
+};
+static struct lat_mut lat_fallback = {.lock = LOCK_INIT};
+static struct lat_mut *lat_m = &lat_fallback;
+#define lat_lock     (lat_m->lock)
+#define lat_big_bits (lat_m->big_bits)
 
 static inline uint64_t lat_now(void)
 {
@@ -50,10 +59,11 @@ static uint64_t lat_calibrate(void)
     return best;
 }
 
-static void lat_record(enum op_kind kind, uint64_t t0, uint64_t t1)
+static void lat_record(enum op_kind kind, uint64_t t0, uint64_t t1, const struct tails_mark *m)
 {
     uint64_t d = t1 - t0;
     d = d > lat_cost ? d - lat_cost : 0;
+    tails_end(m, kind, d); /* explained tails, opt-in */
     lock_acquire(&lat_lock);
     hist_record(&lat_hist[kind], d, 1);
     lock_release(&lat_lock);
@@ -86,10 +96,12 @@ static inline bool lat_big_test(const void *p)
 
 static void *lat_t_malloc(size_t n)
 {
+    struct tails_mark tm;
+    tails_begin(&tm);
     uint64_t t0 = lat_now();
     void *p = lat_raw->malloc(n);
     uint64_t t1 = lat_now();
-    lat_record(OP_MALLOC, t0, t1);
+    lat_record(OP_MALLOC, t0, t1, &tm);
     if (p && n >= CHILD_BIG_REQUEST)
         lat_big_mark(p, true);
     return p;
@@ -98,10 +110,12 @@ static void *lat_t_malloc(size_t n)
 static void *lat_t_calloc(size_t n, size_t m)
 {
     size_t total = (m && n > SIZE_MAX / m) ? SIZE_MAX : n * m;
+    struct tails_mark tm;
+    tails_begin(&tm);
     uint64_t t0 = lat_now();
     void *p = lat_raw->calloc(n, m);
     uint64_t t1 = lat_now();
-    lat_record(OP_CALLOC, t0, t1);
+    lat_record(OP_CALLOC, t0, t1, &tm);
     if (p && total >= CHILD_BIG_REQUEST)
         lat_big_mark(p, true);
     return p;
@@ -109,10 +123,12 @@ static void *lat_t_calloc(size_t n, size_t m)
 
 static void *lat_t_memalign(size_t a, size_t n)
 {
+    struct tails_mark tm;
+    tails_begin(&tm);
     uint64_t t0 = lat_now();
     void *p = lat_raw->memalign(a, n);
     uint64_t t1 = lat_now();
-    lat_record(OP_MEMALIGN, t0, t1);
+    lat_record(OP_MEMALIGN, t0, t1, &tm);
     if (p && n >= CHILD_BIG_REQUEST)
         lat_big_mark(p, true);
     return p;
@@ -121,10 +137,12 @@ static void *lat_t_memalign(size_t a, size_t n)
 static void *lat_t_realloc(void *old, size_t n)
 {
     bool big_old = old && lat_big_test(old);
+    struct tails_mark tm;
+    tails_begin(&tm);
     uint64_t t0 = lat_now();
     void *p = lat_raw->realloc(old, n);
     uint64_t t1 = lat_now();
-    lat_record(OP_REALLOC, t0, t1);
+    lat_record(OP_REALLOC, t0, t1, &tm);
     if (p) {
         if (big_old)
             lat_big_mark(old, false);
@@ -138,10 +156,12 @@ static void lat_t_free(void *p)
 {
     if (p && lat_big_test(p))
         lat_big_mark(p, false);
+    struct tails_mark tm;
+    tails_begin(&tm);
     uint64_t t0 = lat_now();
     lat_raw->free(p);
     uint64_t t1 = lat_now();
-    lat_record(OP_FREE, t0, t1);
+    lat_record(OP_FREE, t0, t1, &tm);
 }
 
 /* 1 in N calls of each kind, per thread, and every big request. */
@@ -208,6 +228,11 @@ void lat_touch(void *ctx, void *p, size_t len, size_t stride)
 
 void lat_init(const struct backend_ops *raw, uint64_t every, struct hist *hist)
 {
+    struct lat_mut *m = prefault_private(sizeof *m);
+    if (m) {
+        memset(m, 0, sizeof *m);
+        lat_m = m;
+    }
     lat_raw = raw;
     lat_every = every ? every : 1;
     lat_hist = hist;
@@ -241,7 +266,6 @@ const struct backend_ops *lat_sampling(void)
 void lat_warm(void)
 {
     /* free(NULL) is a no-op for every backend; the histograms are reset afterwards. */
-    prefault_write((void *)lat_big_bits, sizeof lat_big_bits);
     lat_t_free(NULL);
     lat_s_free(NULL);
     for (int k = 0; k < OP_COUNT; k++)
