@@ -221,8 +221,8 @@ const struct cli_opt cli_run_opts[] = {
      "MADV_HUGEPAGE (a comma list is an axis)",
      CLI_ID_THP},
     {"settle", 0, "MS",
-     "after the phase keep sampling Rss for up to MS ms (stops after 100 ms without\nchange): "
-     "release_ns, retained_bytes (default 1000; 0 = off)",
+     "after the phase keep sampling Rss for MS ms: release_ns, retained_bytes\n(default: up to "
+     "1000 ms, stopping after 100 ms without change; 0 = off)",
      CLI_ID_SETTLE},
     {"explain-tails", 0, NULL,
      "record the OS calls and faults inside every latency-sampled op (two\ngetrusage calls "
@@ -365,6 +365,7 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
             if (cli_parse_count("--settle", p.arg, 0, 60000, &v) != 0)
                 return 2;
             po->ro.settle_ms = (unsigned)v;
+            po->ro.settle_full = true;
             break;
         }
         default:
