@@ -24,7 +24,7 @@ for t in "${names[@]}"; do
     start=$(date +%s)
     # -close_fd_mask=1: the targets print dumps and tables on stdout; reports go to stderr
     if ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
-        "$build/fuzz_$t" -max_total_time="$seconds" -close_fd_mask=1 -rss_limit_mb=2048 \
+        "$build/tests/fuzz_$t" -max_total_time="$seconds" -close_fd_mask=1 -rss_limit_mb=2048 \
         -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1; then
         runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$work/log" | grep -o '[0-9]*$' || true)
         [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$work/log" | tail -1 | tr -d '#')

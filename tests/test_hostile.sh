@@ -134,6 +134,58 @@ PY
     refuses "refusing to read a character device" timeout 20 "$FL" compare "$W/base/run.json" /dev/zero
     echo "ok: compare refuses impossible numbers and special files"
     ;;
+full-disk)
+    # a 64 KiB tmpfs: every writing command exits non-zero with one ENOSPC line naming the path,
+    # and what it wrote before stays parseable
+    if [ "$(id -u)" != 0 ]; then
+        echo "SKIP: mounting a 64 KiB tmpfs needs root"
+        exit 77
+    fi
+    M="$W/full"
+    mkdir -p "$M"
+    mount -t tmpfs -o size=64k tmpfs "$M" || { echo "SKIP: cannot mount tmpfs here"; exit 77; }
+    trap 'umount "$M" 2>/dev/null; rm -rf "$W"' EXIT
+    one_enospc() { # what: exit 1, exactly one stderr line, naming ENOSPC and a path under $M
+        [ $rc = 1 ] || fail "$1 exited $rc on a full disk: $err"
+        # one error line; "results: DIR" (where the run went) is information, not an error
+        [ "$(grep -vc '^results: ' "$W/err")" = 1 ] || fail "$1: expected one line, got: $err"
+        grep -qE "cannot write $M/.*No space left on device \(ENOSPC\)" "$W/err" ||
+            fail "$1: '$err' does not name the path and ENOSPC"
+    }
+    parseable() { # every run.json and CSV under $1 parses
+        python3 - "$1" <<'PY' || fail "files left unparseable under $1"
+import csv, glob, json, os, sys
+for f in glob.glob(os.path.join(sys.argv[1], "**", "*"), recursive=True):
+    if f.endswith(".json"):
+        json.load(open(f))
+    elif f.endswith(".csv"):
+        list(csv.reader(open(f, newline="")))
+PY
+    }
+    survives "$FL" run -b glibc -b hybrid -w churn:count=20 -w seed-sequence --runs 2 --quiet --out "$M/run"
+    one_enospc run
+    parseable "$M/run"
+    rm -rf "${M:?}"/*
+    survives "$FL" sweep -b 'hybrid:threshold=64K..1M:x2' -w churn:count=20 --runs 2 --quiet --out "$M/sweep"
+    one_enospc sweep
+    parseable "$M/sweep"
+    rm -rf "${M:?}"/*
+    fake "$W/src" --runs 5
+    head -c 40000 /dev/urandom >"$M/filler" 2>/dev/null || true
+    survives "$FL" merge "$M/merged" "$W/src"
+    one_enospc merge
+    parseable "$M/merged"
+    rm -rf "${M:?}"/*
+    cp -r "$W/src" "$M/rep"
+    head -c 36000 /dev/urandom >"$M/filler" 2>/dev/null || true
+    survives "$FL" report --no-plots "$M/rep"
+    one_enospc report
+    parseable "$M/rep"
+    rm -rf "${M:?}"/*
+    survives "$FL" trace --no-baseline -o "$M/t.fltrace" -- "$B/tests/trace_prog" stress
+    one_enospc trace
+    echo "ok: full disk: one ENOSPC line and a non-zero exit from run, sweep, merge, report, trace"
+    ;;
 *)
     fail "unknown test $t"
     ;;

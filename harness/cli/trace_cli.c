@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "trace_format.h"
 #include "runner.h"
 
@@ -254,7 +256,8 @@ static double trace_cli_now(void)
 }
 
 /* Runs cmd and waits. lib != NULL: traced into out. Returns the wait status, or -1. */
-static int trace_cli_spawn(char **cmd, const char *lib, const char *out, double *secs)
+static int trace_cli_spawn(char **cmd, const char *lib, const char *out, int status_fd,
+                           double *secs)
 {
     double t0 = trace_cli_now();
     pid_t pid = fork();
@@ -268,8 +271,11 @@ static int trace_cli_spawn(char **cmd, const char *lib, const char *out, double 
             char pre[8192], pidtxt[32];
             snprintf(pre, sizeof pre, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
             snprintf(pidtxt, sizeof pidtxt, "%ld", (long)getpid());
+            char fdtxt[16];
+            snprintf(fdtxt, sizeof fdtxt, "%d", status_fd);
             if (setenv("LD_PRELOAD", pre, 1) || setenv("FAULTLINE_TRACE_OUT", out, 1) ||
-                setenv("FAULTLINE_TRACE_PID", pidtxt, 1))
+                setenv("FAULTLINE_TRACE_PID", pidtxt, 1) ||
+                (status_fd >= 0 && setenv("FAULTLINE_TRACE_STATUS_FD", fdtxt, 1)))
                 _exit(127);
         } else {
             int null = open("/dev/null", O_WRONLY);
@@ -313,13 +319,29 @@ static int trace_cli_capture(const char *out, char **cmd, int baseline)
         return 2;
     }
     double traced = 0, plain = 0;
-    int st = trace_cli_spawn(cmd, lib, out, &traced);
+    /* the tracer's first write error lands here (not close-on-exec: the command inherits it) */
+    int status_fd = memfd_create("faultline-trace-status", 0);
+    int zero = 0, werr = 0;
+    if (status_fd >= 0 && pwrite(status_fd, &zero, sizeof zero, 0) != (ssize_t)sizeof zero) {
+        close(status_fd);
+        status_fd = -1;
+    }
+    int st = trace_cli_spawn(cmd, lib, out, status_fd, &traced);
+    if (status_fd >= 0) {
+        if (pread(status_fd, &werr, sizeof werr, 0) != (ssize_t)sizeof werr)
+            werr = 0;
+        close(status_fd);
+    }
     int code = trace_cli_exit_code(st);
     if (code == 127) {
         unlink(out);
         return 127;
     }
-    if (baseline && trace_cli_spawn(cmd, NULL, NULL, &plain) < 0)
+    if (werr) { /* the file is cut short; keep it, and say why (the dispatcher's one line) */
+        atomic_file_note_failure(out, werr);
+        return code ? code : 1;
+    }
+    if (baseline && trace_cli_spawn(cmd, NULL, NULL, -1, &plain) < 0)
         baseline = 0;
     struct trace_cli_file f;
     int rc = trace_cli_load(out, &f);
