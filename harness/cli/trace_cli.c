@@ -121,6 +121,13 @@ static int trace_cli_check(const char *path, struct trace_cli_file *f)
     int rc = 0;
     for (uint64_t k = 0; k < f->n && !rc; k++) {
         const struct trace_format_record *r = &f->rec[f->order[k]];
+        /* seq is one global order: two records (of two threads) sharing one has no replay
+         * order, and the replay workload refuses it too */
+        if (k > 0 && f->rec[f->order[k - 1]].seq == r->seq) {
+            rc = trace_cli_bad(path, "sequence number shared by two records",
+                               trace_cli_offset(f->order[k]));
+            break;
+        }
         if (r->addr) {
             if (state[r->addr] != 1) {
                 rc = trace_cli_bad(path, "free or realloc of a block that is not live",

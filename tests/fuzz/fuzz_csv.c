@@ -30,12 +30,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     (void)csv_col(&c, "cell");
     (void)csv_get(&c, c.nrows, 0);
-    /* the writer's output reads back as the same cells (blank rows aside: an all-empty
+    /* the writer's output reads back with the same header (rows aside: an all-empty
      * one-column row writes as a blank line, which the reader skips by design) */
     struct csv d;
-    if (csv_parse(&d, sb.data ? sb.data : "", sb.len, "round-trip.csv") != 0) {
-        if (c.ncols > 1 || c.header[0][0])
-            __builtin_trap();
+    if (c.ncols == 1 && !c.header[0][0]) {
+        /* one empty header cell writes as a blank line, which readers skip: no round trip */
+    } else if (csv_parse(&d, sb.data ? sb.data : "", sb.len, "round-trip.csv") != 0) {
+        __builtin_trap();
     } else {
         if (d.ncols != c.ncols)
             __builtin_trap();
