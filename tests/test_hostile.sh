@@ -219,6 +219,36 @@ PY
         --mem-limit off >"$W/out" 2>&1 || fail "--mem-limit off: $(cat "$W/out")"
     echo "ok: dump and replay agree; the measured child is bounded (failed: ENOMEM)"
     ;;
+merge-checks)
+    fake "$W/a"
+    refuses "are the same directory" "$FL" merge "$W/m1" "$W/a" "$W/a/"
+    [ ! -e "$W/m1" ] || fail "merge created OUT before refusing"
+    cp -r "$W/a" "$W/a-copy"
+    survives "$FL" merge "$W/m2" "$W/a" "$W/a-copy"
+    [ $rc = 0 ] || fail "merge of a copy: $err"
+    grep -q "warning: .*a-copy: 4 runs skipped" "$W/err" || fail "no dedupe warning: $err"
+    [ "$(($(wc -l <"$W/m2/samples.csv") - 1))" = 4 ] || fail "runs counted twice"
+    # a cell id that walks out of the tree: refused before anything is created
+    mkdir -p "$W/evil/hist" "$W/secret"
+    echo "value_ns,count,cumulative" >"$W/secret/x-malloc.csv"
+    sed '2s/^c001,/..\/secret\/x,/' "$W/a/samples.csv" >"$W/evil/samples.csv"
+    refuses "cell id '../secret/x' is not c<digits>" "$FL" merge "$W/m3" "$W/evil"
+    [ ! -e "$W/m3" ] || fail "merge created OUT before refusing"
+    # a ';' in a parameter value (and a comma-separated parameter list) survive the merge
+    cp "$S/results/traces/sort.fltrace" "$W/a;b.fltrace"
+    "$FL" run -b glibc -w "replay:file=$W/a;b.fltrace,touch=off" --runs 1 --fake-measure --quiet \
+        --out "$W/semi" >/dev/null 2>&1 || fail "fake run with ';' in a file name"
+    survives "$FL" merge "$W/m4" "$W/semi"
+    [ $rc = 0 ] || fail "merge with ';': $err"
+    python3 - "$W/semi/samples.csv" "$W/m4/samples.csv" "$W/a;b.fltrace" <<'PY' || fail "';' not kept"
+import csv, sys
+a = list(csv.DictReader(open(sys.argv[1], newline="")))
+b = list(csv.DictReader(open(sys.argv[2], newline="")))
+assert [r["workload"] for r in b] == ["replay"], b
+assert b[0]["workload_params"] == a[0]["workload_params"] == "file=%s,touch=off" % sys.argv[3], b
+PY
+    echo "ok: merge refuses paths and repeated inputs, dedupes repeated runs, keeps ';'"
+    ;;
 *)
     fail "unknown test $t"
     ;;
