@@ -7,7 +7,7 @@ QUICK      ?= 0
 DIR        ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps test fuzz bench bench-overhead bench-exec bench-callsites bench-false-alarms report regress baseline format clean
+.PHONY: twinfuzz all build deps test fuzz bench bench-overhead bench-exec bench-callsites bench-false-alarms report regress baseline format clean
 
 all: build
 
@@ -61,3 +61,8 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# differential fuzzer: 1000 seeded sequences per setting, glibc vs the hybrid twin (ptrace)
+twinfuzz: build
+	$(BUILD)/twinfuzz/twinfuzz --driver $(BUILD)/twinfuzz/twinfuzz-driver \
+	    --preload $(BUILD)/libfaultline-hybrid.so --seqs $(or $(SEQS),1000) --min-rate 99

@@ -108,6 +108,29 @@ sort)
         >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "exec --callsites sort failed"; }
     check_totals || fail "call-site totals differ from exec's counters"
     ;;
+trace)
+    need_sampling
+    "$fl" trace -o "$work/t.fltrace" --no-baseline --callsites "$work/sites" -- "$prog" \
+        >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "trace --callsites failed"; }
+    python3 - "$work/sites/callsites.csv" <<'EOF' || fail "trace call sites not attributed"
+import csv, sys
+per = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    k = (r["event"], r["site"].split(".")[0])
+    per[k] = per.get(k, 0) + int(r["count"])
+ok = per.get(("munmap", "big_mapping"), 0) >= 20 and per.get(("brk", "grow_heap"), 0) > 100
+print(("ok" if ok else "FAIL") + f": trace call sites: big_mapping munmap {per.get(('munmap', 'big_mapping'))}, "
+      f"grow_heap brk {per.get(('brk', 'grow_heap'))}")
+sys.exit(0 if ok else 1)
+EOF
+    grep -q 'top call sites' "$work/out.txt" || fail "no top call sites on stderr"
+    set +e
+    "$fl" trace -o "$work/t2.fltrace" --callsites '' -- "$prog" >/dev/null 2>&1
+    rc=$?
+    set -e
+    [ "$rc" = 2 ] || fail "trace --callsites '' should be bad input (exit 2), got $rc"
+    echo "ok: trace --callsites attributes the traced run; an empty DIR is bad input"
+    ;;
 denied)
     command -v setpriv >/dev/null || { echo "SKIP: setpriv (util-linux) is needed"; exit 77; }
     [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 0 ] ||

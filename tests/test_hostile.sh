@@ -4,6 +4,7 @@
 set -uo pipefail
 t=$1
 B=$2
+# shellcheck disable=SC2034 # S, the source dir: part of the common test signature, unused so far
 S=$3
 FL="$B/faultline"
 W=$(mktemp -d /tmp/fl-hostile-XXXXXX)

@@ -103,6 +103,39 @@ cgroup-bad-input)
         echo "ok: non-root -> $err"
     fi
     ;;
+breakdown-sum)
+    # parts from the workload, the backend and the kernel sum to smaps_rollup Rss within one
+    # page per part at every timeline point and step, for every faultline backend
+    for b in brk mmap hybrid; do
+        "$FL" run -b "$b" -w first-touch:size=16M -w sawtooth -w fragment -r 1 --settle 0 \
+            --quiet --out "$W/$b" >/dev/null || fail "$b runs failed"
+        for c in c001 c002 c003; do
+            python3 - "$W/$b/breakdown/$c-r0.csv" "$W/$b/run.json" "$b" "$c" <<'PY' || exit 1
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+run = [x for x in json.load(open(sys.argv[2]))["runs"] if x["cell"] == sys.argv[4]][0]
+parts = ("live", "overhead", "free_held", "file", "shmem")
+worst = 0
+for r in rows:
+    total = int(r["baseline"]) + sum(int(r[p]) for p in parts) - int(r["untouched"])
+    worst = max(worst, abs(int(r["rss"]) - total))
+peak = max(int(r["rss"]) for r in rows)
+hwm = run["metrics"]["hwm_rss"]
+print(f"{sys.argv[3]} {sys.argv[4]}: {len(rows)} points, worst |rss - sum| {worst} B, "
+      f"peak rss {peak} <= VmHWM {hwm}")
+assert len(rows) >= 3, "too few points"
+assert worst <= 7 * 4096, f"parts do not sum to rss: off by {worst}"
+# VmHWM comes from per-CPU batched RSS counters (up to ~64 pages slack per CPU), smaps_rollup
+# walks the page tables: allow 128 pages
+assert peak <= hwm + 128 * 4096, "breakdown rss above VmHWM"
+if sys.argv[4] == "c001":  # first-touch 16M: all of it resident once touched
+    assert peak >= int(rows[0]["baseline"]) + 16 * 1048576, "16 MiB not seen"
+    assert any(int(r["live"]) == 16 * 1048576 and
+               int(r["untouched"]) <= int(r["free_held"]) + 4096 for r in rows), "not resident"
+PY
+        done
+    done
+    ;;
 *)
     fail "unknown case $case_name"
     ;;

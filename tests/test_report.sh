@@ -22,6 +22,7 @@ check_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a
 # every <img src> of index.html exists and is non-empty
 check_imgs() {
     local d=$1 n=0
+    # shellcheck disable=SC2013 # image paths have no spaces (plots/NAME.svg)
     for src in $(grep -o '<img src="[^"]*"' "$d/index.html" | sed 's/<img src="//; s/"$//'); do
         case $src in http:* | https:* | //*) fail "index.html loads $src from the network" ;; esac
         [ -s "$d/$src" ] || fail "index.html references missing $src"
@@ -55,7 +56,7 @@ basic)
         grep -q "src=\"plots/$p.svg\"" "$d/index.html" || fail "index.html does not show $p"
         grep -q "(plots/$p.png)" "$d/report.md" || fail "report.md does not show $p"
     done
-    [ "$(ls "$d"/plots/*.svg | wc -l)" -eq "$(echo $expected | wc -w)" ] || fail "unexpected extra plots: $(ls "$d/plots")"
+    [ "$(find "$d/plots" -maxdepth 1 -name '*.svg' | wc -l)" -eq "$(echo "$expected" | wc -w)" ] || fail "unexpected extra plots: $(ls "$d/plots")"
     # sawtooth records no malloc histogram: a note, not an empty plot
     grep -qx 'latency-malloc-sawtooth-peak-512K-cycles-2: no malloc histogram for sawtooth:peak=512K;cycles=2' "$d/plots/skipped.txt" ||
         fail "skipped.txt lacks the sawtooth malloc note: $(cat "$d/plots/skipped.txt")"
@@ -67,7 +68,7 @@ basic)
     grep -q 'class="best"' "$d/index.html" || fail "no best value highlighted in the summary"
     grep -q '<th class="l">kernel</th>' "$d/index.html" || fail "context block has no kernel"
     grep -qi '<script' "$d/index.html" && fail "index.html must not need JavaScript"
-    echo "basic: $(echo $expected | wc -w) plots ok"
+    echo "basic: $(echo "$expected" | wc -w) plots ok"
     ;;
 nullcrash)
     d=$(fresh nullcrash)
@@ -148,7 +149,7 @@ tune)
         grep -q "src=\"plots/$p.svg\"" "$d/index.html" || fail "index.html does not show $p"
         grep -q "(plots/$p.png)" "$d/report.md" || fail "report.md does not show $p"
     done
-    [ "$(ls "$d"/plots/*.svg | wc -l)" -eq 2 ] || fail "unexpected plots: $(ls "$d/plots")"
+    [ "$(find "$d/plots" -maxdepth 1 -name '*.svg' | wc -l)" -eq 2 ] || fail "unexpected plots: $(ls "$d/plots")"
     [ ! -s "$d/plots/skipped.txt" ] || fail "nothing should be skipped: $(cat "$d/plots/skipped.txt")"
     # the plot marks and labels the default and the recommended setting, and draws the front
     for t in 'Pareto front (4 metrics)' 'default (reference)' '>recommended<' '>default<'; do

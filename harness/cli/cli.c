@@ -197,7 +197,7 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 }
 
 /* run/sweep only: the run-level axes (issue 18), applied per cell by runlimits.c */
-enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_MEM_LIMIT };
+enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE, CLI_ID_MEM_LIMIT };
 static const char *cli_cgroup_arg, *cli_thp_arg;
 
 const struct cli_opt cli_run_opts[] = {
@@ -231,6 +231,10 @@ const struct cli_opt cli_run_opts[] = {
      "default|never|madvise-on: THP off via prctl, or the backend advises its\nmemory with "
      "MADV_HUGEPAGE (a comma list is an axis)",
      CLI_ID_THP},
+    {"settle", 0, "MS",
+     "after the phase keep sampling Rss for up to MS ms (stops after 100 ms without\nchange): "
+     "release_ns, retained_bytes (default 1000; 0 = off)",
+     CLI_ID_SETTLE},
     CLI_ROW_QUIET,
     CLI_ROW_END,
 };
@@ -363,6 +367,13 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
             po->ro.mem_limit = v ? (uint64_t)v : UINT64_MAX; /* UINT64_MAX: off, said */
             break;
         }
+        case CLI_ID_SETTLE: {
+            uint64_t v;
+            if (cli_parse_count("--settle", p.arg, 0, 60000, &v) != 0)
+                return 2;
+            po->ro.settle_ms = (unsigned)v;
+            break;
+        }
         default:
             if (cli_common_option(c, p.arg, po, out_dir, out_len, format, out_none) < 0)
                 return 2;
@@ -389,6 +400,7 @@ int cli_plan_main(int argc, char **argv, bool sweep)
     po.runs = 3;
     po.seed = 1;
     po.ro.timeout_s = 60;
+    po.ro.settle_ms = 1000;
     char out_dir[PATH_SIZE] = "";
     const char *format = "console";
     bool out_none = false;

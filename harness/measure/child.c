@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "inject.h"
 #include "lat.h"
+#include "memview.h"
 #include "prefault.h"
 #include "procfs.h"
 #include "timeline.h"
@@ -30,6 +31,9 @@ static struct perf_session child_perf;
 static bool child_perf_open;
 static struct perf_reading child_perf_start;
 static struct rusage child_ru_start;
+/* RUSAGE_CHILDREN at the start: a workload's forked peer (shm), once waited for, adds its
+ * faults there; perf counters and tracepoints inherit to it, so minflt includes it too. */
+static struct rusage child_ruc_start;
 static struct os_counts child_os_start;
 static uintptr_t child_break_start;
 static bool child_sizes_valid;
@@ -80,6 +84,8 @@ static void child_step(void *ctx, const char *label)
         s->mapped_bytes = (int64_t)st.mapped_bytes;
     }
     s->minflt = child_minflt_now(&s->majflt);
+    if (child_env) /* RSS breakdown at every step (memview.h) */
+        memview_point(child_env->ops_done, (int64_t)child_env->live_requested);
     for (int i = 0; i < 5; i++)
         s->sys[i] = s->os[i] = -1;
     if (child_perf_open) {
@@ -144,7 +150,7 @@ struct child_ends {
     uint64_t hwm_before; /* VmHWM before the reset: the process's start-up and setup peak */
     uint64_t hwm1;       /* VmHWM at the end: the phase's own peak when reset worked */
     bool hwm_reset;
-    struct rusage ru1;
+    struct rusage ru1, ruc1;
     struct os_counts os1;
     struct perf_reading pr1;
 };
@@ -158,6 +164,8 @@ static void child_phase_begin(const struct child_config *cfg, struct wl_env *env
     if (!cfg->no_measure)
         lat_warm();
     prefault_harness(rec, sizeof *rec);
+    if (!cfg->no_measure)
+        memview_begin(rec, child_raw, child_sizes_valid);
     child_break_start = child_break_now();
     timeline_init(rec, env, child_sizes_valid, child_break_start);
     e->hwm_before = procfs_vm_hwm(0);
@@ -170,6 +178,7 @@ static void child_phase_begin(const struct child_config *cfg, struct wl_env *env
     e->rss0 = procfs_rss_bytes();
     if (!cfg->no_measure)
         timeline_begin();
+    getrusage(RUSAGE_CHILDREN, &child_ruc_start);
     getrusage(RUSAGE_SELF, &child_ru_start);
     os_counts_read(&child_os_start);
     perf_session_read(&child_perf, &child_perf_start);
@@ -185,6 +194,7 @@ static void child_phase_end(const struct child_config *cfg, struct child_ends *e
     child_mark("faultline:phase-end");
     perf_session_disable(&child_perf);
     getrusage(RUSAGE_SELF, &e->ru1);
+    getrusage(RUSAGE_CHILDREN, &e->ruc1);
     os_counts_read(&e->os1);
     perf_session_read(&child_perf, &e->pr1);
     e->rss1 = procfs_rss_bytes();
@@ -258,8 +268,12 @@ static void child_fill(const struct child_ends *e, const struct wl_env *env)
         sample_set(m, METRIC_ns_per_op, (double)(e->t1 - e->t0) / (double)env->ops_done);
     sample_set(m, METRIC_requested_bytes, (double)env->requested_bytes);
     sample_set(m, METRIC_touched_pages, (double)env->touched_pages);
-    sample_set(m, METRIC_minflt, (double)(e->ru1.ru_minflt - child_ru_start.ru_minflt));
-    sample_set(m, METRIC_majflt, (double)(e->ru1.ru_majflt - child_ru_start.ru_majflt));
+    sample_set(m, METRIC_minflt,
+               (double)(e->ru1.ru_minflt - child_ru_start.ru_minflt + e->ruc1.ru_minflt -
+                        child_ruc_start.ru_minflt));
+    sample_set(m, METRIC_majflt,
+               (double)(e->ru1.ru_majflt - child_ru_start.ru_majflt + e->ruc1.ru_majflt -
+                        child_ruc_start.ru_majflt));
     child_fill_counts(m, e);
     child_fill_rss(m, e);
     sample_set(m, METRIC_break_growth, (double)(int64_t)(child_break_now() - child_break_start));
@@ -373,11 +387,15 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     int status = prep ? prep : wl->run(&env);
     child_phase_end(cfg, &ends);
     /* ---- end of measured phase ---- */
+    if (!cfg->no_measure)
+        memview_end(env.ops_done, (int64_t)env.live_requested);
     if (wl->cleanup)
         wl->cleanup(&env);
 
     rec->status = status;
     child_fill(&ends, &env);
+    if (!cfg->no_measure && status == 0)
+        memview_settle(cfg->settle_ms);
     rec->phase = PHASE_DONE;
     return status == 0 ? 0 : 3;
 }

@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <string.h>
 #include <time.h>
 
 #include "child.h"
@@ -20,12 +21,19 @@ static struct hist *lat_hist;
 static uint64_t lat_every;
 static uint64_t lat_cost;
 static _Thread_local uint64_t lat_countdown[OP_COUNT];
-static struct lock lat_lock = LOCK_INIT;
 /* Blocks that were timed individually at allocation (big ones) are timed again at free: a
  * 4096-bit filter on the pointer, cheaper than asking the backend for the block's size. */
 #define LAT_BIG_BITS 4096u
 #define LAT_WORD     (8 * sizeof(unsigned long))
-static _Atomic unsigned long lat_big_bits[LAT_BIG_BITS / LAT_WORD];
+/* What the phase writes lives in a prefault_private() region (see prefault.h). */
+struct lat_mut {
+    struct lock lock;
+    _Atomic unsigned long big_bits[LAT_BIG_BITS / LAT_WORD];
+};
+static struct lat_mut lat_fallback = {.lock = LOCK_INIT};
+static struct lat_mut *lat_m = &lat_fallback;
+#define lat_lock     (lat_m->lock)
+#define lat_big_bits (lat_m->big_bits)
 
 static inline uint64_t lat_now(void)
 {
@@ -208,6 +216,11 @@ void lat_touch(void *ctx, void *p, size_t len, size_t stride)
 
 void lat_init(const struct backend_ops *raw, uint64_t every, struct hist *hist)
 {
+    struct lat_mut *m = prefault_private(sizeof *m);
+    if (m) {
+        memset(m, 0, sizeof *m);
+        lat_m = m;
+    }
     lat_raw = raw;
     lat_every = every ? every : 1;
     lat_hist = hist;
@@ -241,7 +254,6 @@ const struct backend_ops *lat_sampling(void)
 void lat_warm(void)
 {
     /* free(NULL) is a no-op for every backend; the histograms are reset afterwards. */
-    prefault_write((void *)lat_big_bits, sizeof lat_big_bits);
     lat_t_free(NULL);
     lat_s_free(NULL);
     for (int k = 0; k < OP_COUNT; k++)

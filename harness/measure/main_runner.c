@@ -32,6 +32,7 @@ int main(int argc, char **argv)
         {"lat-sample", required_argument, 0, 'l'},
         {"timeline-every", required_argument, 0, 't'},
         {"tmpdir", required_argument, 0, 'd'},
+        {"settle-ms", required_argument, 0, 'S'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
@@ -74,6 +75,9 @@ int main(int argc, char **argv)
             break;
         case 'd':
             cfg.tmpdir = optarg;
+            break;
+        case 'S':
+            cfg.settle_ms = (unsigned)runner_number(optarg);
             break;
         default:
             fprintf(stderr, "faultline-runner: internal tool, started by faultline run\n");

@@ -14,6 +14,7 @@
 
 #include <link.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "os.h"
 
@@ -36,6 +37,17 @@ void prefault_write(void *p, size_t len)
 {
     if (p && len)
         prefault_range((uintptr_t)p, (uintptr_t)p + len, 1);
+}
+
+void *prefault_private(size_t len)
+{
+    void *p =
+        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    (void)madvise(p, len, MADV_WIPEONFORK); /* Linux 4.14+; without it only shm's count moves */
+    prefault_write(p, len);
+    return p;
 }
 
 static int prefault_object(struct dl_phdr_info *info, size_t size, void *data)

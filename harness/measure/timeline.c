@@ -7,8 +7,8 @@
 #include "timeline.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,12 +25,25 @@ static bool tl_mapped_valid;
 static uintptr_t tl_break0;
 static struct rusage tl_ru0;
 static int tl_statm = -1;
-static struct lock tl_lock = LOCK_INIT;
-static uint64_t tl_gap_ns = TIMELINE_GAP_NS;
-static uint64_t tl_last_ns;
-static uint64_t tl_event_every = 1, tl_event_n; /* take 1 in tl_event_every events */
-static volatile int tl_forked;                  /* in a forked peer: record nothing */
-static uint64_t tl_peak; /* largest RSS read: points and right before releasing calls */
+/* What the phase writes lives in a prefault_private() region (see prefault.h); a forked peer
+ * sees it zeroed, so `active` is 0 there and the peer records nothing. */
+struct tl_mut {
+    struct lock lock;
+    int active;
+    uint64_t gap_ns;
+    uint64_t last_ns;
+    uint64_t event_every, event_n; /* take 1 in event_every events */
+    uint64_t peak;                 /* largest RSS read: points and right before releasing calls */
+};
+static struct tl_mut tl_fallback = {.lock = LOCK_INIT};
+static struct tl_mut *tl_m = &tl_fallback;
+#define tl_lock        (tl_m->lock)
+#define tl_gap_ns      (tl_m->gap_ns)
+#define tl_last_ns     (tl_m->last_ns)
+#define tl_event_every (tl_m->event_every)
+#define tl_event_n     (tl_m->event_n)
+#define tl_peak        (tl_m->peak)
+#define tl_forked      (!tl_m->active)
 
 static uint64_t tl_now(void)
 {
@@ -51,11 +64,6 @@ static uint64_t tl_rss(void)
         p++;
     uint64_t pages = strtoull(p, NULL, 10);
     return pages * os_page_size();
-}
-
-static void tl_after_fork(void)
-{
-    tl_forked = 1;
 }
 
 /* Caller holds tl_lock. */
@@ -129,13 +137,17 @@ void timeline_tick(void *ctx, struct wl_env *env)
 void timeline_init(struct run_record *rec, struct wl_env *env, bool os_mapped_valid,
                    uintptr_t break_start)
 {
-    static bool registered;
+    struct tl_mut *m = prefault_private(sizeof *m);
+    if (m)
+        tl_m = m;
+    memset(tl_m, 0, sizeof *tl_m);
+    tl_gap_ns = TIMELINE_GAP_NS;
+    tl_event_every = 1;
+    tl_m->active = 1;
     tl_rec = rec;
     tl_env = env;
     tl_mapped_valid = os_mapped_valid;
     tl_break0 = break_start;
-    if (!registered && pthread_atfork(NULL, NULL, tl_after_fork) == 0)
-        registered = true;
     if (tl_statm < 0)
         tl_statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     prefault_write(rec->timeline, sizeof rec->timeline);

@@ -11,6 +11,7 @@
 #include "backend.h"
 #include "workload.h"
 #include "atomic_file.h"
+#include "report_memory.h"
 
 void results_init(struct results *r, const char *dir, int argc, char **argv)
 {
@@ -139,6 +140,7 @@ void results_add_run(struct results *r, const struct run_result *run, const stru
             for (unsigned i = 0; i < rec->hw_count && i < PERF_MAX_HW; i++)
                 snprintf(r->hw_events[r->nhw++], PERF_NAME_MAX, "%s", rec->hw[i].name);
         results_write_timeline(r, dst, rec);
+        report_memory_write_run(r, dst, rec);
     }
 }
 

@@ -165,6 +165,12 @@ int runner_run_one(const struct runner_options *o, const struct cell *c, unsigne
         argv[argc++] = "--events";
         argv[argc++] = o->events;
     }
+    char settlebuf[32];
+    if (o->settle_ms) {
+        snprintf(settlebuf, sizeof settlebuf, "%u", o->settle_ms);
+        argv[argc++] = "--settle-ms";
+        argv[argc++] = settlebuf;
+    }
     if (o->no_perf)
         argv[argc++] = "--no-perf";
     if (o->no_measure)
