@@ -21,6 +21,7 @@
 #include "path.h"
 #include "spec.h"
 #include "sweep.h"
+#include "tails.h"
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -197,8 +198,15 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 }
 
 /* run/sweep only: the run-level axes (issue 18), applied per cell by runlimits.c */
-enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE, CLI_ID_MEM_LIMIT };
+enum {
+    CLI_ID_CGROUP = CLI_ID_COMMAND + 50,
+    CLI_ID_THP,
+    CLI_ID_SETTLE,
+    CLI_ID_EXPLAIN_TAILS,
+    CLI_ID_MEM_LIMIT
+};
 static const char *cli_cgroup_arg, *cli_thp_arg;
+static bool cli_explain_tails;
 
 const struct cli_opt cli_run_opts[] = {
     CLI_ROW_RUNS("measured repetitions per cell (default 3)"),
@@ -232,9 +240,13 @@ const struct cli_opt cli_run_opts[] = {
      "MADV_HUGEPAGE (a comma list is an axis)",
      CLI_ID_THP},
     {"settle", 0, "MS",
-     "after the phase keep sampling Rss for up to MS ms (stops after 100 ms without\nchange): "
-     "release_ns, retained_bytes (default 1000; 0 = off)",
+     "after the phase keep sampling Rss for MS ms: release_ns, retained_bytes\n(default: up to "
+     "1000 ms, stopping after 100 ms without change; 0 = off)",
      CLI_ID_SETTLE},
+    {"explain-tails", 0, NULL,
+     "record the OS calls and faults inside every latency-sampled op (two\ngetrusage calls "
+     "each): tails/*.csv, the report's explained-tails table",
+     CLI_ID_EXPLAIN_TAILS},
     CLI_ROW_QUIET,
     CLI_ROW_END,
 };
@@ -367,11 +379,15 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
             po->ro.mem_limit = v ? (uint64_t)v : UINT64_MAX; /* UINT64_MAX: off, said */
             break;
         }
+        case CLI_ID_EXPLAIN_TAILS:
+            cli_explain_tails = true;
+            break;
         case CLI_ID_SETTLE: {
             uint64_t v;
             if (cli_parse_count("--settle", p.arg, 0, 60000, &v) != 0)
                 return 2;
             po->ro.settle_ms = (unsigned)v;
+            po->ro.settle_full = true;
             break;
         }
         default:
@@ -417,6 +433,9 @@ int cli_plan_main(int argc, char **argv, bool sweep)
     cli_default_mem_limit(&po.ro);
     if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
+    if (cli_explain_tails && tails_dir_setup(out_none ? NULL : out_dir) != 0)
+        return cli_usage_error("--explain-tails: needs a results directory (drop --no-out): %s",
+                               strerror(errno));
     const char *const *backends = (const char *const *)bl.v;
     const char *const *workloads = (const char *const *)wl.v;
     unsigned nb = bl.n, nw = wl.n;

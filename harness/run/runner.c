@@ -170,6 +170,8 @@ int runner_run_one(const struct runner_options *o, const struct cell *c, unsigne
         snprintf(settlebuf, sizeof settlebuf, "%u", o->settle_ms);
         argv[argc++] = "--settle-ms";
         argv[argc++] = settlebuf;
+        if (o->settle_full)
+            argv[argc++] = "--settle-full";
     }
     if (o->no_perf)
         argv[argc++] = "--no-perf";
