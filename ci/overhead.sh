@@ -13,8 +13,8 @@ FL="$BUILD/faultline"
 PAIRS=${PAIRS:-10}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-cells=("glibc churn:size=64,count=2000000,touch=none" "hybrid churn:size=64,count=2000000,touch=none"
-    "glibc random-mix:count=2000000,min=16,max=256,slots=256" "hybrid random-mix:count=2000000,min=16,max=256,slots=256")
+cells=("glibc churn:size=64,count=10000000,touch=none" "hybrid churn:size=64,count=10000000,touch=none"
+    "glibc random-mix:count=10000000,min=16,max=256,slots=256" "hybrid random-mix:count=10000000,min=16,max=256,slots=256")
 for i in $(seq "$PAIRS"); do
     for c in "${cells[@]}"; do
         read -r b w <<<"$c"
