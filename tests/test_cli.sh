@@ -214,6 +214,7 @@ PY
     ;;
 every-workload)
     # every workload on every backend at a tiny size; exact counts where the kernel makes them exact
+    # shellcheck disable=SC2054 # commas separate workload parameters, not array elements
     wls=(seed-sequence seed-first churn:count=3 size-sweep:max=64K,k=1 random-mix:count=2000
          sawtooth:peak=1M,cycles=2 fragment:count=256 realloc-grow:max=1M threads:count=2000
          first-touch:size=1M file-map:size=1M shm:size=256K calibrate:pages=64)
@@ -221,7 +222,7 @@ every-workload)
     args=()
     for w in "${wls[@]}"; do args+=(-w "$w"); done
     for b in "${bs[@]}"; do args+=(-b "$b"); done
-    before=$(ls /dev/shm | grep -c faultline)
+    before=$(find /dev/shm -maxdepth 1 -name '*faultline*' | wc -l)
     not_ok() { # RFC 4180 samples.csv: quoted parameter lists hold commas
         python3 -c 'import csv, sys
 for r in csv.DictReader(open(sys.argv[1], newline="")):
@@ -231,7 +232,7 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
     "$FL" run "${args[@]}" --runs 1 --quiet --out "$W/a" >/dev/null || fail "some runs failed: $(not_ok)"
     bad=$(not_ok)
     [ -z "$bad" ] || fail "not ok: $bad"
-    after=$(ls /dev/shm | grep -c faultline)
+    after=$(find /dev/shm -maxdepth 1 -name '*faultline*' | wc -l)
     [ "$before" = "$after" ] || fail "shm objects left in /dev/shm"
     # first-touch on mmap: faults = pages (256 for 1 MiB, +-1 for the block header page)
     python3 - "$W/a/samples.csv" <<'PY' || exit 1
@@ -272,11 +273,11 @@ commands)
         "$B/$b" --version | grep -q "^$b [0-9]" || fail "$b --version"
     done
     "$FL" nosuch 2>"$W/e"; [ $? = 2 ] || fail "unknown command must exit 2"
-    for c in $cmds; do grep -q "[ ,]$c[,;]" "$W/e" || fail "unknown-command list lacks $c: $(cat "$W/e")"; done
+    for c in $cmds; do grep -q "[ ,]${c}[,;]" "$W/e" || fail "unknown-command list lacks $c: $(cat "$W/e")"; done
     "$FL" help nosuch 2>/dev/null; [ $? = 2 ] || fail "help nosuch must exit 2"
     "$FL" run -b glibc -w churn --runs 2>"$W/e"; [ $? = 2 ] && grep -q -- '--runs needs a value N' "$W/e" ||
         fail "missing value: $(cat "$W/e")"
-    echo "ok: $(echo $cmds | wc -w) commands"
+    echo "ok: $(echo "$cmds" | wc -w) commands"
     ;;
 spec-lists)
     # -b/-w repeatable and comma-separated, parameters and specs told apart by registered names

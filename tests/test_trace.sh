@@ -19,6 +19,7 @@ fail() {
 
 # Peak live bytes over dump lines on stdin (seq order), the same rules as the replay: a realloc
 # that returned NULL for size 0 freed its block; pvalloc accounts whole pages.
+# shellcheck disable=SC2016 # an awk program: $1 and friends are awk's fields
 peak_awk='
 /^#/ { next }
 { op = $3; size = $4; addr = $6; res = $7
@@ -127,6 +128,7 @@ bad)
     poke() { # file offset byte-values...
         local f=$1 off=$2
         shift 2
+        # shellcheck disable=SC2059 # the format is the byte string itself (\xNN escapes)
         printf "$(printf '\\x%02x' "$@")" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
     }
     head -c $((n - 20)) "$good" >"$tmp/trunc.fltrace"
@@ -153,7 +155,7 @@ bad)
     expect_bad "$tmp/size.fltrace" "size out of range at offset $((32 + 2 * 48))"
     # Two consecutive mallocs of one thread (so file order is their global order): the second
     # claiming the first one's id is named.
-    rec() { od -An -tu$3 -j $((32 + $1 * 48 + $2)) -N$3 "$good" | tr -d ' '; } # index off bytes
+    rec() { od -An -tu"$3" -j $((32 + $1 * 48 + $2)) -N"$3" "$good" | tr -d ' '; } # index off bytes
     k=0
     while [ $k -lt 300 ]; do
         if [ "$(rec $k 0 1)" = 1 ] && [ "$(rec $((k + 1)) 0 1)" = 1 ] &&
@@ -185,15 +187,18 @@ fuzz)
     rejected=0
     while read -r kind rest; do
         f=$tmp/f$i.fltrace
+        # shellcheck disable=SC2086 # $rest is the plan's word list, split on purpose
         if [ "$kind" = cut ]; then
             set -- $rest
             head -c "$1" "$good" >"$f"
             shift
         else
             cp "$good" "$f"
+            # shellcheck disable=SC2086 # $rest is the plan's word list, split on purpose
             set -- $rest
         fi
         for pv in "$@"; do
+            # shellcheck disable=SC2059 # the format is the byte string itself (\xNN escapes)
             printf "$(printf '\\x%02x' "${pv#*:}")" |
                 dd of="$f" bs=1 seek="${pv%:*}" conv=notrunc status=none
         done
