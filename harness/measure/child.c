@@ -398,7 +398,7 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     rec->status = status;
     child_fill(&ends, &env);
     if (!cfg->no_measure && status == 0)
-        memview_settle(cfg->settle_ms);
+        memview_settle(cfg->settle_ms, !cfg->settle_full);
     rec->phase = PHASE_DONE;
     return status == 0 ? 0 : 3;
 }
