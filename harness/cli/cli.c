@@ -1,6 +1,7 @@
 /* `faultline run` and `faultline list`, plus option helpers shared by the other subcommands. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "ledger_file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -203,10 +204,12 @@ enum {
     CLI_ID_THP,
     CLI_ID_SETTLE,
     CLI_ID_EXPLAIN_TAILS,
-    CLI_ID_MEM_LIMIT
+    CLI_ID_MEM_LIMIT,
+    CLI_ID_EXPLAIN
 };
 static const char *cli_cgroup_arg, *cli_thp_arg;
 static bool cli_explain_tails;
+static bool cli_explain; /* run --explain: print ledger.csv, one line per OS call */
 
 const struct cli_opt cli_run_opts[] = {
     CLI_ROW_RUNS("measured repetitions per cell (default 3)"),
@@ -247,6 +250,8 @@ const struct cli_opt cli_run_opts[] = {
      "record the OS calls and faults inside every latency-sampled op (two\ngetrusage calls "
      "each): tails/*.csv, the report's explained-tails table",
      CLI_ID_EXPLAIN_TAILS},
+    {"explain", 0, NULL, "after the table print why each OS call happened (ledger.csv; hybrid)",
+     CLI_ID_EXPLAIN},
     CLI_ROW_QUIET,
     CLI_ROW_END,
 };
@@ -382,6 +387,9 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
         case CLI_ID_EXPLAIN_TAILS:
             cli_explain_tails = true;
             break;
+        case CLI_ID_EXPLAIN:
+            cli_explain = true;
+            break;
         case CLI_ID_SETTLE: {
             uint64_t v;
             if (cli_parse_count("--settle", p.arg, 0, 60000, &v) != 0)
@@ -470,9 +478,14 @@ int cli_plan_main(int argc, char **argv, bool sweep)
                 for (unsigned l = 0; l < lim.count || l == 0; l++)
                     cli_limits_cell(&r, backends[i], workloads[j], &lim, l);
     }
+    if (!out_none && ledger_file_prepare(out_dir) != 0)
+        fprintf(stderr, "faultline: cannot create %s/ledger.csv; runs go unexplained\n", out_dir);
     unsigned failed = plan_execute(&r, &po);
     results_write(&r);
     cli_print_results(&r, format);
+    if (cli_explain && (out_none || ledger_file_print(out_dir) <= 0))
+        printf("why: no OS call explained (only hybrid records reasons; --no-out keeps no "
+               "ledger)\n");
     results_free(&r);
     return failed ? 1 : 0;
 }
