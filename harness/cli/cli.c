@@ -19,6 +19,7 @@
 #include "cli_limits.h"
 #include "cli_opt.h"
 #include "path.h"
+#include "report_table.h"
 #include "spec.h"
 #include "sweep.h"
 
@@ -180,7 +181,7 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 }
 
 /* run/sweep only: the run-level axes (issue 18), applied per cell by runlimits.c */
-enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE };
+enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE, CLI_ID_REF };
 static const char *cli_cgroup_arg, *cli_thp_arg;
 
 const struct cli_opt cli_run_opts[] = {
@@ -214,6 +215,10 @@ const struct cli_opt cli_run_opts[] = {
      "after the phase keep sampling Rss for up to MS ms (stops after 100 ms without\nchange): "
      "release_ns, retained_bytes (default 1000; 0 = off)",
      CLI_ID_SETTLE},
+    {"ref", 0, "BACKEND",
+     "reference backend of the console table's relative column (default glibc when\nrun, "
+     "else the first backend)",
+     CLI_ID_REF},
     CLI_ROW_QUIET,
     CLI_ROW_END,
 };
@@ -345,6 +350,14 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
             po->ro.settle_ms = (unsigned)v;
             break;
         }
+        case CLI_ID_REF:
+            if (!backend_find(p.arg)) {
+                cli_usage_error("--ref %s: expected a backend name (see faultline list backends)",
+                                p.arg);
+                return 2;
+            }
+            report_table_set_ref(p.arg);
+            break;
         default:
             if (cli_common_option(c, p.arg, po, out_dir, out_len, format, out_none) < 0)
                 return 2;
