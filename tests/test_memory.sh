@@ -136,6 +136,36 @@ PY
         done
     done
     ;;
+thp-axis)
+    mode=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+    [ -n "$mode" ] || skip "no transparent huge pages in this kernel"
+    [ "$mode" != never ] || skip "system THP mode is never: madvise-on cannot take effect"
+    "$FL" sweep -b mmap -w first-touch:size=16M --thp never,madvise-on -r 1 --settle 0 --quiet \
+        --out "$W/thp" >/dev/null || fail "thp sweep failed"
+    python3 - "$W/thp/sweep.csv" <<'PY' || exit 1
+import csv, sys
+rows = {r["thp"]: r for r in csv.DictReader(open(sys.argv[1]))}
+never, on = rows["never"], rows["madvise-on"]
+n = lambda r, k: int(float(r[k]))
+print(f"never: minflt {n(never, 'minflt')} AnonHugePages peak {n(never, 'anon_huge_peak')}")
+assert n(never, "anon_huge_peak") == 0, "huge pages despite PR_SET_THP_DISABLE"
+assert abs(n(never, "minflt") - 4096) <= 2, "one fault per 4 KiB page"
+huge = n(on, "anon_huge_peak") // (2 << 20)
+print(f"madvise-on: minflt {n(on, 'minflt')} huge pages {huge} thp_fault_alloc "
+      f"{n(on, 'thp_fault_alloc')} (system-wide) fallback {n(on, 'thp_fault_fallback')}")
+assert n(on, "os_madvise") >= 1 and n(on, "sys_madvise") == n(on, "os_madvise"), "advice counted"
+if huge == 0:
+    print("kernel granted no huge page: thp_fault_fallback says why (fragmentation)")
+    assert n(on, "thp_fault_fallback") > 0 or n(on, "thp_fault_alloc") == 0
+else:
+    # one fault per huge page plus one per remaining 4 KiB page
+    want = huge + (16 * 1048576 - huge * (2 << 20)) // 4096
+    assert abs(n(on, "minflt") - want) <= 2, f"minflt {n(on, 'minflt')} != {want}"
+    assert n(on, "thp_fault_alloc") >= huge, "vmstat saw fewer huge faults"
+    if on["perf_minflt"]:
+        assert n(on, "perf_minflt") == n(on, "minflt"), "perf and getrusage disagree"
+PY
+    ;;
 *)
     fail "unknown case $case_name"
     ;;

@@ -22,6 +22,7 @@
 #include "report_table.h"
 #include "spec.h"
 #include "sweep.h"
+#include "tails.h"
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -52,6 +53,23 @@ void cli_default_out(char *buf, size_t len)
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(buf, len, "results/runs/%s-%s", stamp, FAULTLINE_GIT_SHA);
+}
+
+/* The measured child's RLIMIT_DATA unless --mem-limit said: 4 GiB, at most half the RAM. Not
+ * under ASan, whose shadow memory is itself a multi-TiB private mapping. */
+static void cli_default_mem_limit(struct runner_options *ro)
+{
+    if (ro->mem_limit == UINT64_MAX) {
+        ro->mem_limit = 0; /* --mem-limit off */
+        return;
+    }
+    if (ro->mem_limit || FAULTLINE_SANITIZED)
+        return;
+    uint64_t lim = (uint64_t)4 << 30;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0 && (uint64_t)pages * (uint64_t)page / 2 < lim)
+        lim = (uint64_t)pages * (uint64_t)page / 2;
+    ro->mem_limit = lim;
 }
 
 int cli_prepare_out(const char *dir)
@@ -181,8 +199,16 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 }
 
 /* run/sweep only: the run-level axes (issue 18), applied per cell by runlimits.c */
-enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE, CLI_ID_REF };
+enum {
+    CLI_ID_CGROUP = CLI_ID_COMMAND + 50,
+    CLI_ID_THP,
+    CLI_ID_SETTLE,
+    CLI_ID_EXPLAIN_TAILS,
+    CLI_ID_MEM_LIMIT,
+    CLI_ID_REF
+};
 static const char *cli_cgroup_arg, *cli_thp_arg;
+static bool cli_explain_tails;
 
 const struct cli_opt cli_run_opts[] = {
     CLI_ROW_RUNS("measured repetitions per cell (default 3)"),
@@ -203,6 +229,10 @@ const struct cli_opt cli_run_opts[] = {
     {"fake-measure", 0, NULL, "fixed synthetic numbers, no child processes (for tests)",
      CLI_ID_FAKE},
     {"env", 0, "KEY=VAL", "extra environment variable for the children", CLI_ID_ENV},
+    {"mem-limit", 0, "SIZE",
+     "data limit (RLIMIT_DATA) of each measured child, or off (default: 4G, at\nmost half the "
+     "RAM; beyond it allocations fail: outcome failed: ENOMEM)",
+     CLI_ID_MEM_LIMIT},
     {"cgroup", 0, "LIMITS",
      "run each child in its own leaf cgroup, e.g. memory.max=64M,memory.high=48M\n(keys "
      "memory.max, memory.high, memory.swap.max; needs root; outcome oom-killed)",
@@ -212,9 +242,13 @@ const struct cli_opt cli_run_opts[] = {
      "MADV_HUGEPAGE (a comma list is an axis)",
      CLI_ID_THP},
     {"settle", 0, "MS",
-     "after the phase keep sampling Rss for up to MS ms (stops after 100 ms without\nchange): "
-     "release_ns, retained_bytes (default 1000; 0 = off)",
+     "after the phase keep sampling Rss for MS ms: release_ns, retained_bytes\n(default: up to "
+     "1000 ms, stopping after 100 ms without change; 0 = off)",
      CLI_ID_SETTLE},
+    {"explain-tails", 0, NULL,
+     "record the OS calls and faults inside every latency-sampled op (two\ngetrusage calls "
+     "each): tails/*.csv, the report's explained-tails table",
+     CLI_ID_EXPLAIN_TAILS},
     {"ref", 0, "BACKEND",
      "reference backend of the console table's relative column (default glibc when\nrun, "
      "else the first backend)",
@@ -343,11 +377,23 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
         case CLI_ID_THP:
             cli_thp_arg = p.arg;
             break;
+        case CLI_ID_MEM_LIMIT: {
+            int64_t v = 0;
+            if (strcmp(p.arg, "off") && (param_parse_size(p.arg, &v) != 0 || v < (1 << 20)))
+                return cli_opt_error(&p, "--mem-limit %s: expected a size >= 1M (K/M/G) or off",
+                                     p.arg);
+            po->ro.mem_limit = v ? (uint64_t)v : UINT64_MAX; /* UINT64_MAX: off, said */
+            break;
+        }
+        case CLI_ID_EXPLAIN_TAILS:
+            cli_explain_tails = true;
+            break;
         case CLI_ID_SETTLE: {
             uint64_t v;
             if (cli_parse_count("--settle", p.arg, 0, 60000, &v) != 0)
                 return 2;
             po->ro.settle_ms = (unsigned)v;
+            po->ro.settle_full = true;
             break;
         }
         case CLI_ID_REF:
@@ -398,8 +444,12 @@ int cli_plan_main(int argc, char **argv, bool sweep)
     static struct cli_limits lim;
     if (cli_limits_expand(cli_cgroup_arg, cli_thp_arg, &lim) != 0)
         return 2;
+    cli_default_mem_limit(&po.ro);
     if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
+    if (cli_explain_tails && tails_dir_setup(out_none ? NULL : out_dir) != 0)
+        return cli_usage_error("--explain-tails: needs a results directory (drop --no-out): %s",
+                               strerror(errno));
     const char *const *backends = (const char *const *)bl.v;
     const char *const *workloads = (const char *const *)wl.v;
     unsigned nb = bl.n, nw = wl.n;

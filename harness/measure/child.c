@@ -21,6 +21,7 @@
 #include "memview.h"
 #include "prefault.h"
 #include "procfs.h"
+#include "tails.h"
 #include "timeline.h"
 #include "workload.h"
 
@@ -345,6 +346,7 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     for (int k = 0; k < OP_COUNT; k++)
         hist_reset(&rec->hist[k]);
     if (!cfg->no_measure) {
+        tails_init(); /* explained tails: only with FAULTLINE_TAILS_DIR */
         lat_init(child_raw, every, rec->hist);
         rec->timer_cost_ns = lat_timer_cost();
     }
@@ -387,6 +389,7 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     int status = prep ? prep : wl->run(&env);
     child_phase_end(cfg, &ends);
     /* ---- end of measured phase ---- */
+    tails_write(cfg->backend_spec, cfg->workload_spec, cfg->seed);
     if (!cfg->no_measure)
         memview_end(env.ops_done, (int64_t)env.live_requested);
     if (wl->cleanup)
@@ -395,7 +398,7 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     rec->status = status;
     child_fill(&ends, &env);
     if (!cfg->no_measure && status == 0)
-        memview_settle(cfg->settle_ms);
+        memview_settle(cfg->settle_ms, !cfg->settle_full);
     rec->phase = PHASE_DONE;
     return status == 0 ? 0 : 3;
 }

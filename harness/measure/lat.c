@@ -14,6 +14,7 @@
 #include "child.h"
 #include "lock.h"
 #include "prefault.h"
+#include "tails.h"
 
 static const struct backend_ops *lat_raw;
 static struct backend_ops lat_timed_ops, lat_sampling_ops;
@@ -58,10 +59,11 @@ static uint64_t lat_calibrate(void)
     return best;
 }
 
-static void lat_record(enum op_kind kind, uint64_t t0, uint64_t t1)
+static void lat_record(enum op_kind kind, uint64_t t0, uint64_t t1, const struct tails_mark *m)
 {
     uint64_t d = t1 - t0;
     d = d > lat_cost ? d - lat_cost : 0;
+    tails_end(m, kind, d); /* explained tails, opt-in */
     lock_acquire(&lat_lock);
     hist_record(&lat_hist[kind], d, 1);
     lock_release(&lat_lock);
@@ -94,10 +96,12 @@ static inline bool lat_big_test(const void *p)
 
 static void *lat_t_malloc(size_t n)
 {
+    struct tails_mark tm;
+    tails_begin(&tm);
     uint64_t t0 = lat_now();
     void *p = lat_raw->malloc(n);
     uint64_t t1 = lat_now();
-    lat_record(OP_MALLOC, t0, t1);
+    lat_record(OP_MALLOC, t0, t1, &tm);
     if (p && n >= CHILD_BIG_REQUEST)
         lat_big_mark(p, true);
     return p;
@@ -106,10 +110,12 @@ static void *lat_t_malloc(size_t n)
 static void *lat_t_calloc(size_t n, size_t m)
 {
     size_t total = (m && n > SIZE_MAX / m) ? SIZE_MAX : n * m;
+    struct tails_mark tm;
+    tails_begin(&tm);
     uint64_t t0 = lat_now();
     void *p = lat_raw->calloc(n, m);
     uint64_t t1 = lat_now();
-    lat_record(OP_CALLOC, t0, t1);
+    lat_record(OP_CALLOC, t0, t1, &tm);
     if (p && total >= CHILD_BIG_REQUEST)
         lat_big_mark(p, true);
     return p;
@@ -117,10 +123,12 @@ static void *lat_t_calloc(size_t n, size_t m)
 
 static void *lat_t_memalign(size_t a, size_t n)
 {
+    struct tails_mark tm;
+    tails_begin(&tm);
     uint64_t t0 = lat_now();
     void *p = lat_raw->memalign(a, n);
     uint64_t t1 = lat_now();
-    lat_record(OP_MEMALIGN, t0, t1);
+    lat_record(OP_MEMALIGN, t0, t1, &tm);
     if (p && n >= CHILD_BIG_REQUEST)
         lat_big_mark(p, true);
     return p;
@@ -129,10 +137,12 @@ static void *lat_t_memalign(size_t a, size_t n)
 static void *lat_t_realloc(void *old, size_t n)
 {
     bool big_old = old && lat_big_test(old);
+    struct tails_mark tm;
+    tails_begin(&tm);
     uint64_t t0 = lat_now();
     void *p = lat_raw->realloc(old, n);
     uint64_t t1 = lat_now();
-    lat_record(OP_REALLOC, t0, t1);
+    lat_record(OP_REALLOC, t0, t1, &tm);
     if (p) {
         if (big_old)
             lat_big_mark(old, false);
@@ -146,10 +156,12 @@ static void lat_t_free(void *p)
 {
     if (p && lat_big_test(p))
         lat_big_mark(p, false);
+    struct tails_mark tm;
+    tails_begin(&tm);
     uint64_t t0 = lat_now();
     lat_raw->free(p);
     uint64_t t1 = lat_now();
-    lat_record(OP_FREE, t0, t1);
+    lat_record(OP_FREE, t0, t1, &tm);
 }
 
 /* 1 in N calls of each kind, per thread, and every big request. */

@@ -103,12 +103,12 @@ void memview_end(uint64_t ops, int64_t live)
         memview_set(METRIC_thp_fault_fallback, t1.fault_fallback - memview_thp0.fault_fallback);
 }
 
-void memview_settle(unsigned window_ms)
+void memview_settle(unsigned window_ms, bool early_stop)
 {
     if (!memview_rec || window_ms == 0)
         return;
     struct settle_result r;
-    settle_run(window_ms, memview_rec->settle, &memview_rec->settle_count, &r);
+    settle_run(window_ms, early_stop, memview_rec->settle, &memview_rec->settle_count, &r);
     memview_set(METRIC_release_ns, (int64_t)r.release_ns);
     memview_set(METRIC_settle_ns, (int64_t)r.window_ns);
     if (r.final_rss >= 0 && memview_k0.rss >= 0)

@@ -15,6 +15,6 @@ void memview_point(uint64_t ops, int64_t live);
 /* Phase-end point and metrics (bd_*, lazyfree_end, anon_huge_peak, thp_fault_*). */
 void memview_end(uint64_t ops, int64_t live);
 /* Settle window of window_ms after the phase: release_ns, retained_bytes, rec->settle. */
-void memview_settle(unsigned window_ms);
+void memview_settle(unsigned window_ms, bool early_stop);
 
 #endif

@@ -14,7 +14,7 @@ static uint64_t settle_now(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void settle_run(unsigned window_ms, struct settle_point *pts, unsigned *count,
+void settle_run(unsigned window_ms, bool early_stop, struct settle_point *pts, unsigned *count,
                 struct settle_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -34,10 +34,13 @@ void settle_run(unsigned window_ms, struct settle_point *pts, unsigned *count,
             stable_since = t;
         last = k.rss;
         out->window_ns = t;
-        if (t >= window || t - stable_since >= (uint64_t)SETTLE_STABLE_US * 1000u ||
-            *count == SETTLE_MAX)
+        if (t >= window || *count == SETTLE_MAX ||
+            (early_stop && t - stable_since >= (uint64_t)SETTLE_STABLE_US * 1000u))
             break;
-        struct timespec ts = {0, SETTLE_INTERVAL_US * 1000L};
+        long gap = SETTLE_INTERVAL_US * 1000L;
+        if (window / SETTLE_MAX > (uint64_t)gap) /* long windows: spread the points */
+            gap = (long)(window / SETTLE_MAX);
+        struct timespec ts = {gap / 1000000000L, gap % 1000000000L};
         nanosleep(&ts, NULL);
     }
     out->final_rss = last;

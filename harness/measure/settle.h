@@ -5,6 +5,7 @@
 #ifndef FAULTLINE_SETTLE_H
 #define FAULTLINE_SETTLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define SETTLE_MAX         256
@@ -23,8 +24,9 @@ struct settle_result {
     int64_t final_rss;
 };
 
-/* Sample for up to window_ms (0 = nothing). pts gets at most SETTLE_MAX points. */
-void settle_run(unsigned window_ms, struct settle_point *pts, unsigned *count,
+/* Sample for up to window_ms (0 = nothing); with early_stop, stop after SETTLE_STABLE_US
+ * without any change. pts gets at most SETTLE_MAX points (the interval widens to fit). */
+void settle_run(unsigned window_ms, bool early_stop, struct settle_point *pts, unsigned *count,
                 struct settle_result *out);
 
 #endif

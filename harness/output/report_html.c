@@ -23,6 +23,7 @@
 #include "infile.h"
 #include "report_esc.h"
 #include "report_front.h"
+#include "report_tails.h"
 #include "results.h"
 #include "sample.h"
 #include "strbuf.h"
@@ -1766,11 +1767,7 @@ static int report_html_write(const struct report_html *r, const char *name, cons
 {
     char path[RH_PATH];
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
-    if (atomic_file_write(path, sb->data ? sb->data : "", sb->len) != 0) {
-        fprintf(stderr, "faultline report: cannot write %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return atomic_file_write(path, sb->data ? sb->data : "", sb->len); /* reported at exit */
 }
 
 static void report_html_free(struct report_html *r)
@@ -1869,6 +1866,8 @@ int report_html_main(int argc, char **argv)
     report_html_tune(r);
     callsites_out_top(r->dir, 5, CALLSITES_OUT_HTML, &r->html); /* exec --callsites only */
     callsites_out_top(r->dir, 5, CALLSITES_OUT_MD, &r->md);
+    report_tails(r->dir, true, &r->html); /* run --explain-tails only */
+    report_tails(r->dir, false, &r->md);
     if (r->have_samples)
         report_html_plots(r, plot_rc == 0 && !no_plots);
     report_html_claims(r);
