@@ -144,10 +144,11 @@ void *twin_sys_malloc(struct twin *t, size_t nb)
     size_t old_size = chunk_size(old_top);
     char *old_end = (char *)chunk_at(old_top, old_size);
     char *brk = TWIN_FAIL, *snd_brk = TWIN_FAIL;
-    long size = (long)(nb + t->top_pad + CHUNK_MINSIZE);
+    /* unsigned, so a request near PTRDIFF_MAX wraps as glibc's arithmetic does, without UB */
+    size_t usize = nb + t->top_pad + CHUNK_MINSIZE;
     if (t->contiguous)
-        size -= (long)old_size;
-    size = (long)twin_sys_align_up((size_t)size, twin_sys_page());
+        usize -= old_size;
+    long size = (long)twin_sys_align_up(usize, twin_sys_page());
     if (size > 0) {
         const char *why =
             t->in_tcache_init
