@@ -94,6 +94,7 @@ enum {
     CLI_OPT_SHARD,
     CLI_OPT_ENV,
     CLI_OPT_NO_OUT,
+    CLI_OPT_JOBS,
 };
 
 int cli_common_option(int opt, const char *arg, struct plan_options *po, char *out_dir,
@@ -181,14 +182,20 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
         snprintf(out_dir, out_len, "%s", arg);
         return 1;
     case CLI_OPT_SHARD: {
-        unsigned k, n;
-        char extra;
-        if (sscanf(arg, "%u/%u%c", &k, &n, &extra) != 2 || n == 0 || k == 0 || k > n) {
-            cli_usage_error("--shard %s: expected K/N with 1 <= K <= N", arg);
+        char err[512];
+        if (plan_parse_shard(arg, &po->shard_k, &po->shard_n, err, sizeof err) != 0) {
+            cli_usage_error("%s", err);
             return -1;
         }
-        po->shard_k = k;
-        po->shard_n = n;
+        return 1;
+    }
+    case 'j':
+    case CLI_OPT_JOBS: {
+        char err[256];
+        if (plan_parse_jobs(arg, &po->jobs, err, sizeof err) != 0) {
+            cli_usage_error("%s", err);
+            return -1;
+        }
         return 1;
     }
     }
@@ -207,6 +214,7 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
         {"lat-sample", required_argument, 0, CLI_OPT_LAT_SAMPLE},                                  \
         {"fake-measure", no_argument, 0, CLI_OPT_FAKE}, {"quiet", no_argument, 0, CLI_OPT_QUIET},  \
         {"shard", required_argument, 0, CLI_OPT_SHARD},                                            \
+        {"jobs", required_argument, 0, CLI_OPT_JOBS},                                              \
         {"env", required_argument, 0, CLI_OPT_ENV}, {"no-out", no_argument, 0, CLI_OPT_NO_OUT},    \
     {                                                                                              \
         "help", no_argument, 0, 'h'                                                                \
@@ -243,6 +251,8 @@ static const char cli_run_help[] =
     "      --fake-measure    fixed synthetic numbers, no child processes (for tests)\n"
     "      --env KEY=VAL     extra environment variable for the children\n"
     "      --quiet           no progress on stderr\n"
+    "  -j, --jobs N          N runs at once (default 1); counts are unaffected, timings are\n"
+    "                        marked parallel in run.json (context.timing) when N > 1\n"
     "\n"
     "examples:\n"
     "  faultline run -b glibc -b hybrid -w churn:size=1M,count=100\n"
@@ -280,13 +290,16 @@ static const char cli_sweep_help[] =
     "  key=4K..32M:x2     a geometric range\n"
     "  key=0..10:+2       a linear range\n"
     "Writes sweep.csv (one row per cell: swept parameters as columns, medians of every metric)\n"
-    "beside the usual files. --shard K/N runs a deterministic 1/N of the cells (cell index\n"
-    "modulo N); `faultline merge OUT DIR...` joins the shard directories.\n"
+    "beside the usual files. --shard K/N runs a deterministic 1/N of the cells (a stable hash\n"
+    "of the cell's specs, so a retried shard redoes exactly its cells); --shard auto/N takes\n"
+    "K-1 from FAULTLINE_SHARD, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (0-based).\n"
+    "`faultline merge OUT DIR...` joins the shard directories (ci/slurm-sweep.sh runs them).\n"
     "\n"
     "examples:\n"
     "  faultline sweep -b 'hybrid:threshold=4K..32M:x2,trim=128K,1M,off' -w churn:size=1M\n"
     "  faultline sweep -b 'glibc:mmap_threshold=64K,1M,trim_threshold=128K,off' -w sawtooth\n"
-    "  faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn --shard 2/4 --out shard2\n";
+    "  faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn --shard 2/4 --out shard2\n"
+    "  faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn:size=1M -j 2 --no-perf\n";
 
 void cli_print_results(const struct results *r, const char *format)
 {
@@ -319,7 +332,7 @@ int cli_plan_main(int argc, char **argv, bool sweep)
     optind = 1;
     opterr = 0; /* our own one-line messages only */
     int c;
-    while ((c = getopt_long(argc, argv, "b:w:r:o:h", cli_common_longopts_run, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:w:r:o:j:h", cli_common_longopts_run, NULL)) != -1) {
         char err[512];
         struct param_values pv;
         if (c == 'b' || c == 'w') {

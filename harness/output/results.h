@@ -1,6 +1,8 @@
 /* The results of one invocation in memory (cells, runs, warnings, context) and the results
- * directory on disk: every file is rewritten atomically after each finished run, so an
- * interrupted plan keeps everything finished so far. Layout and columns: results/README.md. */
+ * directory on disk: results_write regenerates every file atomically; during a plan each
+ * finished run is appended instead (results_log.c), so the cost per run does not grow with
+ * the runs already written and an interrupted plan keeps every finished run. Layout and
+ * columns: results/README.md. */
 #ifndef FAULTLINE_RESULTS_H
 #define FAULTLINE_RESULTS_H
 
@@ -23,6 +25,9 @@ struct cell {
     char backend_params[RESULTS_SPEC_MAX]; /* explicitly set params, "k=v;k=v" */
     char workload_params[RESULTS_SPEC_MAX];
     struct hist *hist; /* OP_COUNT merged histograms, NULL until a run lands */
+    unsigned *run_idx; /* indices into results.runs of this cell's runs, in order */
+    unsigned nrun_idx, cap_run_idx;
+    bool dirty; /* a run landed since its histogram files were last written */
 };
 
 struct run_result {
@@ -64,6 +69,7 @@ struct results {
     char hw_events[PERF_MAX_HW][PERF_NAME_MAX];
     unsigned nhw;
     uint64_t lat_sample_every;
+    struct results_log *log; /* append-only writer during a plan (results_log.h), or NULL */
 };
 
 void results_init(struct results *r, const char *dir, int argc, char **argv);
@@ -77,6 +83,14 @@ void results_add_run(struct results *r, const struct run_result *run, const stru
 void results_warn(struct results *r, const char *text);
 /* Rewrite every file of the results directory. 0 or -1 (message printed). */
 int results_write(struct results *r);
+/* Rewrite only the files derived from the runs (run.json, aggregates.csv, sweep.csv, seed.csv,
+ * per-cell histograms of cells marked dirty), not the append-only ones; `durable` fsyncs them.
+ * Returns the bytes written, or -1. */
+long results_write_derived(struct results *r, bool durable);
+/* Rewrite run.json only (no fsync); returns its size or -1. */
+long results_write_json(struct results *r);
+/* Sort runs into plan order (rep, then cell), as a -j 1 plan produces them. */
+void results_sort_runs(struct results *r);
 /* Aggregate of metric `m` over ok runs of a cell; false if fewer than 1 valid value. */
 bool results_cell_summary(const struct results *r, unsigned cell, int metric,
                           struct stats_summary *out);
@@ -95,6 +109,13 @@ const struct reporter *report_find(const char *name);
 /* Auxiliary renderers used by results_write. */
 void report_csv_aggregates(const struct results *r, struct strbuf *out);
 void report_csv_steps(const struct results *r, struct strbuf *out);
+/* Single rows for the append-only writer (results_log.c). */
+void report_csv_samples_header(struct strbuf *out);
+void report_csv_samples_row(const struct results *r, const struct run_result *run,
+                            struct strbuf *out);
+void report_csv_steps_header(struct strbuf *out);
+void report_csv_steps_rows(const struct results *r, const struct run_result *run,
+                           struct strbuf *out);
 void report_csv_sweep(const struct results *r, struct strbuf *out);
 void report_csv_claims(const struct results *r, struct strbuf *out);
 /* Human scaling for console/md: 1234567 bytes -> "1.18 MiB", ns -> "1.2 ms". */
