@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int param_parse_size(const char *text, int64_t *out)
 {
@@ -211,6 +212,32 @@ static struct param_value *param_find(struct param_values *pv, const char *key, 
     return NULL;
 }
 
+/* Checks over the whole list, so `random-mix:min=1M,max=1K` or a missing replay file is refused
+ * while parsing the command line, before any directory is made or child is run. */
+static int param_check_relations(const struct param_values *out, const char *what, char *err,
+                                 size_t errlen)
+{
+    const struct param_value *min = NULL, *max = NULL;
+    for (unsigned i = 0; i < out->count; i++) {
+        const struct param_value *v = &out->v[i];
+        if (!strcmp(v->def->name, "min") && v->has_value)
+            min = v;
+        if (!strcmp(v->def->name, "max") && v->has_value)
+            max = v;
+        if ((v->def->flags & PARAM_FILE) && v->has_value && access(v->str, R_OK) != 0) {
+            snprintf(err, errlen, "%s: file=%s: %s (need a readable file)", what, v->str,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    if (min && max && min->num > max->num) {
+        snprintf(err, errlen, "%s: min=%s is larger than max=%s (need min <= max)", what, min->str,
+                 max->str);
+        return -1;
+    }
+    return 0;
+}
+
 int param_apply(const struct param_def *table, const char *what, const char *list,
                 struct param_values *out, char *err, size_t errlen)
 {
@@ -258,14 +285,14 @@ int param_apply(const struct param_def *table, const char *what, const char *lis
         if (*s == ',')
             s++;
     }
-    return 0;
+    return param_check_relations(out, what, err, errlen);
 }
 
 int param_split_spec(const char *spec, char *name, size_t namelen, const char **params)
 {
     const char *colon = strchr(spec, ':');
     size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
-    if (n == 0 || n >= namelen)
+    if (n == 0 || n >= namelen || (colon && !colon[1]))
         return -1;
     memcpy(name, spec, n);
     name[n] = '\0';

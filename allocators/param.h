@@ -17,6 +17,7 @@ enum param_type {
 };
 
 #define PARAM_ALLOW_OFF 1u /* a size that also accepts "off" (value PARAM_OFF) */
+#define PARAM_FILE      2u /* a PARAM_STRING naming a file that must exist and be readable */
 #define PARAM_OFF       (-1)
 #define PARAM_MAX       24 /* parameters per plug-in */
 #define PARAM_STR_MAX   256
@@ -49,11 +50,14 @@ int param_parse_value(const struct param_def *def, const char *text, struct para
                       char *err, size_t errlen);
 /* Fill out with defaults from a table terminated by {NULL}. */
 void param_defaults(const struct param_def *table, struct param_values *out);
-/* Apply "key=value,key=value" (may be empty) over defaults. what names the plug-in in errors
+/* Apply "key=value,key=value" (may be empty) over defaults, then the checks that span values:
+ * a table declaring both "min" and "max" needs min <= max; a PARAM_FILE must be readable.  what
+ * names the plug-in in errors
  * ("backend hybrid"). Returns 0 or -1 with a one-line error naming the key and valid values. */
 int param_apply(const struct param_def *table, const char *what, const char *list,
                 struct param_values *out, char *err, size_t errlen);
-/* Split "NAME[:params]" into name (copied into name, namelen) and params pointer (or ""). */
+/* Split "NAME[:params]" into name (copied into name, namelen) and params pointer (or "").
+ * "NAME:" (an empty parameter list) is refused: -1, like a missing name. */
 int param_split_spec(const char *spec, char *name, size_t namelen, const char **params);
 
 /* Accessors by key. A lookup of a key the table does not declare is a programmer error. */

@@ -61,7 +61,7 @@ PY
 
 echo "== 3. -j 1 vs -j 2, count-only sweep (42 cells x 1 run, no perf)"
 args=(sweep -b 'hybrid:threshold=16K..512K:x2' -b 'mmap' -w 'churn:size=64K,256K,1M,2M,count=200'
-      -w 'realloc-grow:max=1M,4M' --runs 1 --no-perf --quiet)
+      -w 'realloc-grow:max=1M,4M' --runs 1 --no-perf --no-aslr --quiet)
 for j in 1 2; do
     t0=$(now)
     "$FL" "${args[@]}" -j "$j" --out "$W/j$j" >/dev/null 2>&1

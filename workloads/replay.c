@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 static const struct param_def replay_params[] = {
-    {"file", PARAM_STRING, NULL, 0, 0, NULL, 0,
+    {"file", PARAM_STRING, NULL, 0, 0, NULL, PARAM_FILE,
      "trace file written by `faultline trace -o FILE -- CMD` (libfaultline-trace.so)"},
     {"touch", PARAM_SWITCH, "on", 0, 1, NULL, 0,
      "write one byte per page of every new block (and of the grown part of a realloc), the "

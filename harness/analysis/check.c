@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "cli_opt.h"
 #include "config.h"
+#include "spec.h"
 
 #define CHECK_OPS_DEFAULT     200000
 #define CHECK_THREADS_DEFAULT 2
@@ -948,85 +950,112 @@ static int check_child(void)
 
 /* ---- parent: one child per spec ------------------------------------------------------------- */
 
-static int check_usage(const char *msg, const char *arg)
+enum {
+    CHECK_ID_SEED = CLI_ID_COMMAND,
+    CHECK_ID_OPS,
+    CHECK_ID_THREADS,
+    CHECK_ID_NAME,
+    CHECK_ID_PRELOAD,
+    CHECK_ID_CHILD,
+    CHECK_ID_SYSTEM,
+    CHECK_ID_STRICT,
+};
+
+static const struct cli_opt check_opts_table[] = {
+    CLI_ROW_BACKEND("backend to check (repeatable; a comma list of specs works too)"),
+    {"seed", 0, "N", "seed of the random operation mix (default 0)", CHECK_ID_SEED},
+    {"ops", 0, "N", "operations in the stress part (default 200000)", CHECK_ID_OPS},
+    {"threads", 0, "N", "threads in the stress part, 1..64 (default 2)", CHECK_ID_THREADS},
+    {"preload", 0, NULL, "also check each backend's libfaultline-NAME.so through LD_PRELOAD",
+     CHECK_ID_PRELOAD},
+    {"strict", 0, NULL, "count documented deviations as failures", CHECK_ID_STRICT},
+    {"system", 0, NULL, "(internal) check the malloc of this process", CHECK_ID_SYSTEM},
+    {"child", 0, NULL, "(internal) run one check in this process", CHECK_ID_CHILD},
+    {"name", 0, "NAME", "(internal) label for --system results", CHECK_ID_NAME},
+    CLI_ROW_END,
+};
+
+static const struct cli_opt *const check_tables[] = {check_opts_table, NULL};
+
+static const struct cli_usage check_usage = {
+    .name = "check",
+    .synopsis = "--backend SPEC... [--seed N] [--ops N] [--threads N] [--preload] [--strict]",
+    .about = "Runs the allocator contract (alignment, malloc(0), calloc overflow, realloc,\n"
+             "memalign, errno on failure, a threaded stress mix) on each backend in a child\n"
+             "process: ours in-process, glibc and peers through the system malloc.\n",
+    .tables = check_tables,
+    .examples =
+        "faultline check -b hybrid -b mimalloc\nfaultline check -b glibc,hybrid --ops 10000",
+    .exit_status = "0 contract holds, 1 a check failed, 2 bad input",
+};
+
+static int check_parse_one(struct cli_parse *p, int c, struct check_options *o)
 {
-    fprintf(stderr,
-            "check: %s%s%s (usage: faultline check --backend SPEC... [--seed N] [--ops N] "
-            "[--threads N] [--preload])\n",
-            msg, arg ? ": " : "", arg ? arg : "");
+    uint64_t v;
+    char err[512];
+    switch (c) {
+    case CLI_ID_BACKEND: {
+        static struct spec_list l; /* static: kept until exit, like argv */
+        unsigned first = l.n;
+        if (spec_add(&l, SPEC_BACKEND, p->arg, false, err, sizeof err) != 0)
+            return cli_opt_error(p, "%s", err);
+        for (unsigned i = first; i < l.n; i++) {
+            if (o->nspecs == CHECK_SPECS_MAX)
+                return cli_opt_error(p, "too many backends (at most %d)", CHECK_SPECS_MAX);
+            o->specs[o->nspecs++] = l.v[i];
+        }
+        return 0;
+    }
+    case CHECK_ID_SEED:
+        return cli_opt_u64(p, &o->seed, 0, UINT64_MAX);
+    case CHECK_ID_OPS:
+        return cli_opt_u64(p, &o->ops, 0, (uint64_t)1 << 40);
+    case CHECK_ID_THREADS:
+        if (cli_opt_u64(p, &v, 1, CHECK_THREADS_MAX) != 0)
+            return 2;
+        o->threads = (unsigned)v;
+        return 0;
+    case CHECK_ID_NAME:
+        o->name = p->arg;
+        return 0;
+    case CHECK_ID_PRELOAD:
+        o->preload = true;
+        return 0;
+    case CHECK_ID_CHILD:
+        o->child = true;
+        return 0;
+    case CHECK_ID_SYSTEM:
+        o->system = true;
+        return 0;
+    case CHECK_ID_STRICT:
+        o->strict = true;
+        return 0;
+    case CLI_OPT_ARG:
+        return cli_opt_error(p, "unexpected argument '%s' (see faultline check --help)", p->arg);
+    }
     return 2;
 }
 
-static int check_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
+/* 0, or the exit status (-1 after --help means exit 0). */
 static int check_parse(int argc, char **argv, struct check_options *o)
 {
     memset(o, 0, sizeof *o);
     o->ops = CHECK_OPS_DEFAULT;
     o->threads = CHECK_THREADS_DEFAULT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        const char *eq = strchr(a, '=');
-        char key[32];
-        size_t kl = eq ? (size_t)(eq - a) : strlen(a);
-        if (kl >= sizeof key)
-            return check_usage("unknown option", a);
-        memcpy(key, a, kl);
-        key[kl] = '\0';
-        bool takes = !strcmp(key, "--backend") || !strcmp(key, "-b") || !strcmp(key, "--seed") ||
-                     !strcmp(key, "--ops") || !strcmp(key, "--threads") || !strcmp(key, "--name");
-        if (takes) {
-            val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val)
-                return check_usage("missing value for", key);
-        } else if (eq) {
-            return check_usage("unknown option", a);
-        }
-        uint64_t v;
-        if (!strcmp(key, "--backend") || !strcmp(key, "-b")) {
-            if (o->nspecs >= CHECK_SPECS_MAX)
-                return check_usage("too many --backend", val);
-            o->specs[o->nspecs++] = val;
-        } else if (!strcmp(key, "--seed")) {
-            if (check_parse_u64(val, 0, UINT64_MAX, &o->seed) != 0)
-                return check_usage("--seed expects an integer", val);
-        } else if (!strcmp(key, "--ops")) {
-            if (check_parse_u64(val, 0, (uint64_t)1 << 40, &o->ops) != 0)
-                return check_usage("--ops expects an integer 0..2^40", val);
-        } else if (!strcmp(key, "--threads")) {
-            if (check_parse_u64(val, 1, CHECK_THREADS_MAX, &v) != 0)
-                return check_usage("--threads expects an integer 1..64", val);
-            o->threads = (unsigned)v;
-        } else if (!strcmp(key, "--name")) {
-            o->name = val;
-        } else if (!strcmp(key, "--preload")) {
-            o->preload = true;
-        } else if (!strcmp(key, "--child")) {
-            o->child = true;
-        } else if (!strcmp(key, "--system")) {
-            o->system = true;
-        } else if (!strcmp(key, "--strict")) {
-            o->strict = true;
-        } else {
-            return check_usage("unknown option", a);
-        }
+    struct cli_parse p;
+    cli_opt_init(&p, &check_usage, argc, argv);
+    int c;
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
+        if (c == CLI_OPT_HELP)
+            return -1;
+        if (c == CLI_OPT_ERROR || check_parse_one(&p, c, o) != 0)
+            return 2;
     }
     if (o->child && !o->system && o->nspecs != 1)
-        return check_usage("--child needs --system or exactly one --backend", NULL);
+        return cli_opt_error(&p, "--child needs --system or exactly one --backend");
     if (!o->child && o->nspecs == 0)
-        return check_usage("no --backend given", NULL);
+        return cli_opt_error(&p, "no --backend given (e.g. -b hybrid; see faultline list "
+                                 "backends)");
     return 0;
 }
 
@@ -1196,7 +1225,7 @@ int check_main(int argc, char **argv)
     struct check_options o;
     int rc = check_parse(argc, argv, &o);
     if (rc != 0)
-        return rc;
+        return rc < 0 ? 0 : rc;
     if (o.child) {
         check_opt = o;
         return check_child();

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli_opt.h"
 #include "config.h"
 #include "stats.h"
 
@@ -1234,60 +1235,74 @@ static int compare_run(const struct compare_opts *o, struct compare_side *sb,
     return failed ? 1 : 0;
 }
 
-static const char compare_usage[] =
-    "usage: faultline compare BASE NEW [--format console|md] [--tolerances FILE] [--time-check]\n"
-    "                         [--all]\n"
-    "\n"
-    "Compares two runs (a run.json file or a results directory each; a directory's\n"
-    "callgrind.tsv is read too) cell by cell, keyed by backend and workload with their\n"
-    "parameters. Each metric listed in the tolerances file gets a verdict:\n"
-    "  ok, regressed (beyond tolerance: the gate fails), improved (beyond tolerance:\n"
-    "  refresh the baseline, not a failure), skipped (null on a side, or the environment\n"
-    "  fingerprint it depends on differs).\n"
-    "Times (tolerance `time`) are advisory: compared only with --time-check, with the\n"
-    "Mann-Whitney U test over >= 9 runs per side, flagged when p < 0.01 and the median\n"
-    "moved > 5 %; never across machines.\n"
-    "\n"
-    "  --format FMT       console (default) or md (a PR-comment table)\n"
-    "  --tolerances FILE  metric tolerance needs reason per line (default:\n"
-    "                     " FAULTLINE_SOURCE_DIR "/ci/tolerances.conf)\n"
-    "  --time-check       compare the advisory times too (same job, same machine)\n"
-    "  --all              list ok rows too\n"
-    "\n"
-    "exit status: 1 a gated metric regressed, 2 bad input, 0 otherwise\n";
+enum { COMPARE_ID_TOLERANCES = CLI_ID_COMMAND, COMPARE_ID_TIME_CHECK, COMPARE_ID_ALL };
+
+static const struct cli_opt compare_opts_table[] = {
+    CLI_ROW_FORMAT("console (default) or md (a PR-comment table)"),
+    {"tolerances", 0, "FILE",
+     "metric tolerance needs reason per line\n(default: " FAULTLINE_SOURCE_DIR
+     "/ci/tolerances.conf)",
+     COMPARE_ID_TOLERANCES},
+    {"time-check", 0, NULL, "compare the advisory times too (same job, same machine)",
+     COMPARE_ID_TIME_CHECK},
+    {"all", 0, NULL, "list ok rows too", COMPARE_ID_ALL},
+    CLI_ROW_END,
+};
+
+static const struct cli_opt *const compare_tables[] = {compare_opts_table, NULL};
+
+static const struct cli_usage compare_usage = {
+    .name = "compare",
+    .synopsis = "BASE NEW [--format console|md] [--tolerances FILE] [--time-check] [--all]",
+    .about = "Compares two runs (a run.json file or a results directory each; a directory's\n"
+             "callgrind.tsv is read too) cell by cell, keyed by backend and workload with their\n"
+             "parameters. Each metric listed in the tolerances file gets a verdict:\n"
+             "  ok, regressed (beyond tolerance: the gate fails), improved (beyond tolerance:\n"
+             "  refresh the baseline, not a failure), skipped (null on a side, or the environment\n"
+             "  fingerprint it depends on differs).\n"
+             "Times (tolerance `time`) are advisory: compared only with --time-check, with the\n"
+             "Mann-Whitney U test over >= 9 runs per side, flagged when p < 0.01 and the median\n"
+             "moved > 5 %; never across machines.\n",
+    .tables = compare_tables,
+    .examples = "faultline compare results/baseline/ci.json results/runs/<id>\n"
+                "faultline compare --format md results/baseline/ci.json results/runs/<id>",
+    .exit_status = "1 a gated metric regressed, 2 bad input, 0 otherwise",
+};
 
 int compare_main(int argc, char **argv)
 {
     struct compare_opts o = {.tolerances = FAULTLINE_SOURCE_DIR "/ci/tolerances.conf"};
     const char *pos[2];
     int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(compare_usage, stdout);
+    struct cli_parse p;
+    cli_opt_init(&p, &compare_usage, argc, argv);
+    int c;
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
+        switch (c) {
+        case CLI_OPT_HELP:
             return 0;
-        } else if (!strcmp(a, "--format") && i + 1 < argc) {
-            const char *f = argv[++i];
-            if (strcmp(f, "md") && strcmp(f, "console"))
-                return compare_bad("--format %s: valid formats are console, md", f);
-            o.md = !strcmp(f, "md");
-        } else if (!strncmp(a, "--format=", 9)) {
-            if (strcmp(a + 9, "md") && strcmp(a + 9, "console"))
-                return compare_bad("%s: valid formats are console, md", a);
-            o.md = !strcmp(a + 9, "md");
-        } else if (!strcmp(a, "--tolerances") && i + 1 < argc) {
-            o.tolerances = argv[++i];
-        } else if (!strcmp(a, "--time-check")) {
+        case CLI_OPT_ERROR:
+            return 2;
+        case CLI_ID_FORMAT:
+            if (strcmp(p.arg, "md") && strcmp(p.arg, "console"))
+                return cli_opt_error(&p, "--format %s: valid formats are console, md", p.arg);
+            o.md = !strcmp(p.arg, "md");
+            break;
+        case COMPARE_ID_TOLERANCES:
+            o.tolerances = p.arg;
+            break;
+        case COMPARE_ID_TIME_CHECK:
             o.time_check = true;
-        } else if (!strcmp(a, "--all")) {
+            break;
+        case COMPARE_ID_ALL:
             o.all = true;
-        } else if (a[0] == '-' && a[1]) {
-            return compare_bad("unknown or incomplete option '%s' (see faultline compare --help)",
-                               a);
-        } else if (npos < 2) {
-            pos[npos++] = a;
-        } else {
-            return compare_bad("too many arguments: want BASE NEW (see faultline compare --help)");
+            break;
+        case CLI_OPT_ARG:
+            if (npos == 2)
+                return cli_opt_error(&p, "too many arguments: want BASE NEW (see faultline "
+                                         "compare --help)");
+            pos[npos++] = p.arg;
+            break;
         }
     }
     if (npos != 2)

@@ -3,7 +3,6 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,9 @@
 #include "atomic_file.h"
 #include "config.h"
 #include "perf.h"
+#include "cli_opt.h"
+#include "path.h"
+#include "spec.h"
 #include "sweep.h"
 
 int cli_usage_error(const char *fmt, ...)
@@ -79,40 +81,25 @@ int cli_resolve_out(char *out_dir, size_t len, bool out_none)
     return 0;
 }
 
-enum {
-    CLI_OPT_WARMUP = 1000,
-    CLI_OPT_TIMEOUT,
-    CLI_OPT_EVENTS,
-    CLI_OPT_FORMAT,
-    CLI_OPT_SEED,
-    CLI_OPT_NO_PERF,
-    CLI_OPT_NO_MEASURE,
-    CLI_OPT_NO_ASLR,
-    CLI_OPT_LAT_SAMPLE,
-    CLI_OPT_FAKE,
-    CLI_OPT_QUIET,
-    CLI_OPT_SHARD,
-    CLI_OPT_ENV,
-    CLI_OPT_NO_OUT,
-    CLI_OPT_JOBS,
-};
+/* -j/--jobs: run and sweep only (the short letter is its id, as for the shared rows). */
+enum { CLI_RUN_ID_JOBS = 'j' };
 
 int cli_common_option(int opt, const char *arg, struct plan_options *po, char *out_dir,
                       size_t out_len, const char **format, bool *out_none)
 {
     uint64_t v;
     switch (opt) {
-    case 'r':
+    case CLI_ID_RUNS:
         if (cli_parse_count("--runs", arg, 1, 100000, &v) != 0)
             return -1;
         po->runs = (unsigned)v;
         return 1;
-    case CLI_OPT_WARMUP:
+    case CLI_ID_WARMUP:
         if (cli_parse_count("--warmup", arg, 0, 1000, &v) != 0)
             return -1;
         po->warmup = (unsigned)v;
         return 1;
-    case CLI_OPT_TIMEOUT: {
+    case CLI_ID_TIMEOUT: {
         char *end;
         errno = 0;
         double t = strtod(arg, &end);
@@ -123,7 +110,7 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
         po->ro.timeout_s = t;
         return 1;
     }
-    case CLI_OPT_EVENTS: {
+    case CLI_ID_EVENTS: {
         char err[512];
         if (perf_events_validate(arg, err, sizeof err) != 0) {
             cli_usage_error("--events %s", err);
@@ -132,56 +119,56 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
         po->ro.events = arg;
         return 1;
     }
-    case CLI_OPT_FORMAT:
+    case CLI_ID_FORMAT:
         if (!report_find(arg)) {
             cli_usage_error("--format %s: expected console|json|csv|md|gbench", arg);
             return -1;
         }
         *format = arg;
         return 1;
-    case CLI_OPT_SEED:
+    case CLI_ID_SEED:
         if (cli_parse_count("--seed", arg, 0, UINT64_MAX - 1, &v) != 0)
             return -1;
         po->seed = v;
         return 1;
-    case CLI_OPT_NO_PERF:
+    case CLI_ID_NO_PERF:
         po->ro.no_perf = true;
         return 1;
-    case CLI_OPT_NO_MEASURE:
+    case CLI_ID_NO_MEASURE:
         po->ro.no_measure = true;
         return 1;
-    case CLI_OPT_NO_ASLR:
+    case CLI_ID_NO_ASLR:
         po->ro.no_aslr = true;
         return 1;
-    case CLI_OPT_LAT_SAMPLE:
+    case CLI_ID_LAT_SAMPLE:
         if (cli_parse_count("--lat-sample", arg, 1, 1u << 30, &v) != 0)
             return -1;
         po->ro.lat_sample_every = v;
         return 1;
-    case CLI_OPT_FAKE:
+    case CLI_ID_FAKE:
         po->ro.fake = true;
         return 1;
-    case CLI_OPT_QUIET:
+    case CLI_ID_QUIET:
         po->quiet = true;
         return 1;
-    case CLI_OPT_ENV:
+    case CLI_ID_ENV:
         if (!strchr(arg, '=') || arg[0] == '=') {
             cli_usage_error("--env %s: expected KEY=VALUE", arg);
             return -1;
         }
         po->ro.extra_env = arg;
         return 1;
-    case CLI_OPT_NO_OUT:
+    case CLI_ID_NO_OUT:
         *out_none = true;
         return 1;
-    case 'o':
+    case CLI_ID_OUT:
         if (!arg[0]) {
             cli_usage_error("--out: expected a directory");
             return -1;
         }
         snprintf(out_dir, out_len, "%s", arg);
         return 1;
-    case CLI_OPT_SHARD: {
+    case CLI_ID_SHARD: {
         char err[512];
         if (plan_parse_shard(arg, &po->shard_k, &po->shard_n, err, sizeof err) != 0) {
             cli_usage_error("%s", err);
@@ -189,8 +176,7 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
         }
         return 1;
     }
-    case 'j':
-    case CLI_OPT_JOBS: {
+    case CLI_RUN_ID_JOBS: {
         char err[256];
         if (plan_parse_jobs(arg, &po->jobs, err, sizeof err) != 0) {
             cli_usage_error("%s", err);
@@ -202,64 +188,91 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
     return 0;
 }
 
-#define CLI_COMMON_LONGOPTS                                                                        \
-    {"runs", required_argument, 0, 'r'}, {"warmup", required_argument, 0, CLI_OPT_WARMUP},         \
-        {"timeout", required_argument, 0, CLI_OPT_TIMEOUT},                                        \
-        {"events", required_argument, 0, CLI_OPT_EVENTS}, {"out", required_argument, 0, 'o'},      \
-        {"format", required_argument, 0, CLI_OPT_FORMAT},                                          \
-        {"seed", required_argument, 0, CLI_OPT_SEED},                                              \
-        {"no-perf", no_argument, 0, CLI_OPT_NO_PERF},                                              \
-        {"no-measure", no_argument, 0, CLI_OPT_NO_MEASURE},                                        \
-        {"no-aslr", no_argument, 0, CLI_OPT_NO_ASLR},                                              \
-        {"lat-sample", required_argument, 0, CLI_OPT_LAT_SAMPLE},                                  \
-        {"fake-measure", no_argument, 0, CLI_OPT_FAKE}, {"quiet", no_argument, 0, CLI_OPT_QUIET},  \
-        {"shard", required_argument, 0, CLI_OPT_SHARD},                                            \
-        {"jobs", required_argument, 0, CLI_OPT_JOBS},                                              \
-        {"env", required_argument, 0, CLI_OPT_ENV}, {"no-out", no_argument, 0, CLI_OPT_NO_OUT},    \
-    {                                                                                              \
-        "help", no_argument, 0, 'h'                                                                \
-    }
-
-const struct option cli_common_longopts_run[] = {
-    {"backend", required_argument, 0, 'b'},
-    {"workload", required_argument, 0, 'w'},
-    CLI_COMMON_LONGOPTS,
-    {0, 0, 0, 0},
+const struct cli_opt cli_run_opts[] = {
+    CLI_ROW_RUNS("measured repetitions per cell (default 3)"),
+    {"warmup", 0, "N", "unmeasured runs per cell first (default 0)", CLI_ID_WARMUP},
+    CLI_ROW_TIMEOUT("kill a run after S seconds, outcome 'timeout' (default 60)"),
+    {"events", 0, "LIST", "hardware events, e.g. cycles,instructions,dTLB-load-misses",
+     CLI_ID_EVENTS},
+    CLI_ROW_OUT("results directory (default results/runs/<UTC>-<sha>)"),
+    CLI_ROW_NO_OUT,
+    CLI_ROW_FORMAT("console|json|csv|md|gbench on stdout (default console)"),
+    {"seed", 0, "N", "workload seed (default 1; the same for every repetition)", CLI_ID_SEED},
+    {"no-perf", 0, NULL, "open no perf counters (also FAULTLINE_NO_PERF=1)", CLI_ID_NO_PERF},
+    {"no-measure", 0, NULL, "no latency histograms and no timeline (overhead baseline)",
+     CLI_ID_NO_MEASURE},
+    {"no-aslr", 0, NULL, "run children with address randomization off", CLI_ID_NO_ASLR},
+    {"lat-sample", 0, "N", "time 1 in N cheap operations (default 256; 1 = every op)",
+     CLI_ID_LAT_SAMPLE},
+    {"fake-measure", 0, NULL, "fixed synthetic numbers, no child processes (for tests)",
+     CLI_ID_FAKE},
+    {"env", 0, "KEY=VAL", "extra environment variable for the children", CLI_ID_ENV},
+    CLI_ROW_QUIET,
+    {"jobs", 'j', "N",
+     "N runs at once (default 1); counts are unaffected, timings are marked\n"
+     "parallel when N > 1 (run.json context.timing, a warning)",
+     CLI_RUN_ID_JOBS},
+    CLI_ROW_END,
 };
 
-static const char cli_run_help[] =
-    "usage: faultline run --backend SPEC... --workload SPEC... [options]\n"
-    "\n"
-    "Runs every backend x workload pair in fresh child processes and writes\n"
-    "results/runs/<UTC>-<sha>/ (run.json, samples.csv, aggregates.csv, steps.csv, hist/,\n"
-    "timeline/). SPEC is NAME[:key=value,...]; see `faultline list backends|workloads`.\n"
-    "\n"
-    "  -b, --backend SPEC    allocator backend (repeatable)\n"
-    "  -w, --workload SPEC   workload (repeatable)\n"
-    "  -r, --runs N          measured repetitions per cell (default 3)\n"
-    "      --warmup N        unmeasured runs per cell first (default 0)\n"
-    "      --timeout S       kill a run after S seconds, outcome 'timeout' (default 60)\n"
-    "      --events LIST     hardware events, e.g. cycles,instructions,dTLB-load-misses\n"
-    "      --out DIR         results directory (default results/runs/<UTC>-<sha>)\n"
-    "      --no-out          write no results directory\n"
-    "      --format FMT      console|json|csv|md|gbench on stdout (default console)\n"
-    "      --seed N          workload seed (default 1; the same for every repetition)\n"
-    "      --no-perf         open no perf counters (also FAULTLINE_NO_PERF=1)\n"
-    "      --no-measure      no latency histograms and no timeline (overhead baseline)\n"
-    "      --no-aslr         run children with address randomization off\n"
-    "      --lat-sample N    time 1 in N cheap operations (default 256; 1 = every op)\n"
-    "      --fake-measure    fixed synthetic numbers, no child processes (for tests)\n"
-    "      --env KEY=VAL     extra environment variable for the children\n"
-    "      --quiet           no progress on stderr\n"
-    "  -j, --jobs N          N runs at once (default 1); counts are unaffected, timings are\n"
-    "                        marked parallel in run.json (context.timing) when N > 1\n"
-    "\n"
-    "examples:\n"
-    "  faultline run -b glibc -b hybrid -w churn:size=1M,count=100\n"
-    "  faultline run -b 'hybrid:threshold=64K,dynamic=off' -w seed-sequence --runs 5 --format md\n"
-    "  faultline run -b mmap:populate=on -w first-touch:size=64M --events cycles,instructions\n"
-    "\n"
-    "exit status: 0 all runs ok, 1 some runs failed (crash, timeout, ENOMEM), 2 bad input\n";
+static const struct cli_opt cli_run_specs[] = {
+    CLI_ROW_BACKEND("allocator backend (repeatable; a comma list of specs works too)"),
+    CLI_ROW_WORKLOAD("workload (repeatable; a comma list of specs works too)"),
+    CLI_ROW_END,
+};
+
+static const struct cli_opt cli_sweep_only[] = {
+    {"shard", 0, "K/N",
+     "run only shard K of N (cells by a stable hash of their specs; join with merge);\n"
+     "auto/N: K-1 from FAULTLINE_SHARD, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX",
+     CLI_ID_SHARD},
+    CLI_ROW_END,
+};
+
+static const struct cli_opt *const cli_run_tables[] = {cli_run_specs, cli_run_opts, NULL};
+static const struct cli_opt *const cli_sweep_tables[] = {cli_run_specs, cli_run_opts,
+                                                         cli_sweep_only, NULL};
+
+static const struct cli_usage cli_run_usage = {
+    .name = "run",
+    .synopsis = "--backend SPEC... --workload SPEC... [options]",
+    .about = "Runs every backend x workload pair in fresh child processes and writes\n"
+             "results/runs/<UTC>-<sha>/ (run.json, samples.csv, aggregates.csv, steps.csv, "
+             "hist/,\ntimeline/). " SPEC_GRAMMAR_HELP,
+    .tables = cli_run_tables,
+    .examples = "faultline run -b glibc -b hybrid -w churn:size=1M,count=100\n"
+                "faultline run -b glibc,hybrid -w churn:size=1M,count=100,sawtooth\n"
+                "faultline run -b 'hybrid:threshold=64K,dynamic=off' -w seed-sequence --runs 5 "
+                "--format md\n"
+                "faultline run -b mmap:populate=on -w first-touch:size=64M --events "
+                "cycles,instructions",
+    .exit_status = "0 all runs ok, 1 some runs failed (crash, timeout, ENOMEM), 2 bad input",
+};
+
+static const struct cli_usage cli_sweep_usage = {
+    .name = "sweep",
+    .synopsis = "--backend SPEC... --workload SPEC... [run options] [--shard K/N]",
+    .about =
+        "Like run, but parameter values may be lists or ranges, and every combination is a cell:\n"
+        "  key=a,b,c          a list (a value without '=' continues the previous key)\n"
+        "  key=4K..32M:x2     a geometric range\n"
+        "  key=0..10:+2       a linear range\n"
+        "Writes sweep.csv (one row per cell: swept parameters as columns, medians of every "
+        "metric)\nbeside the usual files. --shard K/N runs a deterministic 1/N of the cells (a "
+        "stable\nhash of the cell's specs, so a retried shard redoes exactly its cells); "
+        "--shard auto/N\ntakes K-1 from FAULTLINE_SHARD, SLURM_ARRAY_TASK_ID or "
+        "JOB_COMPLETION_INDEX.\n`faultline merge OUT DIR...` joins the shard directories "
+        "(ci/slurm-sweep.sh runs them).\n",
+    .tables = cli_sweep_tables,
+    .examples =
+        "faultline sweep -b 'hybrid:threshold=4K..32M:x2,trim=128K,1M,off' -w "
+        "churn:size=1M\n"
+        "faultline sweep -b 'glibc:mmap_threshold=64K,1M,trim_threshold=128K,1M' -w "
+        "sawtooth\n"
+        "faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn --shard 2/4 --out shard2\n"
+        "faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn:size=1M -j 2 --no-perf",
+    .exit_status = "0 all runs ok, 1 some runs failed, 2 bad input",
+};
 
 static void cli_note_swept(struct results *r, const struct sweep_expansion *e)
 {
@@ -282,25 +295,6 @@ int cli_sweep_main(int argc, char **argv)
     return cli_plan_main(argc, argv, true);
 }
 
-static const char cli_sweep_help[] =
-    "usage: faultline sweep --backend SPEC... --workload SPEC... [run options] [--shard K/N]\n"
-    "\n"
-    "Like run, but parameter values may be lists or ranges, and every combination is a cell:\n"
-    "  key=a,b,c          a list (a value without '=' continues the previous key)\n"
-    "  key=4K..32M:x2     a geometric range\n"
-    "  key=0..10:+2       a linear range\n"
-    "Writes sweep.csv (one row per cell: swept parameters as columns, medians of every metric)\n"
-    "beside the usual files. --shard K/N runs a deterministic 1/N of the cells (a stable hash\n"
-    "of the cell's specs, so a retried shard redoes exactly its cells); --shard auto/N takes\n"
-    "K-1 from FAULTLINE_SHARD, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (0-based).\n"
-    "`faultline merge OUT DIR...` joins the shard directories (ci/slurm-sweep.sh runs them).\n"
-    "\n"
-    "examples:\n"
-    "  faultline sweep -b 'hybrid:threshold=4K..32M:x2,trim=128K,1M,off' -w churn:size=1M\n"
-    "  faultline sweep -b 'glibc:mmap_threshold=64K,1M,trim_threshold=128K,off' -w sawtooth\n"
-    "  faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn --shard 2/4 --out shard2\n"
-    "  faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn:size=1M -j 2 --no-perf\n";
-
 void cli_print_results(const struct results *r, const char *format)
 {
     const struct reporter *rep = report_find(format);
@@ -314,90 +308,73 @@ void cli_print_results(const struct results *r, const char *format)
         fprintf(stderr, "results: %s\n", r->dir);
 }
 
+/* Fills *po, out_dir, format, out_none and the spec lists from argv. Returns -1 to go on, or
+ * the exit status (0 after --help, 2 after a message). */
+static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options *po, char *out_dir,
+                          size_t out_len, const char **format, bool *out_none, struct spec_list *bs,
+                          struct spec_list *ws)
+{
+    struct cli_parse p;
+    cli_opt_init(&p, sweep ? &cli_sweep_usage : &cli_run_usage, argc, argv);
+    int c;
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
+        char err[512];
+        switch (c) {
+        case CLI_OPT_HELP:
+            return 0;
+        case CLI_OPT_ERROR:
+            return 2;
+        case CLI_OPT_ARG:
+            return cli_opt_error(&p, "unexpected argument '%s' (see faultline %s --help)", p.arg,
+                                 p.u->name);
+        case CLI_ID_BACKEND:
+        case CLI_ID_WORKLOAD:
+            if (spec_add(c == CLI_ID_BACKEND ? bs : ws,
+                         c == CLI_ID_BACKEND ? SPEC_BACKEND : SPEC_WORKLOAD, p.arg, sweep, err,
+                         sizeof err) != 0)
+                return cli_opt_error(&p, "%s", err);
+            break;
+        default:
+            if (cli_common_option(c, p.arg, po, out_dir, out_len, format, out_none) < 0)
+                return 2;
+        }
+    }
+    if (bs->n == 0)
+        return cli_opt_error(
+            &p, "--backend is required (e.g. --backend glibc; see faultline list backends)");
+    if (ws->n == 0)
+        return cli_opt_error(
+            &p, "--workload is required (e.g. --workload churn; see faultline list workloads)");
+    if (po->ro.no_perf && po->ro.events)
+        return cli_opt_error(&p, "--events and --no-perf conflict: hardware events need perf");
+    if (po->ro.fake && po->ro.no_measure)
+        return cli_opt_error(&p, "--fake-measure and --no-measure conflict");
+    return -1;
+}
+
 int cli_plan_main(int argc, char **argv, bool sweep)
 {
-    const char *backends[CLI_MAX_SPECS], *workloads[CLI_MAX_SPECS];
-    unsigned nb = 0, nw = 0;
+    static struct spec_list bl, wl; /* static: reachable until exit, like argv */
     struct plan_options po;
     memset(&po, 0, sizeof po);
     po.runs = 3;
     po.seed = 1;
     po.ro.timeout_s = 60;
-    char out_dir[4096] = "";
+    char out_dir[PATH_SIZE] = "";
     const char *format = "console";
     bool out_none = false;
     const char *env = getenv("FAULTLINE_NO_PERF");
     if (env && !strcmp(env, "1"))
         po.ro.no_perf = true;
-    optind = 1;
-    opterr = 0; /* our own one-line messages only */
-    int c;
-    while ((c = getopt_long(argc, argv, "b:w:r:o:j:h", cli_common_longopts_run, NULL)) != -1) {
-        char err[512];
-        struct param_values pv;
-        if (c == 'b' || c == 'w') {
-            if ((c == 'b' ? nb : nw) == CLI_MAX_SPECS)
-                return cli_usage_error("too many --%s options (at most %d)",
-                                       c == 'b' ? "backend" : "workload", CLI_MAX_SPECS);
-            int rc = 0;
-            if (sweep) {
-                struct sweep_expansion e;
-                if (sweep_expand(optarg, &e, err, sizeof err) != 0)
-                    return cli_usage_error("%s", err);
-                for (unsigned i = 0; i < e.count && rc == 0; i++) {
-                    if (c == 'b') {
-                        const struct backend_ops *ops;
-                        rc = backend_parse_spec(e.specs[i], &ops, &pv, err, sizeof err);
-                    } else {
-                        const struct workload *w;
-                        rc = workload_parse_spec(e.specs[i], &w, &pv, err, sizeof err);
-                    }
-                }
-                sweep_free(&e);
-            } else if (c == 'b') {
-                const struct backend_ops *ops;
-                rc = backend_parse_spec(optarg, &ops, &pv, err, sizeof err);
-            } else {
-                const struct workload *w;
-                rc = workload_parse_spec(optarg, &w, &pv, err, sizeof err);
-            }
-            if (rc != 0)
-                return cli_usage_error("%s", err);
-            if (c == 'b')
-                backends[nb++] = optarg;
-            else
-                workloads[nw++] = optarg;
-            continue;
-        }
-        if (c == 'h') {
-            fputs(sweep ? cli_sweep_help : cli_run_help, stdout);
-            return 0;
-        }
-        if (c == '?')
-            return cli_usage_error(
-                "%s: unknown option or missing value '%s' (see faultline %s --help)",
-                sweep ? "sweep" : "run", argv[optind - 1], sweep ? "sweep" : "run");
-        int rc = cli_common_option(c, optarg, &po, out_dir, sizeof out_dir, &format, &out_none);
-        if (rc < 0)
-            return 2;
-        if (rc == 0)
-            return cli_usage_error("run: option not valid here (see faultline run --help)");
-    }
-    if (optind < argc)
-        return cli_usage_error("run: unexpected argument '%s' (see faultline run --help)",
-                               argv[optind]);
-    if (nb == 0)
-        return cli_usage_error(
-            "run: --backend is required (e.g. --backend glibc; see faultline list backends)");
-    if (nw == 0)
-        return cli_usage_error(
-            "run: --workload is required (e.g. --workload churn; see faultline list workloads)");
-    if (po.ro.no_perf && po.ro.events)
-        return cli_usage_error("--events and --no-perf conflict: hardware events need perf");
-    if (po.ro.fake && po.ro.no_measure)
-        return cli_usage_error("--fake-measure and --no-measure conflict");
+    int prc = cli_plan_parse(argc, argv, sweep, &po, out_dir, sizeof out_dir, &format, &out_none,
+                             &bl, &wl);
+    if (prc >= 0)
+        return prc;
     if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
+    const char *const *backends = (const char *const *)bl.v;
+    const char *const *workloads = (const char *const *)wl.v;
+    unsigned nb = bl.n, nw = wl.n;
 
     struct results r;
     results_init(&r, out_none ? "" : out_dir, argc, argv);
@@ -441,9 +418,33 @@ static void cli_list_params(const struct param_def *params)
     }
 }
 
+static const struct cli_usage cli_list_usage = {
+    .name = "list",
+    .synopsis = "backends|workloads|metrics|events",
+    .about = "Prints the plug-ins with their parameters (name, default, meaning, valid range), "
+             "the\nmetrics of metrics.def, or the hardware events perf can open here.\n",
+    .examples = "faultline list backends\nfaultline list workloads\nfaultline list metrics\n"
+                "faultline list events",
+    .exit_status = "0 listed, 2 bad input",
+};
+
 int cli_list_main(int argc, char **argv)
 {
-    const char *what = argc > 1 ? argv[1] : "";
+    struct cli_parse p;
+    cli_opt_init(&p, &cli_list_usage, argc, argv);
+    const char *what = NULL;
+    int c;
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
+        if (c == CLI_OPT_HELP)
+            return 0;
+        if (c != CLI_OPT_ARG || what)
+            return c == CLI_OPT_ERROR ? 2
+                                      : cli_opt_error(&p, "expected one of "
+                                                          "backends|workloads|metrics|events");
+        what = p.arg;
+    }
+    if (!what)
+        what = "";
     if (!strcmp(what, "backends")) {
         for (const struct backend_ops *const *b = backend_registry; *b; b++) {
             printf("%-10s %s\n", (*b)->name, (*b)->summary);
@@ -461,7 +462,7 @@ int cli_list_main(int argc, char **argv)
     } else if (!strcmp(what, "events")) {
         perf_list_events(stdout);
     } else {
-        return cli_usage_error("list %s: expected backends|workloads|metrics|events", what);
+        return cli_opt_error(&p, "'%s': expected backends|workloads|metrics|events", what);
     }
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli_opt.h"
 #include "plan.h"
 
 #define CLI_MAX_SPECS 64
@@ -29,6 +30,8 @@ void cli_default_out(char *buf, size_t len);
 int cli_resolve_out(char *out_dir, size_t len, bool out_none);
 /* Check that dir can be created and written (creates it). 0 or -1 (message printed). */
 int cli_prepare_out(const char *dir);
+/* The run options shared by run, sweep and seed (ids CLI_ID_*), parsed by cli_common_option. */
+extern const struct cli_opt cli_run_opts[];
 /* Common run options shared by run/sweep/seed: parse one option; returns 1 if consumed,
  * 0 if not ours, -1 on error (message printed). */
 int cli_common_option(int opt, const char *arg, struct plan_options *po, char *out_dir,

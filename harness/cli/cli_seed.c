@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "path.h"
 
 /* The experiments, as cells; the claim evaluators find them by index. */
 enum {
@@ -269,6 +270,26 @@ static void seed_evaluate(struct results *r)
     seed_addresses(r);
 }
 
+static const struct cli_opt cli_seed_opts[] = {
+    CLI_ROW_RUNS("repetitions per experiment (default 1)"),
+    CLI_ROW_OUT("results directory (default results/runs/<UTC>-<sha>)"),
+    {"no-perf", 0, NULL, "open no perf counters (also FAULTLINE_NO_PERF=1)", CLI_ID_NO_PERF},
+    CLI_ROW_QUIET,
+    CLI_ROW_END,
+};
+
+static const struct cli_opt *const cli_seed_tables[] = {cli_seed_opts, NULL};
+
+static const struct cli_usage cli_seed_usage = {
+    .name = "seed",
+    .synopsis = "[--runs N] [--out DIR] [--no-perf] [--quiet]",
+    .about = "Reruns the seed notes' experiments on glibc and hybrid and prints each claim with\n"
+             "what was measured here and a verdict (holds / differs).\n",
+    .tables = cli_seed_tables,
+    .examples = "faultline seed\nfaultline seed --runs 3 --quiet",
+    .exit_status = "0 all runs ok, 1 some runs failed, 2 bad input",
+};
+
 int cli_seed_main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "--probe-addresses")) {
@@ -281,41 +302,22 @@ int cli_seed_main(int argc, char **argv)
     po.runs = 1;
     po.seed = 1;
     po.ro.timeout_s = 60;
-    char out_dir[4096] = "";
+    char out_dir[PATH_SIZE] = "";
     const char *format = "console";
     bool out_none = false;
-    static const struct option longopts[] = {
-        {"runs", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
-        {"quiet", no_argument, 0, 1010},     {"no-perf", no_argument, 0, 1005},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
-    };
-    optind = 1;
-    opterr = 0;
+    struct cli_parse p;
+    cli_opt_init(&p, &cli_seed_usage, argc, argv);
     int c;
-    while ((c = getopt_long(argc, argv, "r:o:h", longopts, NULL)) != -1) {
-        if (c == 'h') {
-            puts("usage: faultline seed [--runs N] [--out DIR] [--no-perf] [--quiet]\n\n"
-                 "Reruns the seed notes' experiments on glibc and hybrid and prints each claim "
-                 "with\n"
-                 "what was measured here and a verdict (holds / differs).");
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
+        if (c == CLI_OPT_HELP)
             return 0;
-        }
-        if (c == '?')
-            return cli_usage_error("seed: unknown option (see faultline seed --help)");
-        int rc;
-        if (c == 1010)
-            rc = cli_common_option(1010 /* CLI_OPT_QUIET */, optarg, &po, out_dir, sizeof out_dir,
-                                   &format, &out_none);
-        else if (c == 1005)
-            rc = cli_common_option(1005 /* CLI_OPT_NO_PERF */, optarg, &po, out_dir, sizeof out_dir,
-                                   &format, &out_none);
-        else
-            rc = cli_common_option(c, optarg, &po, out_dir, sizeof out_dir, &format, &out_none);
-        if (rc <= 0)
+        if (c == CLI_OPT_ERROR)
+            return 2;
+        if (c == CLI_OPT_ARG)
+            return cli_opt_error(&p, "unexpected argument '%s' (see faultline seed --help)", p.arg);
+        if (cli_common_option(c, p.arg, &po, out_dir, sizeof out_dir, &format, &out_none) < 0)
             return 2;
     }
-    if (optind < argc)
-        return cli_usage_error("seed: unexpected argument '%s'", argv[optind]);
     if (!out_dir[0])
         cli_default_out(out_dir, sizeof out_dir);
     if (cli_prepare_out(out_dir) != 0)

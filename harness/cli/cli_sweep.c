@@ -1,6 +1,8 @@
 /* `faultline merge OUT DIR...`: join result directories (sweep shards from a CI matrix or a
  * batch cluster) into one: samples, steps, histograms and timelines are re-keyed by cell and
- * every file (run.json, aggregates, sweep.csv) is regenerated from them. */
+ * every file (run.json, aggregates, sweep.csv) is regenerated from them. Runs keep the machine
+ * they were measured on (fingerprint.h): counts pool across machines that agree on the
+ * count-affecting fields, timings never pool across machines (timings_by_machine.csv). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include "atomic_file.h"
 #include "cli.h"
 #include "csv.h"
+#include "fingerprint.h"
 
 /* "k=v;k=v" -> "name:k=v,k=v" */
 static void cli_merge_spec(const char *name, const char *params, char *out, size_t len)
@@ -25,12 +28,73 @@ static void cli_merge_spec(const char *name, const char *params, char *out, size
             *p = ',';
 }
 
-static unsigned cli_merge_cell(struct results *r, const char *bspec, const char *wspec)
+/* Cells are keyed by their specs and the count key of the machine: counts pool across
+ * machines that agree on kernel, glibc, THP and build, and stay apart otherwise. */
+static unsigned cli_merge_cell(struct results *r, const char *bspec, const char *wspec,
+                               const char *count_id)
 {
     for (unsigned i = 0; i < r->ncells; i++)
-        if (!strcmp(r->cells[i].backend_spec, bspec) && !strcmp(r->cells[i].workload_spec, wspec))
+        if (!strcmp(r->cells[i].backend_spec, bspec) && !strcmp(r->cells[i].workload_spec, wspec) &&
+            !strcmp(r->cells[i].count_id, count_id))
             return i;
-    return results_add_cell(r, bspec, wspec);
+    unsigned c = results_add_cell(r, bspec, wspec);
+    snprintf(r->cells[c].count_id, sizeof r->cells[c].count_id, "%s", count_id);
+    return c;
+}
+
+/* The machines of an input directory: its machines.csv (a merged directory names one per
+ * run), else the context of its run.json for every run. Returns the default machine. */
+static unsigned cli_merge_machines(struct results *r, const char *dir, struct csv *mach,
+                                   bool *have_mach)
+{
+    struct context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    fingerprint_read_context(dir, &ctx);
+    struct fingerprint fp;
+    fingerprint_from_context(&ctx, &fp);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/machines.csv", dir);
+    *have_mach = csv_load(mach, path) == 0;
+    for (size_t k = 0; *have_mach && k < mach->nrows; k++) {
+        struct fingerprint m;
+        memset(&m, 0, sizeof m);
+        snprintf(m.id, sizeof m.id, "%s", csv_get(mach, k, csv_col(mach, "machine")));
+        snprintf(m.count_id, sizeof m.count_id, "%s", csv_get(mach, k, csv_col(mach, "count_key")));
+        snprintf(m.cpu_model, sizeof m.cpu_model, "%s",
+                 csv_get(mach, k, csv_col(mach, "cpu_model")));
+        snprintf(m.kernel, sizeof m.kernel, "%s", csv_get(mach, k, csv_col(mach, "kernel")));
+        snprintf(m.glibc, sizeof m.glibc, "%s", csv_get(mach, k, csv_col(mach, "glibc")));
+        snprintf(m.thp, sizeof m.thp, "%s", csv_get(mach, k, csv_col(mach, "thp")));
+        snprintf(m.build, sizeof m.build, "%s", csv_get(mach, k, csv_col(mach, "build")));
+        results_add_machine(r, &m);
+    }
+    return results_add_machine(r, &fp);
+}
+
+/* The machine of one samples row: its `machine` column when the input names one. */
+static unsigned cli_merge_row_machine(struct results *r, const struct csv *s, size_t row,
+                                      unsigned dflt)
+{
+    int col = csv_col(s, "machine");
+    const char *id = col >= 0 ? csv_get(s, row, col) : "";
+    for (unsigned i = 0; id[0] && i < r->nmachines; i++)
+        if (!strcmp(r->machines[i].id, id))
+            return i;
+    return dflt;
+}
+
+/* A run already merged (the same shard given twice, or a merged directory merged again with
+ * one of its shards): merging is idempotent. */
+static bool cli_merge_have_run(const struct results *r, unsigned cell, unsigned rep,
+                               unsigned machine)
+{
+    const struct cell *c = &r->cells[cell];
+    for (unsigned i = 0; i < c->nrun_idx; i++) {
+        const struct run_result *run = &r->runs[c->run_idx[i]];
+        if (run->rep == rep && run->machine == machine)
+            return true;
+    }
+    return false;
 }
 
 static void cli_merge_sweep_keys(struct results *r, const char *dir)
@@ -70,14 +134,21 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
             csv_free(&st);
         return cli_usage_error("merge %s: samples.csv lacks the faultline columns", dir);
     }
+    struct csv mach;
+    bool have_mach;
+    unsigned dir_machine = cli_merge_machines(r, dir, &mach, &have_mach);
     for (size_t row = 0; row < s.nrows; row++) {
         char bspec[RESULTS_SPEC_MAX], wspec[RESULTS_SPEC_MAX];
         cli_merge_spec(csv_get(&s, row, cb), csv_get(&s, row, cbp), bspec, sizeof bspec);
         cli_merge_spec(csv_get(&s, row, cw), csv_get(&s, row, cwp), wspec, sizeof wspec);
-        unsigned cell = cli_merge_cell(r, bspec, wspec);
+        unsigned machine = cli_merge_row_machine(r, &s, row, dir_machine);
+        unsigned cell = cli_merge_cell(r, bspec, wspec, r->machines[machine].count_id);
+        if (cli_merge_have_run(r, cell, (unsigned)atoi(csv_get(&s, row, crep)), machine))
+            continue;
         struct run_result run;
         memset(&run, 0, sizeof run);
         run.cell = cell;
+        run.machine = machine;
         run.rep = (unsigned)atoi(csv_get(&s, row, crep));
         run.seed = strtoull(csv_get(&s, row, cseed), NULL, 10);
         snprintf(run.outcome, sizeof run.outcome, "%s", csv_get(&s, row, cout));
@@ -161,18 +232,35 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
     csv_free(&s);
     if (have_steps)
         csv_free(&st);
+    if (have_mach)
+        csv_free(&mach);
     cli_merge_sweep_keys(r, dir);
     return 0;
 }
 
+static const struct cli_usage cli_merge_usage = {
+    .name = "merge",
+    .synopsis = "OUT DIR...",
+    .about = "Joins result directories (e.g. sweep shards run with --shard K/N) into OUT:\n"
+             "samples, steps, histograms and timelines, with aggregates and sweep.csv "
+             "regenerated.\n",
+    .examples = "faultline merge merged shard1 shard2",
+    .exit_status = "0 merged, 1 a write failed, 2 bad input",
+};
+
 int cli_merge_main(int argc, char **argv)
 {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        puts("usage: faultline merge OUT DIR...\n\nJoins result directories (e.g. sweep shards "
-             "run with --shard K/N) into OUT:\nsamples, steps, histograms and timelines, with "
-             "aggregates and sweep.csv regenerated.");
-        return 0;
+    struct cli_parse p;
+    cli_opt_init(&p, &cli_merge_usage, argc, argv);
+    int c, nargs = 0;
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
+        if (c == CLI_OPT_HELP)
+            return 0;
+        if (c == CLI_OPT_ERROR)
+            return 2;
+        argv[++nargs] = (char *)p.arg; /* positionals to the front, in order */
     }
+    argc = nargs + 1;
     if (argc < 3)
         return cli_usage_error("merge: expected OUT DIR... (at least one input directory)");
     for (int i = 2; i < argc; i++) {
@@ -187,6 +275,7 @@ int cli_merge_main(int argc, char **argv)
         return 2;
     struct results r;
     results_init(&r, argv[1], argc, argv);
+    r.nmachines = 0; /* the inputs' machines, not the merging one */
     struct run_record *rec = malloc(sizeof *rec);
     if (!rec)
         abort();
@@ -197,8 +286,8 @@ int cli_merge_main(int argc, char **argv)
     if (rc == 0 && results_write(&r) != 0)
         rc = 1;
     if (rc == 0)
-        fprintf(stderr, "merged %d directories: %u cells, %u runs -> %s\n", argc - 2, r.ncells,
-                r.nruns, r.dir);
+        fprintf(stderr, "merged %d directories: %u cells, %u runs, %u machine%s -> %s\n", argc - 2,
+                r.ncells, r.nruns, r.nmachines, r.nmachines == 1 ? "" : "s", r.dir);
     results_free(&r);
     return rc;
 }

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "trace_cli.h"
 
+#include "cli_opt.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,22 +19,38 @@
 #include "trace_format.h"
 #include "runner.h"
 
-static const char trace_cli_help[] =
-    "usage: faultline trace -o FILE [--no-baseline] -- CMD [ARGS...]\n"
-    "       faultline trace --dump FILE\n"
-    "\n"
-    "Capture: runs CMD with LD_PRELOAD=libfaultline-trace.so (next to faultline), which writes\n"
-    "every malloc/free/calloc/realloc/memalign/posix_memalign/aligned_alloc/valloc/pvalloc/\n"
-    "reallocarray call of CMD's process (not of its children) to FILE; then runs CMD once more\n"
-    "untraced (stdout to /dev/null) and prints records, threads and the tracer's slowdown on\n"
-    "stderr. Exit status: CMD's, or 2 for bad input or an unreadable trace.\n"
-    "\n"
-    "Dump: one record per line in global order, columns\n"
-    "  seq thread op size align addr result\n"
-    "(addr/result are block ids: 0 = NULL), then a '# records ...' summary line. A bad or\n"
-    "truncated file gives one line naming the byte offset and exit status 2.\n"
-    "\n"
-    "Replay: faultline run -b BACKEND -w replay:file=FILE\n";
+enum { TRACE_CLI_ID_DUMP = CLI_ID_COMMAND, TRACE_CLI_ID_NO_BASELINE };
+
+static const struct cli_opt trace_cli_opts[] = {
+    {"out", 'o', "FILE", "write the trace of CMD to FILE", CLI_ID_OUT},
+    {"dump", 0, "FILE", "print a trace file as text, one record per line", TRACE_CLI_ID_DUMP},
+    {"no-baseline", 0, NULL, "skip the untraced second run (no slowdown figure)",
+     TRACE_CLI_ID_NO_BASELINE},
+    CLI_ROW_END,
+};
+
+static const struct cli_opt *const trace_cli_tables[] = {trace_cli_opts, NULL};
+
+static const struct cli_usage trace_cli_usage = {
+    .name = "trace",
+    .synopsis = "-o FILE [--no-baseline] -- CMD [ARGS...]\n--dump FILE",
+    .about =
+        "Capture: runs CMD with LD_PRELOAD=libfaultline-trace.so (next to faultline), which "
+        "writes\nevery malloc/free/calloc/realloc/memalign/posix_memalign/aligned_alloc/valloc/"
+        "pvalloc/\nreallocarray call of CMD's process (not of its children) to FILE; then runs "
+        "CMD once more\nuntraced (stdout to /dev/null) and prints records, threads and the "
+        "tracer's slowdown on\nstderr.\n\n"
+        "Dump: one record per line in global order, columns\n"
+        "  seq thread op size align addr result\n"
+        "(addr/result are block ids: 0 = NULL), then a '# records ...' summary line. A bad or\n"
+        "truncated file gives one line naming the byte offset and exit status 2.\n\n"
+        "Replay: faultline run -b BACKEND -w replay:file=FILE\n",
+    .tables = trace_cli_tables,
+    .examples = "faultline trace -o sort.fltrace -- sort big.txt\n"
+                "faultline trace --dump sort.fltrace",
+    .exit_status = "CMD's, or 2 for bad input or an unreadable trace",
+    .flags = CLI_STOP_AT_ARG,
+};
 
 struct trace_cli_file {
     struct trace_format_record *rec;
@@ -325,31 +343,23 @@ static int trace_cli_capture(const char *out, char **cmd, int baseline)
 int trace_cli_main(int argc, char **argv)
 {
     const char *out = NULL, *dump = NULL;
-    int baseline = 1, i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(trace_cli_help, stdout);
+    int baseline = 1;
+    struct cli_parse p;
+    cli_opt_init(&p, &trace_cli_usage, argc, argv);
+    int c;
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
+        if (c == CLI_OPT_HELP)
             return 0;
-        } else if (!strcmp(a, "--")) {
-            i++;
-            break;
-        } else if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(a, "--dump") && i + 1 < argc) {
-            dump = argv[++i];
-        } else if (!strcmp(a, "--no-baseline")) {
-            baseline = 0;
-        } else if (a[0] == '-') {
-            fprintf(stderr,
-                    "faultline trace: unknown or incomplete option '%s' (valid: -o FILE, "
-                    "--dump FILE, --no-baseline; see faultline trace --help)\n",
-                    a);
+        if (c == CLI_OPT_ERROR)
             return 2;
-        } else {
-            break; /* the command, without a "--" */
-        }
+        if (c == CLI_ID_OUT)
+            out = p.arg;
+        else if (c == TRACE_CLI_ID_DUMP)
+            dump = p.arg;
+        else if (c == TRACE_CLI_ID_NO_BASELINE)
+            baseline = 0;
     }
+    int i = p.ind;
     if (dump) {
         if (out || i < argc) {
             fprintf(stderr, "faultline trace: --dump takes a file and nothing else\n");

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,6 +22,7 @@
 #include "workload.h"
 #include "atomic_file.h"
 #include "cli.h"
+#include "spec.h"
 #include "config.h"
 #include "plan.h"
 #include "procfs.h"
@@ -817,136 +817,138 @@ static void tune_search(struct tune_state *st)
 
 /* ---- command line ---- */
 
-static const char tune_help[] =
-    "usage: faultline tune [options] -- CMD [ARGS...]\n"
-    "       faultline tune [options] --workload SPEC\n"
-    "\n"
-    "Searches glibc malloc settings (GLIBC_TUNABLES: mmap_threshold, trim_threshold, top_pad,\n"
-    "arena_max) for a real program or a synthetic workload: the default first (the reference),\n"
-    "then a coarse grid, then one-knob steps around the two best settings, at most --budget\n"
-    "settings. For each: wall time, peak RSS (VmHWM), retained RSS and page faults (minor +\n"
-    "major); the median over --runs runs. Prints the Pareto front and the recommended\n"
-    "GLIBC_TUNABLES line for the objective, and writes DIR/tune.csv (pareto=0/1 per setting).\n"
-    "\n"
-    "Retained RSS of a program is the last line `retained_rss_kb=N` it prints on stdout, else\n"
-    "its VmRSS at exit (read at the ptrace exit stop; polled every 1 ms if ptrace is refused).\n"
-    "The program's stdout is consumed; its stderr is discarded unless --verbose. Peak and\n"
-    "retained RSS are those of the process started (not of programs it starts in turn).\n"
-    "With --workload, each setting is a glibc backend cell run by the normal runner (results\n"
-    "of every round in DIR/roundN/); retained RSS is rss_end, peak RSS hwm_rss.\n"
-    "\n"
-    "  --objective OBJ   time|peak-rss|retained-rss|faults|balanced (default balanced: the\n"
-    "                    geometric mean of the four ratios to the default)\n"
-    "  --budget N        settings to try, the default included (default 40, at least 2)\n"
-    "  -r, --runs N      runs per setting (default 1 for a program, 3 for a workload)\n"
-    "  -w, --workload S  tune for a synthetic workload instead of a program\n"
-    "      --timeout S   kill a run after S seconds (default 60)\n"
-    "      --out DIR     results directory (default results/runs/<UTC>-<sha>)\n"
-    "      --no-out      write no files\n"
-    "      --verbose     let the program's stderr through\n"
-    "      --quiet       no progress on stderr\n"
-    "\n"
-    "examples:\n"
-    "  faultline tune --objective retained-rss -- ./server --requests 1000\n"
-    "  faultline tune --objective time --budget 20 --runs 3 -- python3 script.py\n"
-    "  faultline tune --workload churn:size=1M,count=200 --objective faults\n"
-    "\n"
-    "exit status: 0 done, 1 the program fails under the default settings, 2 bad input\n";
+enum { TUNE_ID_OBJECTIVE = CLI_ID_COMMAND, TUNE_ID_BUDGET, TUNE_ID_VERBOSE };
+
+static const struct cli_opt tune_opts[] = {
+    {"objective", 0, "OBJ",
+     "time|peak-rss|retained-rss|faults|balanced (default balanced: the\ngeometric mean of the "
+     "four ratios to the default)",
+     TUNE_ID_OBJECTIVE},
+    {"budget", 0, "N", "settings to try, the default included (default 40, at least 2)",
+     TUNE_ID_BUDGET},
+    CLI_ROW_RUNS("runs per setting (default 1 for a program, 3 for a workload)"),
+    CLI_ROW_WORKLOAD("tune for a synthetic workload instead of a program"),
+    CLI_ROW_TIMEOUT("kill a run after S seconds (default 60)"),
+    CLI_ROW_OUT("results directory (default results/runs/<UTC>-<sha>)"),
+    CLI_ROW_NO_OUT,
+    {"verbose", 0, NULL, "let the program's stderr through", TUNE_ID_VERBOSE},
+    CLI_ROW_QUIET,
+    CLI_ROW_END,
+};
+
+static const struct cli_opt *const tune_tables[] = {tune_opts, NULL};
+
+static const struct cli_usage tune_usage = {
+    .name = "tune",
+    .synopsis = "[options] -- CMD [ARGS...]\n[options] --workload SPEC",
+    .about =
+        "Searches glibc malloc settings (GLIBC_TUNABLES: mmap_threshold, trim_threshold, top_pad,\n"
+        "arena_max) for a real program or a synthetic workload: the default first (the "
+        "reference),\nthen a coarse grid, then one-knob steps around the two best settings, at "
+        "most --budget\nsettings. For each: wall time, peak RSS (VmHWM), retained RSS and page "
+        "faults (minor +\nmajor); the median over --runs runs. Prints the Pareto front and the "
+        "recommended\nGLIBC_TUNABLES line for the objective, and writes DIR/tune.csv "
+        "(pareto=0/1 per setting).\n\n"
+        "Retained RSS of a program is the last line `retained_rss_kb=N` it prints on stdout, "
+        "else\nits VmRSS at exit (read at the ptrace exit stop; polled every 1 ms if ptrace is "
+        "refused).\nThe program's stdout is consumed; its stderr is discarded unless --verbose. "
+        "Peak and\nretained RSS are those of the process started (not of programs it starts in "
+        "turn).\nWith --workload, each setting is a glibc backend cell run by the normal runner "
+        "(results\nof every round in DIR/roundN/); retained RSS is rss_end, peak RSS hwm_rss.\n",
+    .tables = tune_tables,
+    .examples = "faultline tune --objective retained-rss -- ./server --requests 1000\n"
+                "faultline tune --objective time --budget 20 --runs 3 -- python3 script.py\n"
+                "faultline tune --workload churn:size=1M,count=200 --objective faults",
+    .exit_status = "0 done, 1 the program fails under the default settings, 2 bad input",
+    .flags = CLI_STOP_AT_ARG,
+};
+
+/* One option into st: 0, or 2 after a message. */
+static int tune_option(struct cli_parse *p, int c, struct tune_state *st, bool *no_out,
+                       bool *runs_given)
+{
+    uint64_t v;
+    char err[512];
+    switch (c) {
+    case TUNE_ID_OBJECTIVE: {
+        int found = -1;
+        for (int k = 0; k < TUNE_METRICS; k++)
+            if (!strcmp(p->arg, tune_metrics[k].objective))
+                found = k;
+        if (!strcmp(p->arg, "balanced"))
+            found = TUNE_BALANCED;
+        if (found < 0)
+            return cli_opt_error(
+                p, "--objective %s: expected time|peak-rss|retained-rss|faults|balanced", p->arg);
+        st->objective = found;
+        return 0;
+    }
+    case TUNE_ID_BUDGET:
+        if (cli_opt_u64(p, &v, 2, 10000) != 0)
+            return 2;
+        st->budget = (unsigned)v;
+        return 0;
+    case CLI_ID_RUNS:
+        if (cli_opt_u64(p, &v, 1, 1000) != 0)
+            return 2;
+        st->runs = (unsigned)v;
+        *runs_given = true;
+        return 0;
+    case CLI_ID_WORKLOAD: {
+        static struct spec_list l; /* static: kept until exit, like argv */
+        if (spec_add(&l, SPEC_WORKLOAD, p->arg, false, err, sizeof err) != 0)
+            return cli_opt_error(p, "%s", err);
+        if (l.n != 1)
+            return cli_opt_error(p, "--workload: tune takes one workload (got %u)", l.n);
+        st->workload = l.v[0];
+        return 0;
+    }
+    case CLI_ID_TIMEOUT: {
+        char *end;
+        errno = 0;
+        double t = strtod(p->arg, &end);
+        if (*end || errno || !(t > 0) || t > 86400)
+            return cli_opt_error(p, "--timeout %s: expected seconds, 0 < S <= 86400", p->arg);
+        st->timeout_s = t;
+        return 0;
+    }
+    case CLI_ID_OUT:
+        if (!p->arg[0])
+            return cli_opt_error(p, "--out: expected a directory");
+        snprintf(st->out_dir, sizeof st->out_dir, "%s", p->arg);
+        return 0;
+    case CLI_ID_NO_OUT:
+        *no_out = true;
+        return 0;
+    case TUNE_ID_VERBOSE:
+        st->verbose = true;
+        return 0;
+    case CLI_ID_QUIET:
+        st->quiet = true;
+        return 0;
+    }
+    return 2;
+}
 
 int tune_main(int argc, char **argv)
 {
-    enum { OPT_OBJECTIVE = 1000, OPT_BUDGET, OPT_TIMEOUT, OPT_NO_OUT, OPT_VERBOSE, OPT_QUIET };
-    static const struct option longopts[] = {
-        {"objective", required_argument, 0, OPT_OBJECTIVE},
-        {"budget", required_argument, 0, OPT_BUDGET},
-        {"runs", required_argument, 0, 'r'},
-        {"workload", required_argument, 0, 'w'},
-        {"timeout", required_argument, 0, OPT_TIMEOUT},
-        {"out", required_argument, 0, 'o'},
-        {"no-out", no_argument, 0, OPT_NO_OUT},
-        {"verbose", no_argument, 0, OPT_VERBOSE},
-        {"quiet", no_argument, 0, OPT_QUIET},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
     struct tune_state st;
     memset(&st, 0, sizeof st);
     st.objective = TUNE_BALANCED;
     st.budget = 40;
     st.timeout_s = 60;
     bool no_out = false, runs_given = false;
-    optind = 1;
+    struct cli_parse p;
+    cli_opt_init(&p, &tune_usage, argc, argv);
     int c;
-    uint64_t v;
-    while ((c = getopt_long(argc, argv, "+r:w:o:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_OBJECTIVE: {
-            int found = -1;
-            for (int k = 0; k < TUNE_METRICS; k++)
-                if (!strcmp(optarg, tune_metrics[k].objective))
-                    found = k;
-            if (!strcmp(optarg, "balanced"))
-                found = TUNE_BALANCED;
-            if (found < 0)
-                return cli_usage_error(
-                    "tune --objective %s: expected time|peak-rss|retained-rss|faults|balanced",
-                    optarg);
-            st.objective = found;
-            break;
-        }
-        case OPT_BUDGET:
-            if (cli_parse_count("--budget", optarg, 2, 10000, &v) != 0)
-                return 2;
-            st.budget = (unsigned)v;
-            break;
-        case 'r':
-            if (cli_parse_count("--runs", optarg, 1, 1000, &v) != 0)
-                return 2;
-            st.runs = (unsigned)v;
-            runs_given = true;
-            break;
-        case 'w': {
-            char err[512];
-            struct param_values pv;
-            const struct workload *w;
-            if (workload_parse_spec(optarg, &w, &pv, err, sizeof err) != 0)
-                return cli_usage_error("tune --workload %s", err);
-            st.workload = optarg;
-            break;
-        }
-        case OPT_TIMEOUT: {
-            char *end;
-            errno = 0;
-            double t = strtod(optarg, &end);
-            if (*end || errno || !(t > 0) || t > 86400)
-                return cli_usage_error("tune --timeout %s: expected seconds, 0 < S <= 86400",
-                                       optarg);
-            st.timeout_s = t;
-            break;
-        }
-        case 'o':
-            if (!optarg[0])
-                return cli_usage_error("tune --out: expected a directory");
-            snprintf(st.out_dir, sizeof st.out_dir, "%s", optarg);
-            break;
-        case OPT_NO_OUT:
-            no_out = true;
-            break;
-        case OPT_VERBOSE:
-            st.verbose = true;
-            break;
-        case OPT_QUIET:
-            st.quiet = true;
-            break;
-        case 'h':
-            fputs(tune_help, stdout);
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
+        if (c == CLI_OPT_HELP)
             return 0;
-        default:
-            return cli_usage_error("tune: unknown option (see faultline tune --help)");
-        }
+        if (c == CLI_OPT_ERROR || tune_option(&p, c, &st, &no_out, &runs_given) != 0)
+            return 2;
     }
-    if (optind < argc)
-        st.cmd = argv + optind;
+    if (p.ind < argc)
+        st.cmd = argv + p.ind;
     if (st.cmd && st.workload)
         return cli_usage_error("tune: give either --workload SPEC or -- CMD, not both");
     if (!st.cmd && !st.workload)

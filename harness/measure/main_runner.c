@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "config.h"
 
 static uint64_t runner_number(const char *s)
 {
@@ -31,14 +32,19 @@ int main(int argc, char **argv)
         {"lat-sample", required_argument, 0, 'l'},
         {"timeline-every", required_argument, 0, 't'},
         {"tmpdir", required_argument, 0, 'd'},
+        {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
     struct child_config cfg;
     memset(&cfg, 0, sizeof cfg);
     int record_fd = -1;
     int c;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "V", longopts, NULL)) != -1) {
         switch (c) {
+        case 'V': /* every binary answers -V/--version (the runner is execed by faultline only) */
+            printf("faultline-runner %s (%s, %s)\n", FAULTLINE_VERSION, FAULTLINE_GIT_SHA,
+                   FAULTLINE_BUILD_TYPE);
+            return 0;
         case 'b':
             cfg.backend_spec = optarg;
             break;

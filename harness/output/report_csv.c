@@ -51,7 +51,7 @@ void report_csv_samples_header(struct strbuf *sb)
     strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,rep,seed,outcome");
     for (int m = 0; m < METRIC_COUNT; m++)
         strbuf_printf(sb, ",%s", sample_metrics[m].name);
-    strbuf_puts(sb, "\n");
+    strbuf_puts(sb, ",machine\n");
 }
 
 void report_csv_samples_row(const struct results *r, const struct run_result *run,
@@ -64,6 +64,9 @@ void report_csv_samples_row(const struct results *r, const struct run_result *ru
         strbuf_puts(sb, ",");
         report_csv_value(sb, run->m.v[m], run->m.valid[m]);
     }
+    strbuf_puts(sb, ",");
+    if (run->machine < r->nmachines)
+        strbuf_puts(sb, r->machines[run->machine].id);
     strbuf_puts(sb, "\n");
 }
 
@@ -111,8 +114,7 @@ void report_csv_steps_header(struct strbuf *sb)
                     "os_madvise\n");
 }
 
-void report_csv_steps_rows(const struct results *r, const struct run_result *run,
-                           struct strbuf *sb)
+void report_csv_steps_rows(const struct results *r, const struct run_result *run, struct strbuf *sb)
 {
     for (unsigned k = 0; k < run->step_count; k++) {
         const struct step_snapshot *s = &run->steps[k];
@@ -214,6 +216,56 @@ void report_csv_claims(const struct results *r, struct strbuf *sb)
         strbuf_puts(sb, ",");
         report_csv_text(sb, r->claims[i].measured);
         strbuf_puts(sb, "\n");
+    }
+}
+
+void report_csv_machines(const struct results *r, struct strbuf *sb)
+{
+    strbuf_puts(sb, "machine,count_key,runs,cpu_model,kernel,glibc,thp,build\n");
+    for (unsigned i = 0; i < r->nmachines; i++) {
+        const struct fingerprint *f = &r->machines[i];
+        unsigned runs = 0;
+        for (unsigned k = 0; k < r->nruns; k++)
+            runs += r->runs[k].machine == i;
+        strbuf_printf(sb, "%s,%s,%u,", f->id, f->count_id, runs);
+        const char *fields[5] = {f->cpu_model, f->kernel, f->glibc, f->thp, f->build};
+        for (int k = 0; k < 5; k++) {
+            if (k)
+                strbuf_puts(sb, ",");
+            report_csv_text(sb, fields[k]);
+        }
+        strbuf_puts(sb, "\n");
+    }
+}
+
+void report_csv_timings_by_machine(const struct results *r, struct strbuf *sb)
+{
+    strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,machine,ok_runs");
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (fingerprint_timing_metric(m))
+            strbuf_printf(sb, ",%s_median", sample_metrics[m].name);
+    strbuf_puts(sb, "\n");
+    for (unsigned c = 0; c < r->ncells; c++) {
+        for (unsigned mi = 0; mi < r->nmachines; mi++) {
+            unsigned ok = 0;
+            for (unsigned i = 0; i < r->cells[c].nrun_idx; i++) {
+                const struct run_result *run = &r->runs[r->cells[c].run_idx[i]];
+                ok += run->ok && run->machine == mi;
+            }
+            if (!ok)
+                continue;
+            report_csv_cell_columns(sb, &r->cells[c]);
+            strbuf_printf(sb, ",%s,%u", r->machines[mi].id, ok);
+            for (int m = 0; m < METRIC_COUNT; m++) {
+                if (!fingerprint_timing_metric(m))
+                    continue;
+                struct stats_summary s;
+                strbuf_puts(sb, ",");
+                if (results_cell_machine_summary(r, c, mi, m, &s))
+                    report_csv_value(sb, s.median, true);
+            }
+            strbuf_puts(sb, "\n");
+        }
     }
 }
 

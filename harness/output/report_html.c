@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "report_html.h"
 
+#include "cli_opt.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -1548,15 +1550,24 @@ static int report_html_run_plots(struct report_html *r)
     return 0;
 }
 
-static const char report_html_help[] =
-    "usage: faultline report [--no-plots] DIR\n"
-    "\n"
-    "Renders the plots of a results directory (plots/plot.sh; set FAULTLINE_PLOTS_DIR to use\n"
-    "another plots/ directory) and writes DIR/index.html and DIR/report.md.\n"
-    "\n"
-    "  --no-plots    keep DIR/plots as it is (do not run gnuplot)\n"
-    "\n"
-    "exit status: 0 report written, 1 report written but plotting failed, 2 bad input\n";
+enum { REPORT_HTML_ID_NO_PLOTS = CLI_ID_COMMAND };
+
+static const struct cli_opt report_html_opts[] = {
+    {"no-plots", 0, NULL, "keep DIR/plots as it is (do not run gnuplot)", REPORT_HTML_ID_NO_PLOTS},
+    CLI_ROW_END,
+};
+
+static const struct cli_opt *const report_html_tables[] = {report_html_opts, NULL};
+
+static const struct cli_usage report_html_usage = {
+    .name = "report",
+    .synopsis = "[--no-plots] DIR",
+    .about = "Renders the plots of a results directory (plots/plot.sh; set FAULTLINE_PLOTS_DIR to "
+             "use\nanother plots/ directory) and writes DIR/index.html and DIR/report.md.\n",
+    .tables = report_html_tables,
+    .examples = "faultline report results/runs/<id>",
+    .exit_status = "0 report written, 1 report written but plotting failed, 2 bad input",
+};
 
 static int report_html_write(const struct report_html *r, const char *name, const struct strbuf *sb)
 {
@@ -1573,20 +1584,21 @@ int report_html_main(int argc, char **argv)
 {
     bool no_plots = false;
     const char *dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(report_html_help, stdout);
+    struct cli_parse p;
+    cli_opt_init(&p, &report_html_usage, argc, argv);
+    int c;
+    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
+        if (c == CLI_OPT_HELP)
             return 0;
-        } else if (!strcmp(argv[i], "--no-plots")) {
-            no_plots = true;
-        } else if (argv[i][0] == '-' || dir) {
-            fprintf(stderr,
-                    "faultline report: unexpected argument '%s' (see faultline report --help)\n",
-                    argv[i]);
+        if (c == CLI_OPT_ERROR)
             return 2;
-        } else {
-            dir = argv[i];
-        }
+        if (c == REPORT_HTML_ID_NO_PLOTS)
+            no_plots = true;
+        else if (dir)
+            return cli_opt_error(&p, "unexpected argument '%s' (see faultline report --help)",
+                                 p.arg);
+        else
+            dir = p.arg;
     }
     if (!dir) {
         fprintf(stderr,

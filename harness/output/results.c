@@ -28,6 +28,22 @@ void results_init(struct results *r, const char *dir, int argc, char **argv)
         used += (size_t)n;
     }
     context_collect(&r->ctx);
+    struct fingerprint self;
+    fingerprint_from_context(&r->ctx, &self);
+    results_add_machine(r, &self);
+}
+
+unsigned results_add_machine(struct results *r, const struct fingerprint *fp)
+{
+    for (unsigned i = 0; i < r->nmachines; i++)
+        if (!strcmp(r->machines[i].id, fp->id))
+            return i;
+    struct fingerprint *m = realloc(r->machines, (r->nmachines + 1) * sizeof *m);
+    if (!m)
+        abort();
+    r->machines = m;
+    m[r->nmachines] = *fp;
+    return r->nmachines++;
 }
 
 void results_free(struct results *r)
@@ -41,6 +57,7 @@ void results_free(struct results *r)
     free(r->cells);
     free(r->runs);
     free(r->claims);
+    free(r->machines);
     memset(r, 0, sizeof *r);
 }
 
@@ -221,8 +238,10 @@ void results_cell_runs(const struct results *r, unsigned cell, unsigned *total, 
         *ok += r->runs[c->run_idx[i]].ok;
 }
 
-bool results_cell_summary(const struct results *r, unsigned cell, int metric,
-                          struct stats_summary *out)
+/* Summary over the cell's ok runs with a value, of one machine (machine < 0: any machine,
+ * but a timing metric spanning machines has none). */
+static bool results_summary_of(const struct results *r, unsigned cell, int machine, int metric,
+                               struct stats_summary *out)
 {
     const struct cell *c = &r->cells[cell];
     double small[64];
@@ -230,16 +249,37 @@ bool results_cell_summary(const struct results *r, unsigned cell, int metric,
     if (!v)
         abort();
     size_t n = 0;
+    int first_machine = -1;
+    bool mixed = false;
     for (unsigned i = 0; i < c->nrun_idx; i++) {
         const struct run_result *run = &r->runs[c->run_idx[i]];
-        if (run->ok && run->m.valid[metric])
-            v[n++] = run->m.v[metric];
+        if (!run->ok || !run->m.valid[metric] ||
+            (machine >= 0 && run->machine != (unsigned)machine))
+            continue;
+        if (first_machine < 0)
+            first_machine = (int)run->machine;
+        mixed |= run->machine != (unsigned)first_machine;
+        v[n++] = run->m.v[metric];
     }
+    if (mixed && fingerprint_timing_metric(metric))
+        n = 0;
     if (n)
         stats_summarize(v, n, out);
     if (v != small)
         free(v);
     return n > 0;
+}
+
+bool results_cell_summary(const struct results *r, unsigned cell, int metric,
+                          struct stats_summary *out)
+{
+    return results_summary_of(r, cell, -1, metric, out);
+}
+
+bool results_cell_machine_summary(const struct results *r, unsigned cell, unsigned machine,
+                                  int metric, struct stats_summary *out)
+{
+    return results_summary_of(r, cell, (int)machine, metric, out);
 }
 
 static int results_cmp_plan_order(const void *a, const void *b)
@@ -342,6 +382,16 @@ long results_write_derived(struct results *r, bool durable)
         strbuf_reset(&sb);
         report_csv_claims(r, &sb);
         bad |= (n = results_put(r, "seed.csv", &sb, durable)) < 0;
+        total += n;
+    }
+    strbuf_reset(&sb);
+    report_csv_machines(r, &sb);
+    bad |= (n = results_put(r, "machines.csv", &sb, durable)) < 0;
+    total += n;
+    if (r->nmachines > 1) {
+        strbuf_reset(&sb);
+        report_csv_timings_by_machine(r, &sb);
+        bad |= (n = results_put(r, "timings_by_machine.csv", &sb, durable)) < 0;
         total += n;
     }
     bad |= (n = results_write_hists(r, durable)) < 0;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "context.h"
+#include "fingerprint.h"
 #include "sample.h"
 #include "stats.h"
 #include "strbuf.h"
@@ -27,12 +28,14 @@ struct cell {
     struct hist *hist; /* OP_COUNT merged histograms, NULL until a run lands */
     unsigned *run_idx; /* indices into results.runs of this cell's runs, in order */
     unsigned nrun_idx, cap_run_idx;
-    bool dirty; /* a run landed since its histogram files were last written */
+    bool dirty;        /* a run landed since its histogram files were last written */
+    char count_id[12]; /* merge: runs pool only within one count key (fingerprint.h) */
 };
 
 struct run_result {
     unsigned cell;
     unsigned rep;
+    unsigned machine; /* index into results.machines */
     uint64_t seed;
     bool ok;
     char outcome[96]; /* "ok", "crashed: SIGSEGV", "timeout", "failed: ENOMEM", "error: ..." */
@@ -69,7 +72,9 @@ struct results {
     char hw_events[PERF_MAX_HW][PERF_NAME_MAX];
     unsigned nhw;
     uint64_t lat_sample_every;
-    struct results_log *log; /* append-only writer during a plan (results_log.h), or NULL */
+    struct results_log *log;      /* append-only writer during a plan (results_log.h), or NULL */
+    struct fingerprint *machines; /* machines[0] is this one unless a merge replaced them */
+    unsigned nmachines;
 };
 
 void results_init(struct results *r, const char *dir, int argc, char **argv);
@@ -91,9 +96,16 @@ long results_write_derived(struct results *r, bool durable);
 long results_write_json(struct results *r);
 /* Sort runs into plan order (rep, then cell), as a -j 1 plan produces them. */
 void results_sort_runs(struct results *r);
-/* Aggregate of metric `m` over ok runs of a cell; false if fewer than 1 valid value. */
+/* Index of a machine, added if new. */
+unsigned results_add_machine(struct results *r, const struct fingerprint *fp);
+/* Aggregate of metric `m` over ok runs of a cell; false if fewer than 1 valid value, and for
+ * a timing metric whose runs come from more than one machine (timings never pool across
+ * machines: see results_cell_machine_summary). */
 bool results_cell_summary(const struct results *r, unsigned cell, int metric,
                           struct stats_summary *out);
+/* The same over the cell's ok runs measured on one machine. */
+bool results_cell_machine_summary(const struct results *r, unsigned cell, unsigned machine,
+                                  int metric, struct stats_summary *out);
 unsigned results_failed_runs(const struct results *r);
 /* Runs of a cell: *total recorded, *ok of them finished ok. */
 void results_cell_runs(const struct results *r, unsigned cell, unsigned *total, unsigned *ok);
@@ -118,6 +130,10 @@ void report_csv_steps_rows(const struct results *r, const struct run_result *run
                            struct strbuf *out);
 void report_csv_sweep(const struct results *r, struct strbuf *out);
 void report_csv_claims(const struct results *r, struct strbuf *out);
+/* machines.csv (every machine's fingerprint) and timings_by_machine.csv (timing medians of
+ * each cell per machine; written when runs come from more than one machine). */
+void report_csv_machines(const struct results *r, struct strbuf *out);
+void report_csv_timings_by_machine(const struct results *r, struct strbuf *out);
 /* Human scaling for console/md: 1234567 bytes -> "1.18 MiB", ns -> "1.2 ms". */
 void report_human(double v, const char *unit, char *buf, size_t len);
 

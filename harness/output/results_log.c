@@ -134,12 +134,10 @@ static void results_log_hist_rows(const struct results *r, const struct run_resu
     }
 }
 
-static void results_log_write(const struct results *r, int fd, struct strbuf *sb,
-                              const char *name)
+static void results_log_write(const struct results *r, int fd, struct strbuf *sb, const char *name)
 {
     if (sb->len && results_log_append(fd, sb->data, sb->len) != 0)
-        fprintf(stderr, "faultline: cannot append to %s/%s: %s\n", r->dir, name,
-                strerror(errno));
+        fprintf(stderr, "faultline: cannot append to %s/%s: %s\n", r->dir, name, strerror(errno));
     strbuf_reset(sb);
 }
 

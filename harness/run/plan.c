@@ -130,8 +130,8 @@ static struct plan_item *plan_items(const struct results *r, const struct plan_o
     for (unsigned pass = 0; pass < po->warmup + po->runs; pass++)
         for (unsigned c = 0; c < r->ncells; c++)
             if (plan_in_shard(po, &r->cells[c]))
-                items[i++] = (struct plan_item){
-                    c, pass < po->warmup ? pass : pass - po->warmup, pass < po->warmup};
+                items[i++] = (struct plan_item){c, pass < po->warmup ? pass : pass - po->warmup,
+                                                pass < po->warmup};
     *count = (unsigned)n;
     return items;
 }
@@ -181,6 +181,8 @@ unsigned plan_execute(struct results *r, const struct plan_options *po)
     if (!po->ro.no_perf && !po->ro.fake)
         perf_hold_tracepoints();
     plan_mark_parallel(r, jobs);
+    if (po->ro.fake && r->nmachines) /* synthetic numbers come from no machine */
+        fingerprint_fake(&r->machines[0]);
     results_write(r);
     results_log_open(r);
     struct runner_job *slots = calloc(jobs, sizeof *slots);

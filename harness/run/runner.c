@@ -253,8 +253,8 @@ static pid_t runner_spawn(struct runner_job *job)
     return pid;
 }
 
-void runner_start(const struct runner_options *o, const struct cell *c, unsigned rep,
-                  uint64_t seed, const char *scratch, struct runner_job *job)
+void runner_start(const struct runner_options *o, const struct cell *c, unsigned rep, uint64_t seed,
+                  const char *scratch, struct runner_job *job)
 {
     memset(job, 0, sizeof *job);
     job->memfd = job->pidfd = -1;

@@ -27,11 +27,11 @@ struct runner_options {
 
 /* One child in flight. */
 struct runner_job {
-    bool running;   /* started and not reaped yet */
-    pid_t pid;      /* 0: no child (fake, skipped, setup error: res is final) */
-    int pidfd;      /* -1 on kernels without pidfd_open: waited by a 2 ms poll */
-    int memfd;      /* the shared run_record */
-    int status;     /* wait status once reaped */
+    bool running; /* started and not reaped yet */
+    pid_t pid;    /* 0: no child (fake, skipped, setup error: res is final) */
+    int pidfd;    /* -1 on kernels without pidfd_open: waited by a 2 ms poll */
+    int memfd;    /* the shared run_record */
+    int status;   /* wait status once reaped */
     bool timed_out;
     uint64_t deadline_ns;
     struct run_result res;
@@ -47,8 +47,8 @@ struct runner_job {
 
 /* Start cell c's run `rep` (clone + exec); returns at once. scratch: an existing directory
  * for the run's scratch files, emptied afterwards (NULL: a fresh one per run). */
-void runner_start(const struct runner_options *o, const struct cell *c, unsigned rep,
-                  uint64_t seed, const char *scratch, struct runner_job *job);
+void runner_start(const struct runner_options *o, const struct cell *c, unsigned rep, uint64_t seed,
+                  const char *scratch, struct runner_job *job);
 /* Block until one of the jobs (NULL entries are ignored) has exited or timed out and is
  * reaped; returns its index, or -1 if none is in flight. */
 int runner_wait_any(struct runner_job *const *jobs, unsigned n);
