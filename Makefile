@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 QUICK      ?= 0
 DIR        ?=
 
-.PHONY: all build deps test bench bench-overhead bench-exec bench-false-alarms report regress baseline format clean
+.PHONY: all build deps test bench bench-overhead bench-exec bench-callsites bench-false-alarms report regress baseline format clean
 
 all: build
 
@@ -32,6 +32,10 @@ bench-overhead: deps build
 # real programs (sort, gzip, python3, sqlite3) under every backend, ratios to glibc
 bench-exec: deps build
 	@BUILD=$(BUILD) bash ci/exec-bench.sh
+
+# cost and accuracy of `faultline exec --callsites` on sort of 50 MB (needs root)
+bench-callsites: deps build
+	@BUILD=$(BUILD) bash ci/callsites-bench.sh
 
 # ten clean `make regress` runs on an unchanged tree: the gate's false-alarm count
 bench-false-alarms: deps build

@@ -20,6 +20,9 @@ static const struct param_def glibc_params[] = {
      "M_MMAP_MAX: most simultaneous mmapped blocks (default 65536; 0 disables mmap)"},
     {"arena_max", PARAM_INT, NULL, 1, 1 << 20, NULL, 0,
      "M_ARENA_MAX: most arenas (default 8 x cores once more than 8 exist)"},
+    {"hugetlb", PARAM_INT, NULL, 0, 2, NULL, 0,
+     "glibc.malloc.hugetlb tunable, set in GLIBC_TUNABLES when the run is exec'd (1 = "
+     "MADV_HUGEPAGE, 2 = hugetlbfs pages)"},
     {.name = NULL},
 };
 
@@ -42,6 +45,15 @@ static int glibc_init(const struct param_values *pv)
         {"mmap_max", M_MMAP_MAX},
         {"arena_max", M_ARENA_MAX},
     };
+    if (param_is_set(pv, "hugetlb")) {
+        /* a tunable is read at start-up only: refuse to measure if it did not reach us */
+        char want[32];
+        snprintf(want, sizeof want, "glibc.malloc.hugetlb=%lld",
+                 (long long)param_num(pv, "hugetlb"));
+        const char *t = getenv("GLIBC_TUNABLES");
+        if (!t || !strstr(t, want))
+            return ENOTSUP;
+    }
     for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
         if (!param_is_set(pv, knobs[i].key))
             continue;

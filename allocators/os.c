@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -29,6 +32,30 @@ static void os_count(enum os_call call, uint64_t bytes, int failed)
         atomic_fetch_add_explicit(&os_failures[call], 1, memory_order_relaxed);
 }
 
+/* THP as a sweep axis (issue 18): with FAULTLINE_THP=madvise in the environment (the runner sets
+ * it for `--thp madvise-on`), new anonymous mappings and break extensions get MADV_HUGEPAGE, so
+ * they take 2 MiB pages where the system's THP mode is "madvise". Read once; a race between
+ * threads computes the same value. The extra madvise calls are counted like any other. */
+static int os_thp_state = -1;
+
+static bool os_thp_advise(void)
+{
+    if (os_thp_state < 0) {
+        const char *e = getenv("FAULTLINE_THP");
+        os_thp_state = e && !strcmp(e, "madvise");
+    }
+    return os_thp_state == 1;
+}
+
+static void os_thp_range(uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t page = os_page_size();
+    lo = (lo + page - 1) & ~(page - 1);
+    hi &= ~(page - 1);
+    if (hi > lo)
+        os_madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
 int os_break(void **cur)
 {
     if (__curbrk == NULL) {
@@ -48,6 +75,8 @@ int os_brk(void *addr)
     int rc = brk(addr); /* one syscall; updates __curbrk to what the kernel returned */
     uintptr_t a = (uintptr_t)addr, b = (uintptr_t)before;
     os_count(OS_BRK, before ? (a > b ? a - b : b - a) : 0, rc != 0);
+    if (rc == 0 && before && a > b && os_thp_advise())
+        os_thp_range(b, a);
     return rc == 0 ? 0 : ENOMEM;
 }
 
@@ -72,6 +101,8 @@ int os_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, void
     int err = p == MAP_FAILED ? errno : 0;
     os_count(OS_MMAP, len, err != 0);
     *out = err ? NULL : p;
+    if (!err && (flags & MAP_ANONYMOUS) && os_thp_advise())
+        os_thp_range((uintptr_t)p, (uintptr_t)p + len);
     return err;
 }
 

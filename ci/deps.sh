@@ -2,9 +2,9 @@
 # Installs the Debian packages faultline uses (as root), or prints the exact apt-get line.
 # Also mounts tracefs when it is missing, so syscall tracepoints can be counted.
 set -u
-PKGS="build-essential cmake pkg-config libpfm4-dev libbenchmark-dev libbenchmark-tools \
+PKGS="build-essential cmake pkg-config libjansson-dev libpfm4-dev libbenchmark-dev libbenchmark-tools \
 python3 python3-scipy hyperfine gnuplot-nox valgrind strace linux-perf time \
-libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 sqlite3 chromium \
+libdw-dev libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 sqlite3 chromium \
 slurm-wlm munge nodejs npm"
 missing=""
 for p in $PKGS; do

@@ -3,7 +3,9 @@
 # add callgrind instruction counts when valgrind is installed, compare against the committed
 # baseline results/baseline/ci.json with ci/tolerances.conf.
 #
-#   BUILD=<dir> bash ci/regress.sh                     gate: exit 1 when a count regressed
+#   BUILD=<dir> bash ci/regress.sh                     gate: exit 1 when a count regressed,
+#                                                      3 when a baseline cell or gated metric
+#                                                      is missing (strict: no --allow-missing)
 #   BUILD=<dir> bash ci/regress.sh --refresh-baseline  rewrite results/baseline/ci.json (commit it)
 #
 # Environment knobs (tests and experiments; CI uses the defaults):

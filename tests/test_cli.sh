@@ -59,6 +59,12 @@ conflict|run -b glibc -w churn --no-perf --events cycles
 --workload is required|run -b glibc
 unknown option|run -b glibc -w churn --bogus
 dist=foo|run -b glibc -w random-mix:dist=foo
+min=1M is larger than max=1K|run -b glibc -w random-mix:min=1M,max=1K
+file=/nonexistent|run -b glibc -w replay:file=/nonexistent
+empty parameter list|run -b hybrid: -w churn
+empty parameter list|run -b glibc -w churn:
+min=64K is larger than max=4K|sweep -b glibc -w random-mix:min=16,64K,max=4K
+unknown backend 'nosuch'|run -b glibc,nosuch -w churn
 trim=12Q|sweep -b hybrid:trim=128K,12Q -w churn
 --shard|sweep -b hybrid -w churn --shard 3/2
 EOF2
@@ -236,6 +242,59 @@ PY
     m=$(col "$W/ch.csv" 1 minflt)
     python3 -c "import sys; sys.exit(0 if float('$m') >= 2560 else 1)" || fail "churn fixed 64K: $m faults for 10 x 1 MiB, expected >= 256 per iteration"
     echo "ok: every workload on every backend; churn 64K: $m faults / 10 iterations"
+    ;;
+commands)
+    # every command of the dispatch table answers --help and `help CMD` (exit 0, same text),
+    # -V works on every binary and command, the unknown-command list is the whole table
+    cmds=$("$FL" --help | awk '/^commands:/{on=1; next} on && /^  [a-z]/{print $1} on && /^$/{exit}')
+    [ "$(echo "$cmds" | wc -w)" = 11 ] || fail "top-level help lists: $cmds"
+    for c in $cmds; do
+        "$FL" "$c" --help >"$W/h1" 2>"$W/e1" || fail "$c --help exits $?: $(cat "$W/e1")"
+        "$FL" help "$c" >"$W/h2" || fail "help $c exits $?"
+        cmp -s "$W/h1" "$W/h2" || fail "help $c differs from $c --help"
+        grep -q "^usage: faultline $c" "$W/h1" || fail "$c --help has no usage line"
+        grep -q -- "--help" "$W/h1" || fail "$c --help does not list --help"
+        "$FL" "$c" -V | grep -q '^faultline [0-9]' || fail "$c -V"
+        "$FL" "$c" --bogus-option >/dev/null 2>"$W/e" && fail "$c accepted --bogus-option"
+        [ "$(wc -l <"$W/e")" = 1 ] && grep -q "faultline $c: unknown option '--bogus-option' (valid:" "$W/e" ||
+            fail "$c unknown option message: $(cat "$W/e")"
+        echo "ok: $c --help, help $c, -V, unknown option"
+    done
+    for b in faultline faultline-runner faultline-gbench; do
+        [ -x "$B/$b" ] || continue
+        "$B/$b" -V | grep -q "^$b [0-9]" || fail "$b -V"
+        "$B/$b" --version | grep -q "^$b [0-9]" || fail "$b --version"
+    done
+    "$FL" nosuch 2>"$W/e"; [ $? = 2 ] || fail "unknown command must exit 2"
+    for c in $cmds; do grep -q "[ ,]$c[,;]" "$W/e" || fail "unknown-command list lacks $c: $(cat "$W/e")"; done
+    "$FL" help nosuch 2>/dev/null; [ $? = 2 ] || fail "help nosuch must exit 2"
+    "$FL" run -b glibc -w churn --runs 2>"$W/e"; [ $? = 2 ] && grep -q -- '--runs needs a value N' "$W/e" ||
+        fail "missing value: $(cat "$W/e")"
+    echo "ok: $(echo $cmds | wc -w) commands"
+    ;;
+spec-lists)
+    # -b/-w repeatable and comma-separated, parameters and specs told apart by registered names
+    "$FL" run -b glibc,hybrid -w churn:count=2 --runs 1 --fake-measure --quiet --format csv \
+        --out "$W/a" >"$W/a.csv" || fail "run -b glibc,hybrid"
+    [ "$(cut -d, -f2 "$W/a/samples.csv" | sed 1d | sort -u | tr '\n' ' ')" = "glibc hybrid " ] ||
+        fail "run -b glibc,hybrid cells: $(cut -d, -f2 "$W/a/samples.csv")"
+    "$FL" run -b 'glibc,hybrid:threshold=64K,trim=off,mmap' -b brk -w 'churn:count=2,size=64K,sawtooth' \
+        --runs 1 --fake-measure --quiet --out "$W/b" >/dev/null || fail "mixed list"
+    python3 - "$W/b/run.json" <<'PY' || fail "mixed list cells"
+import json, sys
+cells = json.load(open(sys.argv[1]))["cells"]
+got = sorted({(c["backend_spec"], c["workload_spec"]) for c in cells})
+want = sorted({(b, w) for b in ["glibc", "hybrid:threshold=64K,trim=off", "mmap", "brk"]
+               for w in ["churn:count=2,size=64K", "sawtooth"]})
+assert got == want, got
+PY
+    "$FL" sweep -b 'hybrid:threshold=64K,1M,trim=off,glibc' -w churn:count=2 --runs 1 --fake-measure \
+        --quiet --out "$W/s" >/dev/null || fail "sweep list with a second backend"
+    [ "$(($(wc -l <"$W/s/samples.csv") - 1))" = 3 ] || fail "sweep: 2 hybrid cells + glibc expected"
+    "$B/faultline-gbench" -b glibc,hybrid -w churn:count=2 --benchmark_list_tests=true 2>/dev/null >"$W/g" ||
+        [ ! -x "$B/faultline-gbench" ] || fail "gbench -b list"
+    [ ! -x "$B/faultline-gbench" ] || [ "$(wc -l <"$W/g")" = 2 ] || fail "gbench lists: $(cat "$W/g")"
+    echo "ok: comma lists in run, sweep, gbench"
     ;;
 interrupted)
     # kill -9 the harness mid-plan: every finished run is in valid files

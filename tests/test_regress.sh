@@ -165,6 +165,94 @@ time-check)
     "$fl" compare --time-check "$work/a.json" "$work/d.json" | grep -E 'ns_per_op .*fewer than 9' >/dev/null ||
         fail "8 runs not skipped: $("$fl" compare --time-check "$work/a.json" "$work/d.json")"
     ;;
+coverage-*)
+    # Coverage is part of the verdict. NEW files are derived from the committed baseline, so the
+    # environment fingerprint matches and only coverage differs.
+    base=$src/results/baseline/ci.json
+    derive() { # out.json python-expression-on-d
+        python3 - "$base" "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+    }
+    gate() { # expected-exit, then compare arguments; output in $work/out.txt
+        local want=$1 rc=0
+        shift
+        "$fl" compare --tolerances "$src/ci/tolerances.conf" "$@" >"$work/out.txt" 2>&1 || rc=$?
+        [ "$rc" = "$want" ] || fail "compare $*: exit $rc, want $want: $(cat "$work/out.txt")"
+    }
+    case "$mode" in
+    coverage-killed) # a sweep killed after 15 of its runs: every cell listed, later ones never ran
+        derive "$work/new.json" 'd["runs"] = d["runs"][:15]'
+        gate 3 "$base" "$work/new.json"
+        grep -q 'INCOMPLETE' "$work/out.txt" || fail "no INCOMPLETE status: $(cat "$work/out.txt")"
+        grep -Eq '^glibc +size-sweep:max=1M +cell .*missing: no runs in NEW' "$work/out.txt" ||
+            fail "last cell not named missing: $(cat "$work/out.txt")"
+        ran=$(python3 -c 'import json,sys; print(len({r["cell"] for r in json.load(open(sys.argv[1]))["runs"]}))' "$work/new.json")
+        grep -q "compared $ran of 24 baseline cells" "$work/out.txt" ||
+            fail "coverage not counted ($ran cells ran): $(cat "$work/out.txt")"
+        ;;
+    coverage-empty) # cells and runs empty: nothing compared must not pass
+        derive "$work/new.json" 'd["cells"] = []; d["runs"] = []; d.pop("callgrind", None)'
+        gate 3 "$base" "$work/new.json"
+        grep -q 'compared 0 of 24 baseline cells and 0 of ' "$work/out.txt" ||
+            fail "empty NEW not counted as nothing compared: $(cat "$work/out.txt")"
+        ;;
+    coverage-missing) # one baseline cell missing from NEW: named
+        derive "$work/new.json" 'd["cells"] = [c for c in d["cells"] if c["id"] != "c007"]; d["runs"] = [r for r in d["runs"] if r["cell"] != "c007"]'
+        cell=$(python3 -c 'import json,sys; c=[c for c in json.load(open(sys.argv[1]))["cells"] if c["id"]=="c007"][0]; print(c["backend_spec"], c["workload_spec"])' "$base")
+        set -- $cell
+        gate 3 "$base" "$work/new.json"
+        grep -Eq "^$1 +$2 +cell .*missing: not in NEW" "$work/out.txt" ||
+            fail "missing cell $cell not named: $(cat "$work/out.txt")"
+        grep -q '1 missing, 0 not compared, 0 new' "$work/out.txt" || fail "summary: $(cat "$work/out.txt")"
+        # --allow-missing: passes, still lists it
+        gate 0 --allow-missing "$base" "$work/new.json"
+        grep -Eq "^$1 +$2 +cell .*missing" "$work/out.txt" || fail "allowed cell not listed: $(cat "$work/out.txt")"
+        ;;
+    coverage-spec) # hybrid cells run with trim=off: missing (old spec) + new (new spec), not skipped
+        derive "$work/new.json" '
+for c in d["cells"]:
+    if c["backend"] == "hybrid":
+        c["backend_params"] = "trim=off"; c["backend_spec"] = "hybrid:trim=off"
+for r in d["runs"]:
+    if r["backend"] == "hybrid":
+        r["backend"] = "hybrid:trim=off"
+for g in d.get("callgrind", []):
+    if g["backend_spec"] == "hybrid":
+        g["backend_spec"] = "hybrid:trim=off"'
+        gate 3 "$base" "$work/new.json"
+        grep -Eq '^hybrid +churn:count=20 +cell .*missing' "$work/out.txt" || fail "old spec not missing: $(cat "$work/out.txt")"
+        grep -Eq '^hybrid:trim=off +churn:count=20 +cell .*new \(not gated\)' "$work/out.txt" ||
+            fail "new spec not listed as new: $(cat "$work/out.txt")"
+        grep -q '6 missing, 0 not compared, 6 new' "$work/out.txt" || fail "summary: $(cat "$work/out.txt")"
+        ;;
+    coverage-json) # --format json and md carry the same verdict
+        derive "$work/new.json" 'd["runs"] = [r for r in d["runs"] if r["cell"] != "c002"]
+for r in d["runs"]:
+    if r["cell"] == "c001": r["metrics"]["os_brk"] = None'
+        gate 3 --format json "$base" "$work/new.json"
+        python3 - "$work/out.txt" <<'PY' || fail "JSON report: $(cat "$work/out.txt")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["coverage"]
+assert d["status"] == "incomplete" and d["exit_status"] == 3, d["status"]
+assert c["baseline_cells"] == 24 and c["cells_compared"] == 23 and c["missing"] == 1, c
+assert c["not_compared"] == 1 and c["gated_values_compared"] == c["gated_values"] - 1, c
+rows = [r for r in d["rows"] if r["verdict"] == "not_compared"]
+assert rows[0]["metric"] == "os_brk" and rows[0]["base"] is not None and rows[0]["new"] is None, rows
+PY
+        gate 3 --format md "$base" "$work/new.json"
+        grep -q 'INCOMPLETE' "$work/out.txt" && grep -q '| not compared' "$work/out.txt" ||
+            fail "md report: $(cat "$work/out.txt")"
+        gate 0 "$base" "$base"
+        grep -q 'compared 24 of 24 baseline cells' "$work/out.txt" || fail "self compare: $(cat "$work/out.txt")"
+        ;;
+    *) fail "unknown mode $mode" ;;
+    esac
+    ;;
 *)
     fail "unknown mode $mode"
     ;;

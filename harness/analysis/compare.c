@@ -15,276 +15,9 @@
 
 #include "cli_opt.h"
 #include "config.h"
+#include "json_read.h"
+#include "path.h"
 #include "stats.h"
-
-/* ---------------------------------------------------------------------------------------------
- * A small JSON reader: the whole document as a tree. run.json files are tens of KiB, so a tree
- * is simpler than streaming and costs nothing worth measuring. */
-
-enum compare_jtype { CJ_NULL, CJ_BOOL, CJ_NUM, CJ_STR, CJ_ARR, CJ_OBJ };
-
-struct compare_json {
-    enum compare_jtype type;
-    bool boolean;
-    double num;
-    char *str;                  /* CJ_STR, decoded */
-    size_t n;                   /* CJ_ARR / CJ_OBJ members */
-    struct compare_json *items; /* n values */
-    char **keys;                /* CJ_OBJ: n keys */
-};
-
-struct compare_parser {
-    const char *p, *end, *start;
-    char err[160];
-    int depth;
-};
-
-static void compare_json_free(struct compare_json *v)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < v->n; i++) {
-        compare_json_free(&v->items[i]);
-        if (v->keys)
-            free(v->keys[i]);
-    }
-    free(v->items);
-    free(v->keys);
-    free(v->str);
-    memset(v, 0, sizeof *v);
-}
-
-static bool compare_perr(struct compare_parser *ps, const char *what)
-{
-    if (!ps->err[0])
-        snprintf(ps->err, sizeof ps->err, "%s at byte %td", what, ps->p - ps->start);
-    return false;
-}
-
-static void compare_ws(struct compare_parser *ps)
-{
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
-        ps->p++;
-}
-
-static void compare_put_utf8(char *out, size_t *len, unsigned cp)
-{
-    if (cp < 0x80) {
-        out[(*len)++] = (char)cp;
-    } else if (cp < 0x800) {
-        out[(*len)++] = (char)(0xc0 | cp >> 6);
-        out[(*len)++] = (char)(0x80 | (cp & 0x3f));
-    } else {
-        out[(*len)++] = (char)(0xe0 | cp >> 12);
-        out[(*len)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[(*len)++] = (char)(0x80 | (cp & 0x3f));
-    }
-}
-
-static bool compare_parse_string(struct compare_parser *ps, char **out)
-{
-    if (ps->p >= ps->end || *ps->p != '"')
-        return compare_perr(ps, "expected a string");
-    ps->p++;
-    const char *s = ps->p;
-    while (ps->p < ps->end && *ps->p != '"') {
-        if (*ps->p == '\\')
-            ps->p++;
-        ps->p++;
-    }
-    if (ps->p >= ps->end)
-        return compare_perr(ps, "unterminated string");
-    /* decoded text is never longer than the escaped text */
-    char *buf = malloc((size_t)(ps->p - s) + 1);
-    if (!buf)
-        return compare_perr(ps, "out of memory");
-    size_t len = 0;
-    for (const char *q = s; q < ps->p; q++) {
-        if (*q != '\\') {
-            buf[len++] = *q;
-            continue;
-        }
-        q++;
-        switch (*q) {
-        case 'n':
-            buf[len++] = '\n';
-            break;
-        case 't':
-            buf[len++] = '\t';
-            break;
-        case 'r':
-            buf[len++] = '\r';
-            break;
-        case 'b':
-            buf[len++] = '\b';
-            break;
-        case 'f':
-            buf[len++] = '\f';
-            break;
-        case '"':
-        case '\\':
-        case '/':
-            buf[len++] = *q;
-            break;
-        case 'u': {
-            unsigned cp = 0;
-            for (int i = 1; i <= 4; i++) {
-                char c = q + i < ps->p ? q[i] : 0;
-                int d = c >= '0' && c <= '9'   ? c - '0'
-                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                               : -1;
-                if (d < 0) {
-                    free(buf);
-                    return compare_perr(ps, "bad \\u escape");
-                }
-                cp = cp * 16 + (unsigned)d;
-            }
-            q += 4;
-            /* a \uXXXX escape is 6 bytes; its UTF-8 is at most 3 */
-            compare_put_utf8(buf, &len, cp);
-            break;
-        }
-        default:
-            free(buf);
-            return compare_perr(ps, "bad escape in string");
-        }
-    }
-    buf[len] = '\0';
-    ps->p++;
-    *out = buf;
-    return true;
-}
-
-static bool compare_parse_value(struct compare_parser *ps, struct compare_json *v);
-
-static bool compare_push(struct compare_parser *ps, struct compare_json *v, size_t *cap,
-                         struct compare_json *item, char *key)
-{
-    if (v->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        struct compare_json *ni = realloc(v->items, nc * sizeof *ni);
-        if (!ni)
-            return compare_perr(ps, "out of memory");
-        v->items = ni;
-        if (v->type == CJ_OBJ) {
-            char **nk = realloc(v->keys, nc * sizeof *nk);
-            if (!nk)
-                return compare_perr(ps, "out of memory");
-            v->keys = nk;
-        }
-        *cap = nc;
-    }
-    v->items[v->n] = *item;
-    if (v->type == CJ_OBJ)
-        v->keys[v->n] = key;
-    v->n++;
-    return true;
-}
-
-static bool compare_parse_container(struct compare_parser *ps, struct compare_json *v, bool obj)
-{
-    char close = obj ? '}' : ']';
-    v->type = obj ? CJ_OBJ : CJ_ARR;
-    size_t cap = 0;
-    ps->p++;
-    compare_ws(ps);
-    if (ps->p < ps->end && *ps->p == close) {
-        ps->p++;
-        return true;
-    }
-    for (;;) {
-        char *key = NULL;
-        compare_ws(ps);
-        if (obj) {
-            if (!compare_parse_string(ps, &key))
-                return false;
-            compare_ws(ps);
-            if (ps->p >= ps->end || *ps->p != ':') {
-                free(key);
-                return compare_perr(ps, "expected ':'");
-            }
-            ps->p++;
-        }
-        struct compare_json item;
-        memset(&item, 0, sizeof item);
-        if (!compare_parse_value(ps, &item) || !compare_push(ps, v, &cap, &item, key)) {
-            compare_json_free(&item);
-            free(key);
-            return false;
-        }
-        compare_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (ps->p < ps->end && *ps->p == close) {
-            ps->p++;
-            return true;
-        }
-        return compare_perr(ps, obj ? "expected ',' or '}'" : "expected ',' or ']'");
-    }
-}
-
-static bool compare_parse_value(struct compare_parser *ps, struct compare_json *v)
-{
-    compare_ws(ps);
-    if (ps->p >= ps->end)
-        return compare_perr(ps, "unexpected end of input");
-    if (++ps->depth > 64)
-        return compare_perr(ps, "nested too deeply");
-    bool ok = true;
-    char c = *ps->p;
-    size_t rest = (size_t)(ps->end - ps->p);
-    if (c == '{' || c == '[') {
-        ok = compare_parse_container(ps, v, c == '{');
-    } else if (c == '"') {
-        v->type = CJ_STR;
-        ok = compare_parse_string(ps, &v->str);
-    } else if (rest >= 4 && !strncmp(ps->p, "null", 4)) {
-        v->type = CJ_NULL;
-        ps->p += 4;
-    } else if (rest >= 4 && !strncmp(ps->p, "true", 4)) {
-        v->type = CJ_BOOL;
-        v->boolean = true;
-        ps->p += 4;
-    } else if (rest >= 5 && !strncmp(ps->p, "false", 5)) {
-        v->type = CJ_BOOL;
-        ps->p += 5;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-        char num[64];
-        size_t k = 0;
-        while (ps->p < ps->end && k < sizeof num - 1 && strchr("+-0123456789.eE", *ps->p))
-            num[k++] = *ps->p++;
-        num[k] = '\0';
-        char *endp;
-        errno = 0;
-        v->type = CJ_NUM;
-        v->num = strtod(num, &endp);
-        if (*endp || errno)
-            ok = compare_perr(ps, "bad number");
-    } else {
-        ok = compare_perr(ps, "unexpected character");
-    }
-    ps->depth--;
-    return ok;
-}
-
-static const struct compare_json *compare_get(const struct compare_json *obj, const char *key)
-{
-    if (!obj || obj->type != CJ_OBJ)
-        return NULL;
-    for (size_t i = 0; i < obj->n; i++)
-        if (!strcmp(obj->keys[i], key))
-            return &obj->items[i];
-    return NULL;
-}
-
-static const char *compare_get_str(const struct compare_json *obj, const char *key)
-{
-    const struct compare_json *v = compare_get(obj, key);
-    return v && v->type == CJ_STR ? v->str : NULL;
-}
 
 /* ---------------------------------------------------------------------------------------------
  * Tolerances: one line per gated metric, `metric tolerance needs reason...`. */
@@ -444,8 +177,8 @@ struct compare_cell {
     char key[640];     /* backend:params workload:params, the match key */
     char backend[256]; /* spec, for display */
     char workload[384];
-    const char *id;                   /* cell id inside its file (not stable across files) */
-    const struct compare_json **runs; /* run objects of this cell */
+    const char *id;      /* cell id inside its file (not stable across files) */
+    const json_t **runs; /* run objects of this cell */
     size_t nruns, cap_runs;
     size_t ok; /* runs whose outcome is "ok" */
     char bad_outcome[128];
@@ -458,48 +191,12 @@ struct compare_cell {
 struct compare_side {
     const char *label; /* BASE or NEW */
     char path[4096];   /* the JSON file read */
-    struct compare_json doc;
+    json_t *doc;
     char fp[COMPARE_FP_COUNT][160];
     char host[128], git_sha[64], date[40];
     struct compare_cell *cells;
     size_t ncells;
 };
-
-static char *compare_read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (!buf || failed) {
-        free(buf);
-        snprintf(err, errlen, "cannot read %s", path);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
 
 /* key = "name[:params] name[:params]" */
 static void compare_make_key(char *key, size_t len, const char *b, const char *bp, const char *w,
@@ -605,51 +302,41 @@ static int compare_load_side(struct compare_side *s, const char *arg)
         else if (!strcmp(arg, "run.json"))
             snprintf(dir, sizeof dir, ".");
     }
-    char err[4400];
-    size_t len = 0;
-    char *text = compare_read_file(s->path, &len, err, sizeof err);
-    if (!text)
+    char err[PATH_SIZE + 200];
+    s->doc = json_read_file(s->path, err, sizeof err);
+    if (!s->doc)
         return compare_bad("%s: %s", s->label, err);
-    struct compare_parser ps = {.p = text, .end = text + len, .start = text};
-    bool ok = compare_parse_value(&ps, &s->doc);
-    if (ok) {
-        compare_ws(&ps);
-        if (ps.p != ps.end)
-            ok = compare_perr(&ps, "trailing characters");
-    }
-    free(text);
-    if (!ok)
-        return compare_bad("%s: %s is not valid JSON: %s", s->label, s->path, ps.err);
-    const struct compare_json *runs = compare_get(&s->doc, "runs");
-    if (s->doc.type != CJ_OBJ || !runs || runs->type != CJ_ARR)
+    const json_t *runs = json_read_get(s->doc, "runs");
+    if (!json_is_array(runs))
         return compare_bad("%s: %s has no \"runs\" array (want a faultline run.json or results "
                            "directory)",
                            s->label, s->path);
 
-    const struct compare_json *ctx = compare_get(&s->doc, "context");
+    const json_t *ctx = json_read_get(s->doc, "context");
     for (int i = 0; i < COMPARE_FP_COUNT; i++) {
-        const struct compare_json *v = compare_get(ctx, compare_fp_names[i]);
-        if (v && v->type == CJ_STR)
-            snprintf(s->fp[i], sizeof s->fp[i], "%s", v->str);
-        else if (v && v->type == CJ_NUM)
-            snprintf(s->fp[i], sizeof s->fp[i], "%g", v->num);
+        const char *str = json_read_str(ctx, compare_fp_names[i]);
+        double num;
+        if (str)
+            snprintf(s->fp[i], sizeof s->fp[i], "%s", str);
+        else if (json_read_num(ctx, compare_fp_names[i], &num))
+            snprintf(s->fp[i], sizeof s->fp[i], "%g", num);
         else
             snprintf(s->fp[i], sizeof s->fp[i], "?");
     }
-    const char *h = compare_get_str(ctx, "host"), *g = compare_get_str(ctx, "git_sha");
-    const char *d = compare_get_str(ctx, "date_utc");
+    const char *h = json_read_str(ctx, "host"), *g = json_read_str(ctx, "git_sha");
+    const char *d = json_read_str(ctx, "date_utc");
     snprintf(s->host, sizeof s->host, "%s", h ? h : "?");
     snprintf(s->git_sha, sizeof s->git_sha, "%s", g ? g : "?");
     snprintf(s->date, sizeof s->date, "%s", d ? d : "?");
 
     /* cells: from the "cells" table when present (names and parameters), else from the runs */
     size_t cap = 0;
-    const struct compare_json *cells = compare_get(&s->doc, "cells");
-    if (cells && cells->type == CJ_ARR) {
-        for (size_t i = 0; i < cells->n; i++) {
-            const struct compare_json *c = &cells->items[i];
-            const char *id = compare_get_str(c, "id"), *b = compare_get_str(c, "backend");
-            const char *w = compare_get_str(c, "workload");
+    const json_t *cells = json_read_get(s->doc, "cells");
+    if (json_is_array(cells)) {
+        for (size_t i = 0; i < json_array_size(cells); i++) {
+            const json_t *c = json_array_get(cells, i);
+            const char *id = json_read_str(c, "id"), *b = json_read_str(c, "backend");
+            const char *w = json_read_str(c, "workload");
             if (!id || !b || !w)
                 return compare_bad("%s: %s: cells[%zu] lacks id, backend or workload", s->label,
                                    s->path, i);
@@ -657,24 +344,24 @@ static int compare_load_side(struct compare_side *s, const char *arg)
             if (!cc)
                 return compare_bad("out of memory");
             cc->id = id;
-            const char *bs = compare_get_str(c, "backend_spec"),
-                       *ws = compare_get_str(c, "workload_spec");
-            compare_make_key(cc->key, sizeof cc->key, b, compare_get_str(c, "backend_params"), w,
-                             compare_get_str(c, "workload_params"));
+            const char *bs = json_read_str(c, "backend_spec"),
+                       *ws = json_read_str(c, "workload_spec");
+            compare_make_key(cc->key, sizeof cc->key, b, json_read_str(c, "backend_params"), w,
+                             json_read_str(c, "workload_params"));
             snprintf(cc->backend, sizeof cc->backend, "%s", bs ? bs : b);
             snprintf(cc->workload, sizeof cc->workload, "%s", ws ? ws : w);
         }
     }
-    for (size_t i = 0; i < runs->n; i++) {
-        const struct compare_json *r = &runs->items[i];
-        const char *id = compare_get_str(r, "cell");
+    for (size_t i = 0; i < json_array_size(runs); i++) {
+        const json_t *r = json_array_get(runs, i);
+        const char *id = json_read_str(r, "cell");
         struct compare_cell *cc = NULL;
         for (size_t k = 0; id && k < s->ncells; k++)
             if (s->cells[k].id && !strcmp(s->cells[k].id, id))
                 cc = &s->cells[k];
         if (!cc) {
             /* no cells table (or an unknown id): the run's own backend and workload specs */
-            const char *b = compare_get_str(r, "backend"), *w = compare_get_str(r, "workload");
+            const char *b = json_read_str(r, "backend"), *w = json_read_str(r, "workload");
             if (!b || !w)
                 return compare_bad("%s: %s: runs[%zu] names no known cell", s->label, s->path, i);
             char key[640];
@@ -691,14 +378,14 @@ static int compare_load_side(struct compare_side *s, const char *arg)
         }
         if (cc->nruns == cc->cap_runs) {
             size_t nc = cc->cap_runs ? cc->cap_runs * 2 : 4;
-            const struct compare_json **nr = realloc(cc->runs, nc * sizeof *nr);
+            const json_t **nr = realloc(cc->runs, nc * sizeof *nr);
             if (!nr)
                 return compare_bad("out of memory");
             cc->runs = nr;
             cc->cap_runs = nc;
         }
         cc->runs[cc->nruns++] = r;
-        const char *outcome = compare_get_str(r, "outcome");
+        const char *outcome = json_read_str(r, "outcome");
         if (outcome && !strcmp(outcome, "ok"))
             cc->ok++;
         else if (!cc->bad_outcome[0])
@@ -706,18 +393,18 @@ static int compare_load_side(struct compare_side *s, const char *arg)
     }
 
     /* callgrind counts: embedded (a baseline made by ci/regress.sh) and/or callgrind.tsv */
-    const struct compare_json *cg = compare_get(&s->doc, "callgrind");
-    if (cg && cg->type == CJ_ARR) {
-        for (size_t i = 0; i < cg->n; i++) {
-            const struct compare_json *e = &cg->items[i];
-            const char *b = compare_get_str(e, "backend_spec"),
-                       *w = compare_get_str(e, "workload_spec");
-            const struct compare_json *ir = compare_get(e, "ir");
+    const json_t *cg = json_read_get(s->doc, "callgrind");
+    if (json_is_array(cg)) {
+        for (size_t i = 0; i < json_array_size(cg); i++) {
+            const json_t *e = json_array_get(cg, i);
+            const char *b = json_read_str(e, "backend_spec"),
+                       *w = json_read_str(e, "workload_spec");
+            double ir = 0;
+            bool have_ir = json_read_num(e, "ir", &ir);
             if (!b || !w)
                 return compare_bad("%s: %s: callgrind[%zu] lacks backend_spec or workload_spec",
                                    s->label, s->path, i);
-            compare_set_callgrind(s, b, w, compare_get_str(e, "outcome"), ir && ir->type == CJ_NUM,
-                                  ir && ir->type == CJ_NUM ? ir->num : 0);
+            compare_set_callgrind(s, b, w, json_read_str(e, "outcome"), have_ir, ir);
         }
     }
     if (dir[0]) {
@@ -734,7 +421,7 @@ static void compare_free_side(struct compare_side *s)
     for (size_t i = 0; i < s->ncells; i++)
         free(s->cells[i].runs);
     free(s->cells);
-    compare_json_free(&s->doc);
+    json_decref(s->doc);
 }
 
 /* Values of metric m over the cell's ok runs that measured it. Returns the count; *nulls gets
@@ -752,12 +439,12 @@ static size_t compare_values(const struct compare_cell *c, const char *m, double
         return n;
     }
     for (size_t i = 0; i < c->nruns; i++) {
-        const char *outcome = compare_get_str(c->runs[i], "outcome");
+        const char *outcome = json_read_str(c->runs[i], "outcome");
         if (!outcome || strcmp(outcome, "ok") != 0)
             continue;
-        const struct compare_json *v = compare_get(compare_get(c->runs[i], "metrics"), m);
-        if (v && v->type == CJ_NUM)
-            out[n++] = v->num;
+        double v;
+        if (json_read_num(json_read_get(c->runs[i], "metrics"), m, &v))
+            out[n++] = v;
         else
             (*nulls)++;
     }
@@ -767,10 +454,28 @@ static size_t compare_values(const struct compare_cell *c, const char *m, double
 /* ---------------------------------------------------------------------------------------------
  * Verdicts. */
 
-enum compare_verdict { CV_REGRESSED, CV_IMPROVED, CV_SLOWER, CV_FASTER, CV_OK, CV_SKIPPED };
+/* The order is the report's: failures first. missing and uncompared fail the gate unless
+ * --allow-missing; new is listed and never fails. */
+enum compare_verdict {
+    CV_REGRESSED,
+    CV_MISSING,
+    CV_UNCOMPARED,
+    CV_IMPROVED,
+    CV_SLOWER,
+    CV_FASTER,
+    CV_OK,
+    CV_NEW,
+    CV_SKIPPED,
+};
+
+/* verdicts as --format json spells them */
+static const char *const compare_verdict_json[] = {
+    "regressed", "missing", "not_compared", "improved", "slower", "faster", "ok", "new", "skipped",
+};
 
 static const char *const compare_verdict_names[] = {
-    "regressed", "improved — refresh the baseline", "slower (advisory)", "faster (advisory)", "ok",
+    "regressed",         "missing",           "not compared", "improved — refresh the baseline",
+    "slower (advisory)", "faster (advisory)", "ok",           "new (not gated)",
     "skipped",
 };
 
@@ -819,10 +524,14 @@ static void compare_fmt_num(char *buf, size_t len, double v)
         snprintf(buf, len, "%.4g", v);
 }
 
+enum compare_format { COMPARE_CONSOLE, COMPARE_MD, COMPARE_JSON };
+
 struct compare_opts {
-    bool md;
+    bool md; /* COMPARE_MD */
+    enum compare_format format;
     bool time_check;
     bool all;
+    bool allow_missing;
     const char *tolerances;
 };
 
@@ -903,14 +612,21 @@ static void compare_count_metric(struct compare_rows *rs, const struct compare_c
         else
             snprintf(r->reason, sizeof r->reason, "callgrind run in %s: %s",
                      c == cb ? "BASE" : "NEW", c->cg_outcome);
+        if (r->have_base) /* BASE gates it, NEW cannot answer */
+            r->verdict = CV_UNCOMPARED;
         return;
     }
     if (!r->have_base && !r->have_new) {
         snprintf(r->reason, sizeof r->reason, "null on both sides (not measured)");
         return;
     }
-    if (!r->have_base || !r->have_new) {
-        snprintf(r->reason, sizeof r->reason, "null in %s only", r->have_base ? "NEW" : "BASE");
+    if (!r->have_base) { /* the baseline never measured it here: nothing to gate */
+        snprintf(r->reason, sizeof r->reason, "null in BASE only");
+        return;
+    }
+    if (!r->have_new) {
+        snprintf(r->reason, sizeof r->reason, "null in NEW, measured in BASE");
+        r->verdict = CV_UNCOMPARED;
         return;
     }
     double allowed = fmax(t->pct / 100.0 * fabs(r->base), t->abs);
@@ -1051,10 +767,11 @@ static void compare_row_cells(const struct compare_row *r, bool md, char out[COM
         snprintf(out[7], 200, "%s", v);
 }
 
-static int compare_run(const struct compare_opts *o, struct compare_side *sb,
-                       struct compare_side *sn, const struct compare_tols *tols)
+/* Every verdict row of BASE vs NEW into rs. */
+static void compare_verdicts(const struct compare_opts *o, struct compare_side *sb,
+                             struct compare_side *sn, const struct compare_tols *tols,
+                             struct compare_rows *rs)
 {
-    struct compare_rows rs = {0};
     unsigned fpdiff = compare_fp_diff(sb, sn);
     size_t maxruns = 1;
     for (size_t i = 0; i < sb->ncells; i++)
@@ -1065,25 +782,30 @@ static int compare_run(const struct compare_opts *o, struct compare_side *sb,
     for (size_t i = 0; i < sb->ncells; i++) {
         const struct compare_cell *cb = &sb->cells[i];
         const struct compare_cell *cn = compare_find_cell(sn, cb->key);
-        if (!cn) {
-            struct compare_row *r = compare_row_add(&rs, cb->backend, cb->workload, "cell");
-            r->verdict = CV_SKIPPED;
-            snprintf(r->reason, sizeof r->reason,
-                     "not in NEW (suite changed: refresh the baseline)");
+        if (!cn || cn->nruns == 0) {
+            /* not run, or cut short (a killed sweep lists cells it never ran) */
+            struct compare_row *r = compare_row_add(rs, cb->backend, cb->workload, "cell");
+            r->verdict = CV_MISSING;
+            snprintf(r->base_text, sizeof r->base_text, "%zu runs", cb->nruns);
+            snprintf(r->new_text, sizeof r->new_text, "%s", cn ? "0 runs" : "absent");
+            snprintf(r->reason, sizeof r->reason, "%s",
+                     cn ? "no runs in NEW (interrupted?)"
+                        : "not in NEW (spec changed or suite cut: rerun, or refresh the "
+                          "baseline)");
             continue;
         }
         if (cb->ok == 0) {
-            struct compare_row *r = compare_row_add(&rs, cb->backend, cb->workload, "outcome");
+            struct compare_row *r = compare_row_add(rs, cb->backend, cb->workload, "outcome");
             r->verdict = CV_SKIPPED;
             snprintf(r->reason, sizeof r->reason, "no ok run in BASE");
             snprintf(r->base_text, sizeof r->base_text, "%.60s", cb->bad_outcome);
             snprintf(r->new_text, sizeof r->new_text, "%.60s", cn->ok ? "ok" : cn->bad_outcome);
             continue;
         }
-        if (cn->nruns == 0 || (cn->nruns - cn->ok) * cb->nruns > (cb->nruns - cb->ok) * cn->nruns) {
+        if ((cn->nruns - cn->ok) * cb->nruns > (cb->nruns - cb->ok) * cn->nruns) {
             /* a crash, timeout or ENOMEM that the baseline did not have (a larger failed
              * fraction of the runs) is a regression */
-            struct compare_row *r = compare_row_add(&rs, cb->backend, cb->workload, "outcome");
+            struct compare_row *r = compare_row_add(rs, cb->backend, cb->workload, "outcome");
             r->verdict = CV_REGRESSED;
             snprintf(r->base_text, sizeof r->base_text, "%zu/%zu ok", cb->ok, cb->nruns);
             snprintf(r->new_text, sizeof r->new_text, "%zu/%zu ok (%.40s)", cn->ok, cn->nruns,
@@ -1094,44 +816,86 @@ static int compare_run(const struct compare_opts *o, struct compare_side *sb,
         for (size_t k = 0; k < tols->n; k++) {
             const struct compare_tol *t = &tols->v[k];
             if (!t->time)
-                compare_count_metric(&rs, cb, cn, t, fpdiff, maxruns);
+                compare_count_metric(rs, cb, cn, t, fpdiff, maxruns);
             else if (o->time_check)
-                compare_time_metric(&rs, sb, sn, cb, cn, t, fpdiff, maxruns);
+                compare_time_metric(rs, sb, sn, cb, cn, t, fpdiff, maxruns);
         }
     }
     for (size_t i = 0; i < sn->ncells; i++) {
         const struct compare_cell *cn = &sn->cells[i];
         if (compare_find_cell(sb, cn->key))
             continue;
-        struct compare_row *r = compare_row_add(&rs, cn->backend, cn->workload, "cell");
-        r->verdict = CV_SKIPPED;
-        snprintf(r->reason, sizeof r->reason, "not in BASE (new cell: refresh the baseline)");
+        struct compare_row *r = compare_row_add(rs, cn->backend, cn->workload, "cell");
+        r->verdict = CV_NEW;
+        snprintf(r->base_text, sizeof r->base_text, "absent");
+        snprintf(r->new_text, sizeof r->new_text, "%zu runs", cn->nruns);
+        snprintf(r->reason, sizeof r->reason, "not in BASE (refresh the baseline to gate it)");
     }
+}
 
-    size_t count[CV_SKIPPED + 1] = {0};
-    for (size_t i = 0; i < rs.n; i++)
-        count[rs.v[i].verdict]++;
-    bool failed = count[CV_REGRESSED] > 0;
+/* What the gate looked at: the coverage half of the verdict. */
+struct compare_coverage {
+    size_t count[CV_SKIPPED + 1]; /* rows per verdict */
+    size_t base_cells, cells_compared;
+    size_t gated, gated_compared; /* count-metric values BASE has, and those compared */
+    bool regressed, incomplete;
+};
+
+static void compare_cover(const struct compare_opts *o, const struct compare_side *sb,
+                          const struct compare_rows *rs, struct compare_coverage *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct compare_row *r = &rs->v[i];
+        c->count[r->verdict]++;
+        bool counted = r->tol && !r->tol->time && r->have_base;
+        bool decided =
+            r->verdict == CV_OK || r->verdict == CV_REGRESSED || r->verdict == CV_IMPROVED;
+        if (counted && (decided || r->verdict == CV_UNCOMPARED)) {
+            c->gated++;
+            c->gated_compared += decided;
+        }
+    }
+    c->base_cells = sb->ncells;
+    c->cells_compared = sb->ncells - c->count[CV_MISSING];
+    c->regressed = c->count[CV_REGRESSED] > 0;
+    c->incomplete = !o->allow_missing && (c->count[CV_MISSING] || c->count[CV_UNCOMPARED]);
+}
+
+/* The console or Markdown report; returns the exit status. */
+static int compare_print(const struct compare_opts *o, const struct compare_side *sb,
+                         const struct compare_side *sn, const struct compare_tols *tols,
+                         const struct compare_rows *rsp, const struct compare_coverage *cov)
+{
+    const struct compare_rows rs = *rsp;
+    unsigned fpdiff = compare_fp_diff(sb, sn);
+    const size_t *count = cov->count;
+    bool failed = cov->regressed || cov->incomplete;
 
     /* header */
-    const char *status = failed               ? "REGRESSED"
+    const char *status = cov->regressed       ? "REGRESSED"
+                         : cov->incomplete    ? "INCOMPLETE (baseline cells or gated metrics not "
+                                                "compared)"
                          : count[CV_IMPROVED] ? "PASSED (improvements: refresh "
                                                 "the baseline)"
                                               : "PASSED";
     char summary[256];
-    snprintf(summary, sizeof summary, "%zu regressed, %zu improved, %zu ok, %zu skipped",
+    snprintf(summary, sizeof summary,
+             "%zu regressed, %zu improved, %zu ok, %zu skipped; compared %zu of %zu baseline "
+             "cells and %zu of %zu gated metric values; %zu missing, %zu not compared, %zu new",
              count[CV_REGRESSED], count[CV_IMPROVED],
-             count[CV_OK] + count[CV_SLOWER] + count[CV_FASTER], count[CV_SKIPPED]);
+             count[CV_OK] + count[CV_SLOWER] + count[CV_FASTER], count[CV_SKIPPED],
+             cov->cells_compared, cov->base_cells, cov->gated_compared, cov->gated,
+             count[CV_MISSING], count[CV_UNCOMPARED], count[CV_NEW]);
     if (o->md) {
         printf("### faultline regression gate: %s%s%s\n\n", failed ? "**" : "", status,
                failed ? "**" : "");
-        printf("%s; %zu cells. BASE git `%s`, NEW git `%s`.\n\n", summary, sb->ncells, sb->git_sha,
-               sn->git_sha);
+        printf("%s. BASE git `%s`, NEW git `%s`.\n\n", summary, sb->git_sha, sn->git_sha);
     } else {
         printf("faultline compare: %s\n", status);
         printf("  BASE %s (git %s, %s)\n  NEW  %s (git %s, %s)\n", sb->path, sb->git_sha, sb->date,
                sn->path, sn->git_sha, sn->date);
-        printf("  %s; %zu cells\n\n", summary, sb->ncells);
+        printf("  %s\n\n", summary);
     }
     if (fpdiff) {
         char f[160];
@@ -1158,12 +922,11 @@ static int compare_run(const struct compare_opts *o, struct compare_side *sb,
     static const bool right[COMPARE_COLS] = {false, false, false, true, true, true, false, false};
     char(*cells)[COMPARE_COLS][200] = malloc((rs.n + 1) * sizeof *cells);
     if (!cells) {
-        free(rs.v);
         return compare_bad("out of memory");
     }
     size_t n = 0;
-    static const enum compare_verdict order[] = {CV_REGRESSED, CV_IMPROVED, CV_SLOWER, CV_FASTER,
-                                                 CV_OK};
+    static const enum compare_verdict order[] = {
+        CV_REGRESSED, CV_MISSING, CV_UNCOMPARED, CV_IMPROVED, CV_SLOWER, CV_FASTER, CV_NEW, CV_OK};
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         if (order[k] == CV_OK && !o->all)
             continue;
@@ -1230,15 +993,73 @@ static int compare_run(const struct compare_opts *o, struct compare_side *sb,
                        "and commit it.\n"
                      : "\nimprovements beyond tolerance: refresh the baseline with `make baseline` "
                        "and commit results/baseline/ci.json\n");
+    if (cov->incomplete)
+        printf(o->md ? "\nMissing cells or metrics fail the gate: rerun the suite, or refresh the "
+                       "baseline if the suite changed on purpose (`--allow-missing` accepts a "
+                       "partial run).\n"
+                     : "\nmissing cells or metrics fail the gate: rerun the suite, or refresh the "
+                       "baseline if the suite changed on purpose (--allow-missing accepts a "
+                       "partial run)\n");
     free(cells);
-    free(rs.v);
-    return failed ? 1 : 0;
+    return cov->regressed ? 1 : cov->incomplete ? COMPARE_EXIT_INCOMPLETE : 0;
 }
 
-enum { COMPARE_ID_TOLERANCES = CLI_ID_COMMAND, COMPARE_ID_TIME_CHECK, COMPARE_ID_ALL };
+/* --format json: the same verdict as a document (status, coverage, every row). */
+static int compare_print_json(const struct compare_side *sb, const struct compare_side *sn,
+                              const struct compare_rows *rs, const struct compare_coverage *cov)
+{
+    int rc = cov->regressed ? 1 : cov->incomplete ? COMPARE_EXIT_INCOMPLETE : 0;
+    json_t *rows = json_array();
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct compare_row *r = &rs->v[i];
+        json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s}", "backend", r->backend, "workload",
+                                r->workload, "metric", r->metric, "verdict",
+                                compare_verdict_json[r->verdict], "reason", r->reason);
+        json_object_set_new(row, "base", r->have_base ? json_real(r->base) : json_null());
+        json_object_set_new(row, "new", r->have_new ? json_real(r->neu) : json_null());
+        json_object_set_new(row, "tolerance", r->tol ? json_string(r->tol->text) : json_null());
+        json_array_append_new(rows, row);
+    }
+    json_t *doc = json_pack(
+        "{s:s, s:i, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "status",
+        rc == 1 ? "regressed"
+        : rc    ? "incomplete"
+                : "passed",
+        "exit_status", rc, "base", sb->path, "new", sn->path, "coverage", "baseline_cells",
+        (json_int_t)cov->base_cells, "cells_compared", (json_int_t)cov->cells_compared,
+        "gated_values", (json_int_t)cov->gated, "gated_values_compared",
+        (json_int_t)cov->gated_compared, "missing", (json_int_t)cov->count[CV_MISSING],
+        "not_compared", (json_int_t)cov->count[CV_UNCOMPARED], "new_cells",
+        (json_int_t)cov->count[CV_NEW], "rows", rows);
+    if (!doc || json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0)
+        rc = compare_bad("cannot write the JSON report");
+    putchar('\n');
+    json_decref(doc);
+    return rc;
+}
+
+static int compare_run(const struct compare_opts *o, struct compare_side *sb,
+                       struct compare_side *sn, const struct compare_tols *tols)
+{
+    struct compare_rows rs = {0};
+    struct compare_coverage cov;
+    compare_verdicts(o, sb, sn, tols, &rs);
+    compare_cover(o, sb, &rs, &cov);
+    int rc = o->format == COMPARE_JSON ? compare_print_json(sb, sn, &rs, &cov)
+                                       : compare_print(o, sb, sn, tols, &rs, &cov);
+    free(rs.v);
+    return rc;
+}
+
+enum {
+    COMPARE_ID_TOLERANCES = CLI_ID_COMMAND,
+    COMPARE_ID_TIME_CHECK,
+    COMPARE_ID_ALL,
+    COMPARE_ID_ALLOW_MISSING,
+};
 
 static const struct cli_opt compare_opts_table[] = {
-    CLI_ROW_FORMAT("console (default) or md (a PR-comment table)"),
+    CLI_ROW_FORMAT("console (default), md (a pull-request comment) or json"),
     {"tolerances", 0, "FILE",
      "metric tolerance needs reason per line\n(default: " FAULTLINE_SOURCE_DIR
      "/ci/tolerances.conf)",
@@ -1246,6 +1067,10 @@ static const struct cli_opt compare_opts_table[] = {
     {"time-check", 0, NULL, "compare the advisory times too (same job, same machine)",
      COMPARE_ID_TIME_CHECK},
     {"all", 0, NULL, "list ok rows too", COMPARE_ID_ALL},
+    {"allow-missing", 0, NULL,
+     "let baseline cells missing from NEW and gated metrics NEW could not\nanswer pass (they "
+     "are still listed)",
+     COMPARE_ID_ALLOW_MISSING},
     CLI_ROW_END,
 };
 
@@ -1253,20 +1078,30 @@ static const struct cli_opt *const compare_tables[] = {compare_opts_table, NULL}
 
 static const struct cli_usage compare_usage = {
     .name = "compare",
-    .synopsis = "BASE NEW [--format console|md] [--tolerances FILE] [--time-check] [--all]",
+    .synopsis = "BASE NEW [--format console|md|json] [--tolerances FILE] [--time-check] [--all]\n"
+                "BASE NEW --allow-missing ...",
     .about = "Compares two runs (a run.json file or a results directory each; a directory's\n"
              "callgrind.tsv is read too) cell by cell, keyed by backend and workload with their\n"
              "parameters. Each metric listed in the tolerances file gets a verdict:\n"
              "  ok, regressed (beyond tolerance: the gate fails), improved (beyond tolerance:\n"
-             "  refresh the baseline, not a failure), skipped (null on a side, or the environment\n"
-             "  fingerprint it depends on differs).\n"
+             "  refresh the baseline, not a failure), not compared (BASE measured it, NEW has\n"
+             "  null: fails), skipped (not measured in BASE, or the environment fingerprint it\n"
+             "  depends on differs: listed, not a failure).\n"
+             "Coverage is part of the verdict: a BASE cell that NEW lacks or never ran is\n"
+             "missing and fails the gate (a changed spec is missing + new); cells only in NEW\n"
+             "are listed as new and do not fail. The summary says how many baseline cells and\n"
+             "gated metric values were compared. --allow-missing lets a partial NEW pass.\n"
              "Times (tolerance `time`) are advisory: compared only with --time-check, with the\n"
              "Mann-Whitney U test over >= 9 runs per side, flagged when p < 0.01 and the median\n"
              "moved > 5 %; never across machines.\n",
     .tables = compare_tables,
     .examples = "faultline compare results/baseline/ci.json results/runs/<id>\n"
-                "faultline compare --format md results/baseline/ci.json results/runs/<id>",
-    .exit_status = "1 a gated metric regressed, 2 bad input, 0 otherwise",
+                "faultline compare --format md results/baseline/ci.json results/runs/<id>\n"
+                "faultline compare --format json --allow-missing results/baseline/ci.json "
+                "results/runs/<id>",
+    .exit_status = "1 a gated metric regressed, 3 nothing regressed but coverage is incomplete\n"
+                   "(a BASE cell missing from NEW, or a gated metric not compared; not with\n"
+                   "--allow-missing), 2 bad input, 0 passed",
 };
 
 int compare_main(int argc, char **argv)
@@ -1284,9 +1119,13 @@ int compare_main(int argc, char **argv)
         case CLI_OPT_ERROR:
             return 2;
         case CLI_ID_FORMAT:
-            if (strcmp(p.arg, "md") && strcmp(p.arg, "console"))
-                return cli_opt_error(&p, "--format %s: valid formats are console, md", p.arg);
+            if (strcmp(p.arg, "md") && strcmp(p.arg, "console") && strcmp(p.arg, "json"))
+                return cli_opt_error(&p, "--format %s: valid formats are console, md, json", p.arg);
             o.md = !strcmp(p.arg, "md");
+            o.format = o.md ? COMPARE_MD : !strcmp(p.arg, "json") ? COMPARE_JSON : COMPARE_CONSOLE;
+            break;
+        case COMPARE_ID_ALLOW_MISSING:
+            o.allow_missing = true;
             break;
         case COMPARE_ID_TOLERANCES:
             o.tolerances = p.arg;

@@ -3,7 +3,12 @@
 #ifndef FAULTLINE_COMPARE_H
 #define FAULTLINE_COMPARE_H
 
-/* argv[0] is "compare". Exit status: 1 when a gated metric regressed, 2 on bad input, else 0. */
+/* Exit status when nothing regressed but a BASE cell is missing from NEW or a gated metric could
+ * not be compared (without --allow-missing). */
+#define COMPARE_EXIT_INCOMPLETE 3
+
+/* argv[0] is "compare". Exit status: 1 when a gated metric regressed, COMPARE_EXIT_INCOMPLETE,
+ * 2 on bad input, else 0. */
 int compare_main(int argc, char **argv);
 
 #endif

@@ -70,6 +70,19 @@ int spec_add(struct spec_list *l, enum spec_kind kind, const char *value, bool s
         char *spec = strndup(s, (size_t)(e - s));
         if (!spec)
             abort();
+        size_t namelen = strcspn(spec, ":");
+        if (spec[namelen] == '\0' && strchr(spec, ',')) { /* "glibc,nosuch": a bad list item */
+            char names[512];
+            const char *bad = strrchr(spec, ',') + 1;
+            if (kind == SPEC_BACKEND)
+                backend_list_names(names, sizeof names);
+            else
+                workload_list_names(names, sizeof names);
+            snprintf(err, errlen, "%s %s: unknown %s '%s' (valid: %s)", opt, value,
+                     kind == SPEC_BACKEND ? "backend" : "workload", bad, names);
+            free(spec);
+            return -1;
+        }
         size_t len = strlen(spec);
         if (len && spec[len - 1] == ':') {
             snprintf(err, errlen, "%s '%s': empty parameter list (write %.*s, or %skey=value)", opt,

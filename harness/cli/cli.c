@@ -15,6 +15,7 @@
 #include "atomic_file.h"
 #include "config.h"
 #include "perf.h"
+#include "cli_limits.h"
 #include "cli_opt.h"
 #include "path.h"
 #include "spec.h"
@@ -188,6 +189,10 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
     return 0;
 }
 
+/* run/sweep only: the run-level axes (issue 18), applied per cell by runlimits.c */
+enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP };
+static const char *cli_cgroup_arg, *cli_thp_arg;
+
 const struct cli_opt cli_run_opts[] = {
     CLI_ROW_RUNS("measured repetitions per cell (default 3)"),
     {"warmup", 0, "N", "unmeasured runs per cell first (default 0)", CLI_ID_WARMUP},
@@ -207,6 +212,14 @@ const struct cli_opt cli_run_opts[] = {
     {"fake-measure", 0, NULL, "fixed synthetic numbers, no child processes (for tests)",
      CLI_ID_FAKE},
     {"env", 0, "KEY=VAL", "extra environment variable for the children", CLI_ID_ENV},
+    {"cgroup", 0, "LIMITS",
+     "run each child in its own leaf cgroup, e.g. memory.max=64M,memory.high=48M\n(keys "
+     "memory.max, memory.high, memory.swap.max; needs root; outcome oom-killed)",
+     CLI_ID_CGROUP},
+    {"thp", 0, "MODE",
+     "default|never|madvise-on: THP off via prctl, or the backend advises its\nmemory with "
+     "MADV_HUGEPAGE (a comma list is an axis)",
+     CLI_ID_THP},
     CLI_ROW_QUIET,
     {"jobs", 'j', "N",
      "N runs at once (default 1); counts are unaffected, timings are marked\n"
@@ -270,7 +283,8 @@ static const struct cli_usage cli_sweep_usage = {
         "faultline sweep -b 'glibc:mmap_threshold=64K,1M,trim_threshold=128K,1M' -w "
         "sawtooth\n"
         "faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn --shard 2/4 --out shard2\n"
-        "faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn:size=1M -j 2 --no-perf",
+        "faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn:size=1M -j 2 --no-perf\n"
+        "faultline sweep -b mmap -w first-touch:size=64M --thp never,madvise-on",
     .exit_status = "0 all runs ok, 1 some runs failed, 2 bad input",
 };
 
@@ -334,6 +348,12 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
                          sizeof err) != 0)
                 return cli_opt_error(&p, "%s", err);
             break;
+        case CLI_ID_CGROUP:
+            cli_cgroup_arg = p.arg;
+            break;
+        case CLI_ID_THP:
+            cli_thp_arg = p.arg;
+            break;
         default:
             if (cli_common_option(c, p.arg, po, out_dir, out_len, format, out_none) < 0)
                 return 2;
@@ -370,6 +390,9 @@ int cli_plan_main(int argc, char **argv, bool sweep)
                              &bl, &wl);
     if (prc >= 0)
         return prc;
+    static struct cli_limits lim;
+    if (cli_limits_expand(cli_cgroup_arg, cli_thp_arg, &lim) != 0)
+        return 2;
     if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
     const char *const *backends = (const char *const *)bl.v;
@@ -390,17 +413,21 @@ int cli_plan_main(int argc, char **argv, bool sweep)
                 cli_note_swept(&r, &ew);
                 for (unsigned a = 0; a < eb.count; a++)
                     for (unsigned b = 0; b < ew.count; b++)
-                        results_add_cell(&r, eb.specs[a], ew.specs[b]);
+                        for (unsigned l = 0; l < lim.count || l == 0; l++)
+                            cli_limits_cell(&r, eb.specs[a], ew.specs[b], &lim, l);
                 sweep_free(&ew);
             }
             sweep_free(&eb);
         }
+        for (unsigned k = 0; k < lim.nswept && r.nsweep_keys < 8; k++)
+            snprintf(r.sweep_keys[r.nsweep_keys++], sizeof r.sweep_keys[0], "%s", lim.swept[k]);
         if (r.nsweep_keys == 0)
             snprintf(r.sweep_keys[r.nsweep_keys++], sizeof r.sweep_keys[0], "%s", "none");
     } else {
         for (unsigned i = 0; i < nb; i++)
             for (unsigned j = 0; j < nw; j++)
-                results_add_cell(&r, backends[i], workloads[j]);
+                for (unsigned l = 0; l < lim.count || l == 0; l++)
+                    cli_limits_cell(&r, backends[i], workloads[j], &lim, l);
     }
     unsigned failed = plan_execute(&r, &po);
     results_write(&r);

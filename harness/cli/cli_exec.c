@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "callsites_out.h"
 #include "cli.h"
 #include "spec.h"
 #include "cli_exec_backend.h"
@@ -77,7 +78,12 @@ static void cli_exec_table(const struct results *r, const struct cli_exec_backen
 
 /* ---- command line --------------------------------------------------------------------------- */
 
-enum { CLI_EXEC_ID_TIMER = CLI_ID_COMMAND, CLI_EXEC_ID_NO_PTRACE };
+enum {
+    CLI_EXEC_ID_TIMER = CLI_ID_COMMAND,
+    CLI_EXEC_ID_NO_PTRACE,
+    CLI_EXEC_ID_CALLSITES,
+    CLI_EXEC_ID_CALLSITE_PERIOD
+};
 
 static const struct cli_opt cli_exec_opts[] = {
     CLI_ROW_BACKEND("backend spec (repeatable; a comma list of specs works too:\n"
@@ -99,6 +105,16 @@ static const struct cli_opt cli_exec_opts[] = {
     {"timer", 0, "hyperfine", "also time every backend with hyperfine -N (merged as \"hyperfine\")",
      CLI_EXEC_ID_TIMER},
     CLI_ROW_QUIET,
+    {"callsites", 0, NULL,
+     "also sample where brk/mmap/munmap/mremap/madvise/mprotect and page\nfaults come from (user "
+     "stack copies unwound with libdwfl): writes\ncallsites.csv and "
+     "callsites/<cell>-<event>.folded, "
+     "prints the top\ncall sites; needs root or perf_event_paranoid <= -1",
+     CLI_EXEC_ID_CALLSITES},
+    {"callsite-period", 0, "N",
+     "one fault sample per N faults (default 16); syscalls are\nsampled "
+     "every time",
+     CLI_EXEC_ID_CALLSITE_PERIOD},
     CLI_ROW_END,
 };
 
@@ -123,7 +139,8 @@ static const struct cli_usage cli_exec_usage = {
     .examples = "faultline exec -b glibc,hybrid,jemalloc --runs 5 -- sort big.txt\n"
                 "faultline exec -b glibc:mmap_threshold=64K -b 'hybrid:threshold=64K' -- python3 "
                 "x.py\n"
-                "faultline exec -b brk,mmap,hybrid,glibc --timer hyperfine -- gzip -k -f data.bin",
+                "faultline exec -b brk,mmap,hybrid,glibc --timer hyperfine -- gzip -k -f data.bin\n"
+                "faultline exec --callsites -b glibc,hybrid -r 1 -- sort big.txt",
     .exit_status = "0 all runs ok, 1 some runs failed (non-zero exit, crash, timeout), 2 bad input",
     .flags = CLI_STOP_AT_ARG,
 };
@@ -253,6 +270,14 @@ static int cli_exec_parse(int argc, char **argv, struct cli_exec_args *a)
                 return cli_usage_error("--format %s: expected console|json|csv|md", optarg);
             a->format = optarg;
             break;
+        case CLI_EXEC_ID_CALLSITES:
+            a->o.callsites = true;
+            break;
+        case CLI_EXEC_ID_CALLSITE_PERIOD:
+            if (cli_parse_count("--callsite-period", optarg, 1, 1000000, &v) != 0)
+                return 2;
+            a->o.callsite_period = v;
+            break;
         case CLI_EXEC_ID_TIMER:
             if (strcmp(optarg, "hyperfine") != 0)
                 return cli_usage_error("--timer %s: expected hyperfine", optarg);
@@ -352,7 +377,7 @@ static unsigned cli_exec_runs(struct cli_exec_args *a, struct results *r)
             char tag[48];
             snprintf(tag, sizeof tag, "%s-w%u", r->cells[a->bs[i].cell].id, w);
             struct run_result res;
-            cli_exec_run_one(&a->o, &a->bs[i], tag, &res, r);
+            cli_exec_run_one(&a->o, &a->bs[i], tag, &res, r, NULL);
         }
     }
     for (unsigned rep = 0; rep < a->o.runs; rep++) {
@@ -362,7 +387,7 @@ static unsigned cli_exec_runs(struct cli_exec_args *a, struct results *r)
             cli_exec_progress(&a->o, done++, total, a->bs[i].spec, what);
             snprintf(tag, sizeof tag, "%s-r%u", r->cells[a->bs[i].cell].id, rep);
             struct run_result res;
-            cli_exec_run_one(&a->o, &a->bs[i], tag, &res, r);
+            cli_exec_run_one(&a->o, &a->bs[i], tag, &res, r, a->o.callsites ? &a->bs[i].cs : NULL);
             res.cell = a->bs[i].cell;
             res.rep = rep;
             if (!res.ok) {
@@ -413,6 +438,30 @@ static void cli_exec_hf_finish(struct cli_exec_args *a, struct results *r, struc
     }
 }
 
+/* --callsites: callsites.csv and the folded stacks into the results directory, the top table
+ * onto the console/md output. */
+static void cli_exec_callsites(struct cli_exec_args *a, struct results *r, bool table,
+                               struct strbuf *sb)
+{
+    struct callsites_out_cell cells[CLI_MAX_SPECS];
+    for (unsigned i = 0; i < a->nb; i++) {
+        cells[i].id = r->cells[a->bs[i].cell].id;
+        cells[i].spec = a->bs[i].spec;
+        cells[i].t = &a->bs[i].cs;
+    }
+    if (!r->dir[0]) {
+        if (table)
+            strbuf_puts(sb, "\n(call sites are written only with a results directory: drop "
+                            "--no-out)\n");
+    } else if (callsites_out_write(r->dir, cells, a->nb) != 0) {
+        fprintf(stderr, "faultline: cannot write %s/callsites.csv: %s\n", r->dir, strerror(errno));
+    } else if (table) {
+        callsites_out_top(r->dir, 5, !strcmp(a->format, "md"), sb);
+    }
+    for (unsigned i = 0; i < a->nb; i++)
+        callsites_table_free(&a->bs[i].cs);
+}
+
 int cli_exec_main(int argc, char **argv)
 {
     static struct cli_exec_args args;
@@ -420,6 +469,7 @@ int cli_exec_main(int argc, char **argv)
     memset(a, 0, sizeof *a);
     a->o.runs = 3;
     a->o.timeout_s = 600;
+    a->o.callsite_period = CALLCHAIN_FAULT_PERIOD;
     a->format = "console";
     const char *env = getenv("FAULTLINE_NO_PERF");
     if (env && !strcmp(env, "1"))
@@ -447,6 +497,8 @@ int cli_exec_main(int argc, char **argv)
         cli_exec_hf_json_inject(&sb, &hf);
     else if (md || !strcmp(a->format, "console"))
         cli_exec_table(&r, a->bs, a->nb, md, a->o.hyperfine, &sb);
+    if (a->o.callsites)
+        cli_exec_callsites(a, &r, md || !strcmp(a->format, "console"), &sb);
     fwrite(sb.data ? sb.data : "", 1, sb.len, stdout);
     fflush(stdout);
     strbuf_free(&sb);

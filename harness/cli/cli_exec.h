@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "backend.h"
+#include "callsites.h"
 #include "results.h"
 #define CLI_EXEC_MAX_ENV 32
 #define CLI_EXEC_ENV_ADD 8
@@ -26,6 +27,7 @@ struct cli_exec_backend {
     bool hf_valid; /* hyperfine numbers, seconds */
     double hf_mean, hf_stddev, hf_median, hf_min, hf_max;
     bool hf_stddev_valid;
+    struct callsites_table cs; /* --callsites: summed over the measured runs */
 };
 
 struct cli_exec_opts {
@@ -39,6 +41,8 @@ struct cli_exec_opts {
     bool quiet;
     bool hyperfine;
     bool no_ptrace;
+    bool callsites;           /* sample call sites (--callsites) */
+    uint64_t callsite_period; /* 1 fault sample per this many faults */
     char **cmd;
     char files_dir[4352]; /* "<out>/out" or "" (outputs to /dev/null) */
 };

@@ -190,7 +190,7 @@ void cli_exec_hf_json(const struct cli_exec_opts *o, const struct cli_exec_backe
         strbuf_puts(sb, first ? "{" : ",{");
         first = false;
         json_key(sb, "backend", true);
-        json_string(sb, b->spec);
+        json_str(sb, b->spec);
         json_key(sb, "mean_ns", false);
         json_number(sb, b->hf_mean * 1e9);
         json_key(sb, "stddev_ns", false);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "callsites.h"
 #include "cli_exec_backend.h"
 #include "perf.h"
 #include "procfs.h"
@@ -191,9 +192,9 @@ static void cli_exec_run_msg_pump(struct cli_exec_run_msg *m)
 /* Wait for the child, relaying the signals a tracee stops for; SIGCHLD (blocked by the caller
  * before fork) wakes us at once, so the exit time is exact. VmHWM is sampled meanwhile, but only
  * once the exec happened: before it, /proc shows the faultline copy's memory. */
-static void cli_exec_run_wait(pid_t pid, uint64_t deadline, struct cli_exec_run_msg *msg,
-                              int *status, struct rusage *ru, bool *timed_out, uint64_t *t_exit,
-                              uint64_t *hwm)
+static void cli_exec_run_wait(pid_t pid, uint64_t deadline, struct callsites_run *csr,
+                              struct cli_exec_run_msg *msg, int *status, struct rusage *ru,
+                              bool *timed_out, uint64_t *t_exit, uint64_t *hwm)
 {
     sigset_t chld;
     sigemptyset(&chld);
@@ -243,6 +244,8 @@ static void cli_exec_run_wait(pid_t pid, uint64_t deadline, struct cli_exec_run_
             return;
         }
         cli_exec_run_msg_pump(msg);
+        if (csr)
+            callsites_run_drain(csr); /* the rings hold ~1000 samples: keep them from filling */
         uint64_t h = msg->eof ? procfs_vm_hwm(pid) : 0;
         if (h > *hwm)
             *hwm = h;
@@ -257,6 +260,37 @@ static void cli_exec_run_wait(pid_t pid, uint64_t deadline, struct cli_exec_run_
         struct timespec ts = {0, ms * 1000000L};
         sigtimedwait(&chld, NULL, &ts);
     }
+}
+
+/* Counters (and with --callsites the sampling) on the suspended child, enabled at its exec.
+ * Returns whether call sites are being sampled; a refusal is one warning, never an error. */
+static bool cli_exec_run_counters(const struct cli_exec_opts *o, pid_t pid, struct results *r,
+                                  struct perf_session *ps, struct callsites_run *csr)
+{
+    char err[256];
+    perf_session_open(ps, pid, o->events, o->no_perf, true, err, sizeof err);
+    for (unsigned i = 0; i < ps->warning_count && i < 4; i++)
+        results_warn(r, ps->warnings[i]);
+    if (r->nhw == 0)
+        for (unsigned i = 0; i < ps->hw_count && i < PERF_MAX_HW; i++)
+            snprintf(r->hw_events[r->nhw++], PERF_NAME_MAX, "%s", ps->hw[i].name);
+    if (!csr)
+        return false;
+    if (callsites_run_open(csr, pid, o->callsite_period) == 0)
+        return true;
+    results_warn(r, csr->cc.reason);
+    return false;
+}
+
+/* Base name of the allocator library the backend preloads ("" for glibc). */
+static const char *cli_exec_run_preload(const struct cli_exec_backend *b)
+{
+    for (unsigned i = 0; i < b->nenv; i++)
+        if (!strncmp(b->env[i], "LD_PRELOAD=", 11)) {
+            const char *slash = strrchr(b->env[i], '/');
+            return slash ? slash + 1 : b->env[i] + 11;
+        }
+    return "";
 }
 
 /* The child: its own process group, stdio redirected; waits for the parent's go, reports its
@@ -327,7 +361,8 @@ static void cli_exec_run_metrics(const struct cli_exec_run_end *e, const struct 
 }
 
 void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backend *b,
-                      const char *tag, struct run_result *out, struct results *r)
+                      const char *tag, struct run_result *out, struct results *r,
+                      struct callsites_table *cs)
 {
     memset(out, 0, sizeof *out);
     if (b->skip[0]) {
@@ -373,13 +408,8 @@ void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backe
 
     cli_exec_run_trace(o, pid, r);
     struct perf_session ps;
-    char err[256];
-    perf_session_open(&ps, pid, o->events, o->no_perf, true, err, sizeof err);
-    for (unsigned i = 0; i < ps.warning_count && i < 4; i++)
-        results_warn(r, ps.warnings[i]);
-    if (r->nhw == 0)
-        for (unsigned i = 0; i < ps.hw_count && i < PERF_MAX_HW; i++)
-            snprintf(r->hw_events[r->nhw++], PERF_NAME_MAX, "%s", ps.hw[i].name);
+    struct callsites_run csr;
+    bool cs_on = cli_exec_run_counters(o, pid, r, &ps, cs ? &csr : NULL);
 
     uint64_t t0 = runner_now_ns();
     if (write(go[1], "g", 1) != 1) {
@@ -393,9 +423,11 @@ void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backe
     e.t0 = t0;
     struct cli_exec_run_msg msg = {.fd = st[0]};
     fcntl(st[0], F_SETFL, O_NONBLOCK);
-    cli_exec_run_wait(pid, t0 + (uint64_t)(o->timeout_s * 1e9), &msg, &e.status, &e.ru,
-                      &e.timed_out, &e.t1, &e.hwm);
+    cli_exec_run_wait(pid, t0 + (uint64_t)(o->timeout_s * 1e9), cs_on ? &csr : NULL, &msg,
+                      &e.status, &e.ru, &e.timed_out, &e.t1, &e.hwm);
     cli_exec_run_reap(pid);
+    if (cs)
+        callsites_run_finish(&csr, cs, cli_exec_run_preload(b));
     cli_exec_run_msg_pump(&msg); /* every writer is gone now: all of it is in the pipe */
     bool pre_ok = msg.len >= sizeof e.pre;
     if (pre_ok)

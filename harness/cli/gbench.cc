@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <cstdio>
 
 namespace
 {
@@ -137,8 +138,14 @@ int gbench_main(int *argc, char **argv)
     benchmark::Initialize(argc, argv);
     if (benchmark::ReportUnrecognizedArguments(*argc, argv))
         return 1;
-    benchmark::RunSpecifiedBenchmarks();
+    size_t ran = benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
+    if (ran == 0) { /* a filter that matches nothing is a mistake, not a clean run */
+        std::fprintf(stderr, "faultline-gbench: no benchmark matched --benchmark_filter (names "
+                             "are BACKEND/WORKLOAD/manual_time; --benchmark_list_tests=true lists "
+                             "them)\n");
+        return 1;
+    }
     return 0;
 }
 

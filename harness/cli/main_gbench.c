@@ -16,6 +16,7 @@
 #include "backend.h"
 #include "workload.h"
 #include "config.h"
+#include "spec.h"
 #include "gbench.h"
 #include "perf.h"
 
@@ -247,14 +248,15 @@ static const char main_gbench_help[] =
     "usage: faultline-gbench [--backend SPEC]... [--workload SPEC]... [--seed N] [--no-perf]\n"
     "                        [Google Benchmark flags]\n"
     "\n"
-    "Registers every backend x workload pair as the benchmark \"BACKEND/WORKLOAD\". Each batch\n"
+    "Registers every backend x workload pair as the benchmark \"BACKEND/WORKLOAD/manual_time\"\n"
+    "(Google Benchmark appends /manual_time to manually timed benchmarks). Each batch\n"
     "runs in a fresh forked child (one backend per process), which runs the workload ITERS\n"
     "times; time is the child's (manual time), and the user counters are per iteration:\n"
     "ops, minflt, majflt, sys_<call> (tracepoints, when permitted), os_<call> (faultline\n"
     "backends). Defaults: backends brk, mmap, hybrid, glibc; every workload at a small size.\n"
     "\n"
     "examples:\n"
-    "  faultline-gbench --benchmark_filter='^hybrid/churn$'\n"
+    "  faultline-gbench --benchmark_filter='^hybrid/churn/'\n"
     "  faultline-gbench --backend glibc --workload churn:size=1M --benchmark_repetitions=9 \\\n"
     "      --benchmark_out=a.json --benchmark_out_format=json\n"
     "\n"
@@ -289,8 +291,13 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
-        bool is_b = !strcmp(a, "--backend") || !strncmp(a, "--backend=", 10);
-        bool is_w = !strcmp(a, "--workload") || !strncmp(a, "--workload=", 11);
+        if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+            printf("faultline-gbench %s (%s, %s)\n", FAULTLINE_VERSION, FAULTLINE_GIT_SHA,
+                   FAULTLINE_BUILD_TYPE);
+            return 0;
+        }
+        bool is_b = !strcmp(a, "--backend") || !strcmp(a, "-b") || !strncmp(a, "--backend=", 10);
+        bool is_w = !strcmp(a, "--workload") || !strcmp(a, "-w") || !strncmp(a, "--workload=", 11);
         bool is_s = !strcmp(a, "--seed") || !strncmp(a, "--seed=", 7);
         if (is_b || is_w || is_s) {
             const char *eq = strchr(a, '=');
@@ -305,35 +312,35 @@ int main(int argc, char **argv)
         }
         char err[512];
         struct param_values pv;
-        if (is_b) {
-            const struct backend_ops *ops;
-            if (backend_parse_spec(val, &ops, &pv, err, sizeof err) != 0) {
-                fprintf(stderr, "faultline-gbench: --backend %s\n", err);
+        if (is_b || is_w) { /* the -b/-w grammar of every faultline command (spec.h) */
+            static struct spec_list lists[2]; /* static: kept until exit, like argv */
+            struct spec_list *l = &lists[is_w];
+            unsigned first = l->n;
+            if (spec_add(l, is_b ? SPEC_BACKEND : SPEC_WORKLOAD, val, false, err, sizeof err) !=
+                0) {
+                fprintf(stderr, "faultline-gbench: %s\n", err);
                 return 2;
             }
-            if (ops->preload) {
-                fprintf(stderr,
-                        "faultline-gbench: --backend %s: a peer needs LD_PRELOAD at exec; use "
-                        "faultline run for it\n",
-                        val);
-                return 2;
+            for (unsigned k = first; k < l->n; k++) {
+                const struct backend_ops *ops;
+                if (is_b && backend_parse_spec(l->v[k], &ops, &pv, err, sizeof err) == 0 &&
+                    ops->preload) {
+                    fprintf(stderr,
+                            "faultline-gbench: --backend %s: a peer needs LD_PRELOAD at exec; use "
+                            "faultline run for it\n",
+                            l->v[k]);
+                    return 2;
+                }
+                if ((is_b ? nb : nw) == MAIN_GBENCH_SPECS) {
+                    fprintf(stderr, "faultline-gbench: too many specs (at most %d)\n",
+                            MAIN_GBENCH_SPECS);
+                    return 2;
+                }
+                if (is_b)
+                    backends[nb++] = l->v[k];
+                else
+                    workloads[nw++] = l->v[k];
             }
-            if (nb == MAIN_GBENCH_SPECS) {
-                fprintf(stderr, "faultline-gbench: too many --backend options\n");
-                return 2;
-            }
-            backends[nb++] = val;
-        } else if (is_w) {
-            const struct workload *w;
-            if (workload_parse_spec(val, &w, &pv, err, sizeof err) != 0) {
-                fprintf(stderr, "faultline-gbench: --workload %s\n", err);
-                return 2;
-            }
-            if (nw == MAIN_GBENCH_SPECS) {
-                fprintf(stderr, "faultline-gbench: too many --workload options\n");
-                return 2;
-            }
-            workloads[nw++] = val;
         } else if (is_s) {
             char *end;
             errno = 0;

@@ -100,7 +100,7 @@ void context_write_json(const struct context *ctx, struct strbuf *sb)
         if (ctx->items[i].numeric)
             strbuf_puts(sb, ctx->items[i].value);
         else
-            json_string(sb, ctx->items[i].value);
+            json_str(sb, ctx->items[i].value);
     }
     strbuf_puts(sb, "}");
 }

@@ -189,6 +189,8 @@ void report_csv_sweep(const struct results *r, struct strbuf *sb)
             report_csv_param(cl->backend_params, r->sweep_keys[k], v, sizeof v);
             if (!v[0])
                 report_csv_param(cl->workload_params, r->sweep_keys[k], v, sizeof v);
+            if (!v[0])
+                report_csv_param(cl->run_params, r->sweep_keys[k], v, sizeof v);
             /* sizes as plain bytes so gnuplot can put them on a log axis */
             int64_t bytes;
             if (v[0] && param_parse_size(v, &bytes) == 0)

@@ -33,11 +33,11 @@ static void report_gbench_context(const struct results *r, struct strbuf *sb)
         if (report_gbench_ctx_map[i].numeric)
             strbuf_puts(sb, v);
         else
-            json_string(sb, v);
+            json_str(sb, v);
     }
     strbuf_puts(sb, first ? "    " : ",\n    ");
     json_key(sb, "executable", true);
-    json_string(sb, "faultline");
+    json_str(sb, "faultline");
     /* Google Benchmark says "debug" or "release" (its own build); ours is the harness build. */
     const char *bt = context_get(&r->ctx, "build_type");
     char lower[64] = "unknown";
@@ -49,7 +49,7 @@ static void report_gbench_context(const struct results *r, struct strbuf *sb)
     }
     strbuf_puts(sb, ",\n    ");
     json_key(sb, "library_build_type", true);
-    json_string(sb, strcmp(lower, "debug") ? "release" : "debug");
+    json_str(sb, strcmp(lower, "debug") ? "release" : "debug");
     /* Everything else faultline knows, under its own names (strings, as --benchmark_context). */
     for (unsigned i = 0; i < r->ctx.count; i++) {
         const struct context_item *it = &r->ctx.items[i];
@@ -58,11 +58,11 @@ static void report_gbench_context(const struct results *r, struct strbuf *sb)
         if (it->numeric)
             strbuf_puts(sb, it->value);
         else
-            json_string(sb, it->value);
+            json_str(sb, it->value);
     }
     strbuf_puts(sb, ",\n    ");
     json_key(sb, "faultline_command", true);
-    json_string(sb, r->command);
+    json_str(sb, r->command);
     strbuf_puts(sb, "\n  }");
 }
 
@@ -81,13 +81,13 @@ static void report_gbench_head(struct strbuf *sb, const char *name, unsigned fam
 {
     strbuf_puts(sb, first ? "\n    {" : ",\n    {");
     json_key(sb, "name", true);
-    json_string(sb, name);
+    json_str(sb, name);
     json_key(sb, "family_index", false);
     json_number(sb, family);
     json_key(sb, "per_family_instance_index", false);
     json_number(sb, 0);
     json_key(sb, "run_type", false);
-    json_string(sb, run_type);
+    json_str(sb, run_type);
     json_key(sb, "repetitions", false);
     json_number(sb, reps);
 }
@@ -99,7 +99,7 @@ static void report_gbench_times(struct strbuf *sb, double real, double cpu)
     json_key(sb, "cpu_time", false);
     json_number(sb, isfinite(cpu) ? cpu : 0);
     json_key(sb, "time_unit", false);
-    json_string(sb, "ns");
+    json_str(sb, "ns");
 }
 
 /* One aggregate statistic of a summary. */
@@ -148,13 +148,13 @@ static void report_gbench_aggregates(const struct results *r, unsigned c, const 
         snprintf(aname, sizeof aname, "%s_%s", name, agg_names[a]);
         report_gbench_head(sb, aname, c, "aggregate", reps, false);
         json_key(sb, "run_name", false);
-        json_string(sb, name);
+        json_str(sb, name);
         json_key(sb, "threads", false);
         json_number(sb, 1);
         json_key(sb, "aggregate_name", false);
-        json_string(sb, agg_names[a]);
+        json_str(sb, agg_names[a]);
         json_key(sb, "aggregate_unit", false);
-        json_string(sb, a == 3 ? "percentage" : "time");
+        json_str(sb, a == 3 ? "percentage" : "time");
         json_key(sb, "iterations", false);
         json_number(sb, (double)sr.n);
         report_gbench_times(sb, nreal ? report_gbench_stat(&sr, a) : NAN,
@@ -196,7 +196,7 @@ static void report_gbench_render(const struct results *r, struct strbuf *sb)
             report_gbench_head(sb, name, c, "iteration", reps, first);
             first = false;
             json_key(sb, "run_name", false);
-            json_string(sb, name);
+            json_str(sb, name);
             json_key(sb, "repetition_index", false);
             json_number(sb, run->rep);
             json_key(sb, "threads", false);
@@ -206,7 +206,7 @@ static void report_gbench_render(const struct results *r, struct strbuf *sb)
                 json_key(sb, "error_occurred", false);
                 strbuf_puts(sb, "true");
                 json_key(sb, "error_message", false);
-                json_string(sb, run->outcome);
+                json_str(sb, run->outcome);
             }
             /* An iteration is one allocator operation: iterations = ops, time per op. */
             json_key(sb, "iterations", false);

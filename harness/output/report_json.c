@@ -33,7 +33,7 @@ static void report_json_steps(const struct run_result *run, struct strbuf *sb)
         const struct step_snapshot *s = &run->steps[i];
         strbuf_puts(sb, i ? ",{" : "{");
         json_key(sb, "label", true);
-        json_string(sb, s->label);
+        json_str(sb, s->label);
         json_key(sb, "ops", false);
         json_number(sb, (double)s->ops);
         json_key(sb, "break_offset", false);
@@ -74,14 +74,14 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
     context_write_json(&r->ctx, sb);
     strbuf_puts(sb, ",\n");
     json_key(sb, "command", true);
-    json_string(sb, r->command);
+    json_str(sb, r->command);
     strbuf_puts(sb, ",\n");
     json_key(sb, "warnings", true);
     strbuf_puts(sb, "[");
     for (unsigned i = 0; i < r->nwarnings; i++) {
         if (i)
             strbuf_puts(sb, ",");
-        json_string(sb, r->warnings[i]);
+        json_str(sb, r->warnings[i]);
     }
     strbuf_puts(sb, "],\n");
     json_key(sb, "hw_events", true);
@@ -89,7 +89,7 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
     for (unsigned i = 0; i < r->nhw; i++) {
         if (i)
             strbuf_puts(sb, ",");
-        json_string(sb, r->hw_events[i]);
+        json_str(sb, r->hw_events[i]);
     }
     strbuf_puts(sb, "],\n");
     json_key(sb, "latency_method", true);
@@ -108,19 +108,21 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
         const struct cell *cl = &r->cells[c];
         strbuf_puts(sb, c ? ",\n {" : "\n {");
         json_key(sb, "id", true);
-        json_string(sb, cl->id);
+        json_str(sb, cl->id);
         json_key(sb, "backend", false);
-        json_string(sb, cl->backend);
+        json_str(sb, cl->backend);
         json_key(sb, "backend_spec", false);
-        json_string(sb, cl->backend_spec);
+        json_str(sb, cl->backend_spec);
         json_key(sb, "backend_params", false);
-        json_string(sb, cl->backend_params);
+        json_str(sb, cl->backend_params);
         json_key(sb, "workload", false);
-        json_string(sb, cl->workload);
+        json_str(sb, cl->workload);
         json_key(sb, "workload_spec", false);
-        json_string(sb, cl->workload_spec);
+        json_str(sb, cl->workload_spec);
         json_key(sb, "workload_params", false);
-        json_string(sb, cl->workload_params);
+        json_str(sb, cl->workload_params);
+        json_key(sb, "run_params", false);
+        json_str(sb, cl->run_params);
         json_key(sb, "latency_ns", false);
         strbuf_puts(sb, "{");
         bool first = true;
@@ -141,17 +143,17 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
         const struct run_result *run = &r->runs[i];
         strbuf_puts(sb, i ? ",\n {" : "\n {");
         json_key(sb, "cell", true);
-        json_string(sb, r->cells[run->cell].id);
+        json_str(sb, r->cells[run->cell].id);
         json_key(sb, "backend", false);
-        json_string(sb, r->cells[run->cell].backend_spec);
+        json_str(sb, r->cells[run->cell].backend_spec);
         json_key(sb, "workload", false);
-        json_string(sb, r->cells[run->cell].workload_spec);
+        json_str(sb, r->cells[run->cell].workload_spec);
         json_key(sb, "rep", false);
         json_number(sb, run->rep);
         json_key(sb, "seed", false);
         json_number(sb, (double)run->seed);
         json_key(sb, "outcome", false);
-        json_string(sb, run->outcome);
+        json_str(sb, run->outcome);
         json_key(sb, "metrics", false);
         strbuf_puts(sb, "{");
         for (int m = 0; m < METRIC_COUNT; m++) {
@@ -165,9 +167,9 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
             const struct perf_hw_value *h = &run->hw[k];
             strbuf_puts(sb, k ? ",{" : "{");
             json_key(sb, "name", true);
-            json_string(sb, h->name);
+            json_str(sb, h->name);
             json_key(sb, "resolved", false);
-            json_string(sb, h->resolved);
+            json_str(sb, h->resolved);
             json_key(sb, "value", false);
             json_number_or_null(sb, (double)h->v.value, h->v.available);
             json_key(sb, "time_enabled", false);
@@ -194,7 +196,7 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
         strbuf_puts(sb, first_agg ? "\n {" : ",\n {");
         first_agg = false;
         json_key(sb, "cell", true);
-        json_string(sb, r->cells[c].id);
+        json_str(sb, r->cells[c].id);
         json_key(sb, "runs", false);
         json_number(sb, total);
         json_key(sb, "ok_runs", false);
@@ -235,13 +237,13 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
     for (unsigned i = 0; i < r->nclaims; i++) {
         strbuf_puts(sb, i ? ",\n {" : "\n {");
         json_key(sb, "id", true);
-        json_string(sb, r->claims[i].id);
+        json_str(sb, r->claims[i].id);
         json_key(sb, "claim", false);
-        json_string(sb, r->claims[i].claim);
+        json_str(sb, r->claims[i].claim);
         json_key(sb, "measured", false);
-        json_string(sb, r->claims[i].measured);
+        json_str(sb, r->claims[i].measured);
         json_key(sb, "verdict", false);
-        json_string(sb, r->claims[i].verdict);
+        json_str(sb, r->claims[i].verdict);
         strbuf_puts(sb, "}");
     }
     strbuf_puts(sb, "]\n}\n");

@@ -25,8 +25,10 @@ struct cell {
     char backend[32], workload[32];
     char backend_params[RESULTS_SPEC_MAX]; /* explicitly set params, "k=v;k=v" */
     char workload_params[RESULTS_SPEC_MAX];
-    struct hist *hist; /* OP_COUNT merged histograms, NULL until a run lands */
-    unsigned *run_idx; /* indices into results.runs of this cell's runs, in order */
+    char
+        run_params[RESULTS_SPEC_MAX]; /* run-level axes: "memory.max=64M;thp=never" (runlimits.h) */
+    struct hist *hist;                /* OP_COUNT merged histograms, NULL until a run lands */
+    unsigned *run_idx;                /* indices into results.runs of this cell's runs, in order */
     unsigned nrun_idx, cap_run_idx;
     bool dirty;        /* a run landed since its histogram files were last written */
     char count_id[12]; /* merge: runs pool only within one count key (fingerprint.h) */

@@ -40,8 +40,10 @@ static void plan_progress(const struct plan_options *po, unsigned i, unsigned n,
 unsigned plan_cell_shard(const struct cell *c, unsigned n)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a 64: stable across builds and machines */
-    const char *parts[2] = {c->backend_spec, c->workload_spec};
-    for (int p = 0; p < 2; p++) {
+    const char *parts[3] = {c->backend_spec, c->workload_spec, c->run_params};
+    for (int p = 0; p < 3; p++) {
+        if (p == 2 && !parts[p][0])
+            break; /* no run-level axes: the hash of the two specs alone */
         for (const unsigned char *s = (const unsigned char *)parts[p]; *s; s++)
             h = (h ^ *s) * 1099511628211ull;
         h = (h ^ '\n') * 1099511628211ull;

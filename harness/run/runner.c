@@ -22,6 +22,7 @@
 
 #include "backend.h"
 #include "peers.h"
+#include "runlimits.h"
 
 int runner_sibling_path(const char *name, char *buf, size_t len)
 {
@@ -96,6 +97,9 @@ static void runner_fake(const struct cell *c, unsigned rep, struct run_result *o
     /* a counter the fake machine "cannot" measure: exercises null handling */
     out->m.valid[METRIC_cycles] = false;
     out->m.valid[METRIC_instructions] = false;
+    for (int m = 0; m < METRIC_COUNT; m++) /* no --cgroup, no leaf: cgroup numbers are null */
+        if (!c->run_params[0] && !strcmp(sample_metrics[m].source, "cgroup"))
+            out->m.valid[m] = false;
     out->ok = true;
     snprintf(out->outcome, sizeof out->outcome, "ok");
     out->timer_cost_ns = 25;
@@ -236,14 +240,30 @@ static int runner_child(void *arg)
         dup3(devnull, STDOUT_FILENO, 0);
     /* the record fd is the only descriptor the runner inherits on purpose */
     fcntl(job->memfd, F_SETFD, 0);
-    execve(job->exe, (char *const *)job->argv, job->envp);
+    if (job->forked) {
+        /* a private copy of our memory (run-level axes): the hook may use setenv */
+        extern char **environ;
+        environ = job->envp;
+        if (runlimits_in_child(&job->rl) != 0)
+            _exit(126); /* "exited: 126": could not join the leaf cgroup or set THP */
+        execv(job->exe, (char *const *)job->argv);
+    } else {
+        execve(job->exe, (char *const *)job->argv, job->envp);
+    }
     _exit(127);
 }
 
 /* clone(CLONE_VM | CLONE_VFORK) instead of fork: no copy of our page tables, whose size grows
- * with the results held in memory, so starting a run costs the same at run 1 and run 10000. */
+ * with the results held in memory, so starting a run costs the same at run 1 and run 10000.
+ * A cell with run-level axes (runlimits.h) forks: its child hook needs its own memory. */
 static pid_t runner_spawn(struct runner_job *job)
 {
+    if (job->forked) {
+        pid_t pid = fork();
+        if (pid == 0)
+            runner_child(job);
+        return pid;
+    }
     enum { STACK = 64 * 1024 };
     char *stack = malloc(STACK);
     if (!stack)
@@ -273,6 +293,14 @@ void runner_start(const struct runner_options *o, const struct cell *c, unsigned
         runner_cleanup(job);
         return;
     }
+    char rlerr[300];
+    if (runlimits_prepare(c, &job->rl, rlerr, sizeof rlerr) != 0) {
+        snprintf(job->res.outcome, sizeof job->res.outcome, "error: %.80s", rlerr);
+        runner_cleanup(job);
+        return;
+    }
+    job->rl_ready = true;
+    job->forked = c->run_params[0] != '\0';
     runner_build_env(o, preload, job);
     snprintf(job->comm, sizeof job->comm, "%.7s/%.7s", c->backend, c->workload);
     job->no_aslr = o->no_aslr;
@@ -281,6 +309,7 @@ void runner_start(const struct runner_options *o, const struct cell *c, unsigned
     pid_t pid = runner_spawn(job);
     if (pid < 0) {
         snprintf(job->res.outcome, sizeof job->res.outcome, "error: clone: %s", strerror(errno));
+        runlimits_finish(&job->rl, 0, &job->res);
         runner_cleanup(job);
         return;
     }
@@ -368,6 +397,8 @@ void runner_finish(struct runner_job *job, struct run_result *out, struct run_re
             sample_values_clear(&out->m);
         }
     }
+    if (job->rl_ready)
+        runlimits_finish(&job->rl, job->status, out);
     *rec_out = rec;
 }
 

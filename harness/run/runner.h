@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "results.h"
+#include "runlimits.h"
 
 struct runner_options {
     const char *events;
@@ -43,6 +44,9 @@ struct runner_job {
     char preload_env[4200];
     char comm[16];
     bool no_aslr;
+    struct runlimits rl; /* the cell's run-level axes (leaf cgroup, THP) */
+    bool rl_ready;       /* runlimits_prepare succeeded: runlimits_finish is due */
+    bool forked;         /* started with fork (run-level axes), not clone(CLONE_VM) */
 };
 
 /* Start cell c's run `rep` (clone + exec); returns at once. scratch: an existing directory

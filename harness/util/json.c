@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
-void json_string(struct strbuf *sb, const char *s)
+void json_str(struct strbuf *sb, const char *s)
 {
     strbuf_puts(sb, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -57,6 +57,6 @@ void json_key(struct strbuf *sb, const char *key, bool first)
 {
     if (!first)
         strbuf_puts(sb, ",");
-    json_string(sb, key);
+    json_str(sb, key);
     strbuf_puts(sb, ":");
 }

@@ -7,7 +7,8 @@
 
 #include "strbuf.h"
 
-void json_string(struct strbuf *sb, const char *s);
+/* (json_str, not json_string: libjansson, the reader, exports json_string) */
+void json_str(struct strbuf *sb, const char *s);
 /* Numbers print as integers when they are integral, else with 6 significant digits. */
 void json_number(struct strbuf *sb, double v);
 void json_number_or_null(struct strbuf *sb, double v, bool valid);

@@ -1,0 +1,23 @@
+# `faultline exec --callsites`: a program with two named call sites (mmap and brk) attributed
+# under glibc and hybrid, call-site totals equal to exec's counters, and the refusal without
+# permission. callsites_prog is preloaded into, so it is not sanitized.
+add_executable(callsites_prog ${CMAKE_CURRENT_SOURCE_DIR}/callsites_prog.c)
+target_compile_options(callsites_prog PRIVATE -fno-builtin -fno-omit-frame-pointer)
+foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
+  get_target_property(opts callsites_prog ${prop})
+  if(opts)
+    list(FILTER opts EXCLUDE REGEX "sanitize")
+    set_target_properties(callsites_prog PROPERTIES ${prop} "${opts}")
+  endif()
+endforeach()
+set(FL_CALLSITES_SH ${CMAKE_CURRENT_SOURCE_DIR}/test_callsites.sh)
+foreach(b glibc hybrid)
+  add_test(NAME callsites_attribution_${b}
+           COMMAND bash ${FL_CALLSITES_SH} attribution ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_prog> ${b})
+  set_tests_properties(callsites_attribution_${b} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+endforeach()
+foreach(m sort denied)
+  add_test(NAME callsites_${m}
+           COMMAND bash ${FL_CALLSITES_SH} ${m} ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_prog>)
+  set_tests_properties(callsites_${m} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+endforeach()

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Tests of `faultline exec --callsites`: the named call sites of callsites_prog are found under a
+# backend, call-site totals equal exec's own counters (syscalls exactly; faults within the
+# sampling period), and without permission the run goes on with one line and null call sites.
+# usage: test_callsites.sh MODE BUILD_DIR PROG [BACKEND]; exit 77 = skipped (reason printed).
+set -euo pipefail
+mode=$1
+build=$2
+prog=$3
+backend=${4:-glibc}
+fl=$build/faultline
+work=$(mktemp -d /tmp/faultline-test-callsites-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+
+need_sampling() {
+    command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read the results"; exit 77; }
+    [ "$(id -u)" = 0 ] || [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -le -1 ] ||
+        { echo "SKIP: call chains need root or perf_event_paranoid <= -1"; exit 77; }
+    [ -e /sys/kernel/tracing/events/syscalls ] || [ -e /sys/kernel/debug/tracing/events/syscalls ] ||
+        { echo "SKIP: tracefs with syscall tracepoints is not mounted"; exit 77; }
+}
+
+# Compare callsites.csv with run.json of the same run and print a summary; fail on mismatch.
+# Syscalls are sampled every time, so their totals must be equal; a fault sample stands for
+# PERIOD faults and each inherited per-CPU counter keeps its own remainder, so the fault total
+# may be short by less than PERIOD x CPUs x processes.
+check_totals() {
+    python3 - "$work/res" "$(nproc)" <<'EOF'
+import csv, json, sys
+d, ncpu = sys.argv[1], int(sys.argv[2])
+rows = [r for r in csv.DictReader(open(d + "/callsites.csv")) if r["cell"] == "c001"]
+run = [r for r in json.load(open(d + "/run.json"))["runs"] if r["cell"] == "c001"][0]["metrics"]
+tot = {}
+for r in rows:
+    if r["note"] and "lost" in r["note"]:
+        sys.exit("FAIL: samples were lost: " + r["note"])
+    tot[r["event"]] = tot.get(r["event"], 0) + int(r["count"])
+bad = False
+for ev in ("brk", "mmap", "munmap", "mremap", "madvise"):
+    want = run.get("sys_" + ev)
+    got = tot.get(ev, 0)
+    print(f"ok: {ev}: call sites {got}, exec counter {want}" if got == want else
+          f"FAIL: {ev}: call sites {got}, exec counter {want}")
+    bad |= got != want
+period = int(next(r["period"] for r in rows if r["event"] == "fault"))
+want = run["perf_minflt"] + run["perf_majflt"]
+got = tot.get("fault", 0)
+slack = period * ncpu * 4
+ok = want - slack <= got <= want
+print(("ok" if ok else "FAIL") + f": faults: call sites {got} (period {period}), exec counter {want:.0f}, "
+      f"allowed shortfall {slack}")
+sys.exit(1 if bad or not ok else 0)
+EOF
+}
+
+case $mode in
+attribution)
+    need_sampling
+    "$fl" exec --callsites -b "$backend" -r 1 --quiet --out "$work/res" -- "$prog" >"$work/out.txt" 2>&1 ||
+        { cat "$work/out.txt"; fail "exec --callsites failed"; }
+    python3 - "$work/res/callsites.csv" <<'EOF' || fail "call sites not attributed"
+import csv, sys
+per = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["cell"] == "c001" and r["count"]:
+        k = (r["event"], r["site"])
+        c, b = per.get(k, (0, 0))
+        per[k] = (c + int(r["count"]), b + int(r["bytes"] or 0))
+def top(ev):
+    cands = [(c, s) for (e, s), (c, b) in per.items() if e == ev]
+    return max(cands)[1] if cands else "(none)"
+want = {"mmap": "big_mapping", "munmap": "big_mapping", "brk": "grow_heap", "fault": "grow_heap"}
+bad = False
+for ev, fn in want.items():
+    got = top(ev)
+    ok = got.split(".")[0] == fn
+    print(("ok" if ok else "FAIL") + f": top {ev} call site {got} (want {fn})")
+    bad |= not ok
+c, b = per.get(("mmap", next(s for (e, s) in per if e == "mmap" and s.startswith("big_mapping"))))
+ok = c == 20 and b >= 20 * (40 << 20)
+print(("ok" if ok else "FAIL") + f": big_mapping: {c} mmap, {b} bytes (want 20 and >= 20 x 40 MiB)")
+sys.exit(1 if bad or not ok else 0)
+EOF
+    check_totals || fail "call-site totals differ from exec's counters"
+    folded=$(ls "$work/res/callsites/"c001-mmap.folded) || fail "no folded stacks"
+    grep -Eq '^[^ ]+;big_mapping[^ ]* [0-9]+$' "$folded" || { cat "$folded"; fail "folded stacks malformed"; }
+    echo "ok: $folded holds folded stacks"
+    ;;
+sort)
+    need_sampling
+    # the input of exec_counts: ~12 MB of pseudo-random lines, single-threaded sort
+    awk 'BEGIN { srand(7); for (i = 0; i < 400000; i++) {
+                 printf "%08x ", int(rand() * 4294967295); n = int(rand() * 41);
+                 s = ""; for (j = 0; j < n; j++) s = s "x"; print s } }' >"$work/in.txt"
+    "$fl" exec --callsites -b glibc -r 1 --quiet --out "$work/res" -- sort --parallel=1 "$work/in.txt" \
+        >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "exec --callsites sort failed"; }
+    check_totals || fail "call-site totals differ from exec's counters"
+    ;;
+denied)
+    command -v setpriv >/dev/null || { echo "SKIP: setpriv (util-linux) is needed"; exit 77; }
+    [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 0 ] ||
+        { echo "SKIP: perf_event_paranoid < 0 permits call chains to everyone"; exit 77; }
+    run=()
+    if [ "$(id -u)" = 0 ]; then
+        run=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    fi
+    chmod 755 "$work"
+    mkdir -m 777 "$work/res"
+    "${run[@]}" "$fl" exec --callsites -b glibc -r 1 --quiet --out "$work/res/r" -- "$prog" \
+        >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "the run did not continue without call chains"; }
+    n=$(grep -c -- '--callsites: call chains not permitted' "$work/out.txt" || true)
+    [ "$n" = 1 ] || { cat "$work/out.txt"; fail "expected one line saying call chains are not permitted, got $n"; }
+    row=$(grep '^c001,' "$work/res/r/callsites.csv") || fail "no callsites.csv row for the backend"
+    IFS=, read -r _ _ _ runs count _ <<<"$row"
+    if [ "$runs" != 0 ] || [ -n "$count" ]; then fail "call sites should be null: $row"; fi
+    echo "ok: one line, run completed, call sites null: $row"
+    ;;
+*)
+    fail "unknown mode $mode"
+    ;;
+esac
