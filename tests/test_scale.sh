@@ -126,21 +126,31 @@ machines)
     args=(sweep -b 'hybrid:threshold=64K,1M' -w 'churn:count=5' --runs 2 --fake-measure --quiet)
     "$FL" "${args[@]}" --out "$W/a" >/dev/null 2>&1 || fail "machine a"
     "$FL" "${args[@]}" --out "$W/b" >/dev/null 2>&1 || fail "machine b"
-    # machine b: another CPU model (same kernel, glibc, THP, build), and slower: 3x the times
-    sed -i 's/"cpu_model":"[^"]*"/"cpu_model":"Other CPU @ 1.0GHz"/' "$W/b/run.json"
-    python3 - "$W/b/samples.csv" <<'PY'
+    # machine b: another CPU model (same count key: kernel, glibc, THP, build), 3x the times
+    relabel() { # relabel DIR MACHINE_ID COUNT_KEY: the runs of DIR come from another machine
+        python3 - "$@" <<'PY'
 import csv, sys
-p = sys.argv[1]
-rows = list(csv.DictReader(open(p)))
-for r in rows:
+d, mid, key = sys.argv[1:]
+def rewrite(p, fn):
+    rows = list(csv.DictReader(open(p)))
+    for r in rows:
+        fn(r)
+    w = csv.DictWriter(open(p, "w", newline=""), fieldnames=list(rows[0].keys()), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+def sample(r):
     for c in ("wall_ns", "user_ns", "sys_ns", "ns_per_op"):
         r[c] = str(int(float(r[c]) * 3))
-    r["machine"] = ""
-w = csv.DictWriter(open(p, "w", newline=""), fieldnames=list(rows[0].keys()), lineterminator="\n")
-w.writeheader()
-w.writerows(rows)
+    r["machine"] = mid
+def machine(r):
+    r["machine"], r["cpu_model"] = mid, "Other CPU @ 1.0GHz"
+    if key != "-":
+        r["count_key"] = key
+rewrite(d + "/samples.csv", sample)
+rewrite(d + "/machines.csv", machine)
 PY
-    rm -f "$W/b/machines.csv"
+    }
+    relabel "$W/b" m0000beef -
     "$FL" merge "$W/m" "$W/a" "$W/b" 2>"$W/err" || fail "merge: $(cat "$W/err")"
     grep -q "2 machines" "$W/err" || fail "merge did not see 2 machines: $(cat "$W/err")"
     python3 - "$W" <<'PY' || fail "timings pooled across machines"
@@ -163,8 +173,9 @@ for k, r in agg.items():
 print("ok: counts pooled over 2 machines (4 runs per cell), wall_ns per machine", meds)
 PY
     # a different kernel is a different count key: those cells do not pool at all
-    sed -i 's/"kernel":"[^"]*"/"kernel":"0.0.0-other"/' "$W/b/run.json"
-    "$FL" merge "$W/m2" "$W/a" "$W/b" 2>/dev/null || fail "merge 2"
+    "$FL" "${args[@]}" --out "$W/c" >/dev/null 2>&1 || fail "machine c"
+    relabel "$W/c" m0000cafe k0000cafe
+    "$FL" merge "$W/m2" "$W/a" "$W/c" 2>/dev/null || fail "merge 2"
     [ "$(($(wc -l <"$W/m2/aggregates.csv") - 1))" = 4 ] || fail "cells of two kernels were pooled"
     echo "ok: another kernel keeps its own cells (4 aggregate rows for 2 specs)"
     ;;

@@ -43,44 +43,46 @@ static unsigned cli_merge_cell(struct results *r, const char *bspec, const char 
 }
 
 /* The machines of an input directory: its machines.csv (a merged directory names one per
- * run), else the context of its run.json for every run. Returns the default machine. */
-static unsigned cli_merge_machines(struct results *r, const char *dir, struct csv *mach,
-                                   bool *have_mach)
+ * run) and, for rows that name none, the context of its run.json. */
+struct cli_merge_machines {
+    struct csv csv;
+    bool have_csv;
+    struct fingerprint dir_fp;
+};
+
+static void cli_merge_machines_load(const char *dir, struct cli_merge_machines *mm)
 {
     struct context ctx;
     memset(&ctx, 0, sizeof ctx);
     fingerprint_read_context(dir, &ctx);
-    struct fingerprint fp;
-    fingerprint_from_context(&ctx, &fp);
+    fingerprint_from_context(&ctx, &mm->dir_fp);
     char path[4200];
     snprintf(path, sizeof path, "%s/machines.csv", dir);
-    *have_mach = csv_load(mach, path) == 0;
-    for (size_t k = 0; *have_mach && k < mach->nrows; k++) {
-        struct fingerprint m;
-        memset(&m, 0, sizeof m);
-        snprintf(m.id, sizeof m.id, "%s", csv_get(mach, k, csv_col(mach, "machine")));
-        snprintf(m.count_id, sizeof m.count_id, "%s", csv_get(mach, k, csv_col(mach, "count_key")));
-        snprintf(m.cpu_model, sizeof m.cpu_model, "%s",
-                 csv_get(mach, k, csv_col(mach, "cpu_model")));
-        snprintf(m.kernel, sizeof m.kernel, "%s", csv_get(mach, k, csv_col(mach, "kernel")));
-        snprintf(m.glibc, sizeof m.glibc, "%s", csv_get(mach, k, csv_col(mach, "glibc")));
-        snprintf(m.thp, sizeof m.thp, "%s", csv_get(mach, k, csv_col(mach, "thp")));
-        snprintf(m.build, sizeof m.build, "%s", csv_get(mach, k, csv_col(mach, "build")));
-        results_add_machine(r, &m);
-    }
-    return results_add_machine(r, &fp);
+    mm->have_csv = csv_load(&mm->csv, path) == 0;
 }
 
-/* The machine of one samples row: its `machine` column when the input names one. */
+/* The machine of one samples row, added to the results when first used. */
 static unsigned cli_merge_row_machine(struct results *r, const struct csv *s, size_t row,
-                                      unsigned dflt)
+                                      const struct cli_merge_machines *mm)
 {
     int col = csv_col(s, "machine");
     const char *id = col >= 0 ? csv_get(s, row, col) : "";
-    for (unsigned i = 0; id[0] && i < r->nmachines; i++)
-        if (!strcmp(r->machines[i].id, id))
-            return i;
-    return dflt;
+    const struct csv *m = &mm->csv;
+    for (size_t k = 0; id[0] && mm->have_csv && k < m->nrows; k++) {
+        if (strcmp(csv_get(m, k, csv_col(m, "machine")), id) != 0)
+            continue;
+        struct fingerprint f;
+        memset(&f, 0, sizeof f);
+        snprintf(f.id, sizeof f.id, "%s", id);
+        snprintf(f.count_id, sizeof f.count_id, "%s", csv_get(m, k, csv_col(m, "count_key")));
+        snprintf(f.cpu_model, sizeof f.cpu_model, "%s", csv_get(m, k, csv_col(m, "cpu_model")));
+        snprintf(f.kernel, sizeof f.kernel, "%s", csv_get(m, k, csv_col(m, "kernel")));
+        snprintf(f.glibc, sizeof f.glibc, "%s", csv_get(m, k, csv_col(m, "glibc")));
+        snprintf(f.thp, sizeof f.thp, "%s", csv_get(m, k, csv_col(m, "thp")));
+        snprintf(f.build, sizeof f.build, "%s", csv_get(m, k, csv_col(m, "build")));
+        return results_add_machine(r, &f);
+    }
+    return results_add_machine(r, &mm->dir_fp);
 }
 
 /* A run already merged (the same shard given twice, or a merged directory merged again with
@@ -134,14 +136,13 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
             csv_free(&st);
         return cli_usage_error("merge %s: samples.csv lacks the faultline columns", dir);
     }
-    struct csv mach;
-    bool have_mach;
-    unsigned dir_machine = cli_merge_machines(r, dir, &mach, &have_mach);
+    struct cli_merge_machines mm;
+    cli_merge_machines_load(dir, &mm);
     for (size_t row = 0; row < s.nrows; row++) {
         char bspec[RESULTS_SPEC_MAX], wspec[RESULTS_SPEC_MAX];
         cli_merge_spec(csv_get(&s, row, cb), csv_get(&s, row, cbp), bspec, sizeof bspec);
         cli_merge_spec(csv_get(&s, row, cw), csv_get(&s, row, cwp), wspec, sizeof wspec);
-        unsigned machine = cli_merge_row_machine(r, &s, row, dir_machine);
+        unsigned machine = cli_merge_row_machine(r, &s, row, &mm);
         unsigned cell = cli_merge_cell(r, bspec, wspec, r->machines[machine].count_id);
         if (cli_merge_have_run(r, cell, (unsigned)atoi(csv_get(&s, row, crep)), machine))
             continue;
@@ -232,8 +233,8 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
     csv_free(&s);
     if (have_steps)
         csv_free(&st);
-    if (have_mach)
-        csv_free(&mach);
+    if (mm.have_csv)
+        csv_free(&mm.csv);
     cli_merge_sweep_keys(r, dir);
     return 0;
 }
