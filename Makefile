@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 QUICK      ?= 0
 DIR        ?=
 
-.PHONY: all build deps test bench bench-overhead bench-exec bench-callsites bench-false-alarms report regress baseline format clean
+.PHONY: twinfuzz all build deps test bench bench-overhead bench-exec bench-callsites bench-false-alarms report regress baseline format clean
 
 all: build
 
@@ -56,3 +56,8 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# differential fuzzer: 1000 seeded sequences per setting, glibc vs the hybrid twin (ptrace)
+twinfuzz: build
+	$(BUILD)/twinfuzz/twinfuzz --driver $(BUILD)/twinfuzz/twinfuzz-driver \
+	    --preload $(BUILD)/libfaultline-hybrid.so --seqs $(or $(SEQS),1000) --min-rate 99

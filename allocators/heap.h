@@ -1,4 +1,4 @@
-/* The break-based heap core shared by the brk and hybrid backends: glibc-style boundary-tag
+/* The break-based heap core of the brk backend: glibc-style boundary-tag
  * chunks, segregated free lists, a top chunk grown and trimmed with sbrk like glibc's main
  * arena, and (hybrid only) glibc's mmap threshold policy for large blocks. Not locked: callers
  * hold their own lock around every call. */

@@ -16,6 +16,8 @@ extern void *__curbrk;
 static _Atomic uint64_t os_calls[OS_CALL_COUNT];
 static _Atomic uint64_t os_bytes[OS_CALL_COUNT];
 static _Atomic uint64_t os_failures[OS_CALL_COUNT];
+static _Atomic int64_t os_mapped;
+static _Atomic(os_event_fn) os_hook;
 
 static const char *const os_names[OS_CALL_COUNT] = {"brk", "mmap", "munmap", "mremap", "madvise"};
 
@@ -30,6 +32,24 @@ static void os_count(enum os_call call, uint64_t bytes, int failed)
     atomic_fetch_add_explicit(&os_bytes[call], bytes, memory_order_relaxed);
     if (failed)
         atomic_fetch_add_explicit(&os_failures[call], 1, memory_order_relaxed);
+}
+
+/* After a call that changed the address space: tell the harness (timeline samples). */
+static void os_event(enum os_call call, int before)
+{
+    os_event_fn fn = atomic_load_explicit(&os_hook, memory_order_relaxed);
+    if (fn)
+        fn(call, before);
+}
+
+void os_set_event_hook(os_event_fn fn)
+{
+    atomic_store_explicit(&os_hook, fn, memory_order_relaxed);
+}
+
+int64_t os_mapped_bytes(void)
+{
+    return atomic_load_explicit(&os_mapped, memory_order_relaxed);
 }
 
 /* THP as a sweep axis (issue 18): with FAULTLINE_THP=madvise in the environment (the runner sets
@@ -72,9 +92,13 @@ int os_break(void **cur)
 int os_brk(void *addr)
 {
     void *before = __curbrk;
+    if (before && (uintptr_t)addr < (uintptr_t)before)
+        os_event(OS_BRK, 1);
     int rc = brk(addr); /* one syscall; updates __curbrk to what the kernel returned */
     uintptr_t a = (uintptr_t)addr, b = (uintptr_t)before;
     os_count(OS_BRK, before ? (a > b ? a - b : b - a) : 0, rc != 0);
+    if (rc == 0 && __curbrk != before)
+        os_event(OS_BRK, 0);
     if (rc == 0 && before && a > b && os_thp_advise())
         os_thp_range(b, a);
     return rc == 0 ? 0 : ENOMEM;
@@ -101,6 +125,10 @@ int os_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, void
     int err = p == MAP_FAILED ? errno : 0;
     os_count(OS_MMAP, len, err != 0);
     *out = err ? NULL : p;
+    if (!err) {
+        atomic_fetch_add_explicit(&os_mapped, (int64_t)len, memory_order_relaxed);
+        os_event(OS_MMAP, 0);
+    }
     if (!err && (flags & MAP_ANONYMOUS) && os_thp_advise())
         os_thp_range((uintptr_t)p, (uintptr_t)p + len);
     return err;
@@ -108,24 +136,41 @@ int os_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, void
 
 int os_munmap(void *addr, size_t len)
 {
+    os_event(OS_MUNMAP, 1);
     int err = munmap(addr, len) == 0 ? 0 : errno;
     os_count(OS_MUNMAP, len, err != 0);
+    if (!err) {
+        atomic_fetch_sub_explicit(&os_mapped, (int64_t)len, memory_order_relaxed);
+        os_event(OS_MUNMAP, 0);
+    }
     return err;
 }
 
 int os_mremap(void *old, size_t old_len, size_t new_len, int flags, void **out)
 {
+    if (new_len < old_len)
+        os_event(OS_MREMAP, 1);
     void *p = mremap(old, old_len, new_len, flags);
     int err = p == MAP_FAILED ? errno : 0;
     os_count(OS_MREMAP, new_len, err != 0);
     *out = err ? NULL : p;
+    if (!err) {
+        atomic_fetch_add_explicit(&os_mapped, (int64_t)new_len - (int64_t)old_len,
+                                  memory_order_relaxed);
+        os_event(OS_MREMAP, 0);
+    }
     return err;
 }
 
 int os_madvise(void *addr, size_t len, int advice)
 {
+    if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE ||
+        advice == MADV_PAGEOUT)
+        os_event(OS_MADVISE, 1);
     int err = madvise(addr, len, advice) == 0 ? 0 : errno;
     os_count(OS_MADVISE, len, err != 0);
+    if (!err)
+        os_event(OS_MADVISE, 0);
     return err;
 }
 

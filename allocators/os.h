@@ -41,6 +41,18 @@ void os_counts_reset(void);
 /* out = a - b, per field. */
 void os_counts_diff(const struct os_counts *a, const struct os_counts *b, struct os_counts *out);
 
+/* Bytes the OS layer has mapped and not unmapped (mmap adds, munmap subtracts, mremap adds
+ * the change): the backend's mapped bytes, readable without calling into the backend. */
+int64_t os_mapped_bytes(void);
+
+/* A function called after every call that changes the address space (brk that moves the
+ * break, mmap, munmap, mremap, madvise) with before == 0, and also just before every call that
+ * may release memory (munmap, madvise, a brk that lowers the break, a shrinking mremap) with
+ * before == 1; from inside the backend (its locks may be held: the hook must not call the
+ * backend). NULL = none. The harness samples its timeline and the exact RSS peak here. */
+typedef void (*os_event_fn)(enum os_call call, int before);
+void os_set_event_hook(os_event_fn fn);
+
 /* System page size, cached. */
 size_t os_page_size(void);
 

@@ -27,6 +27,12 @@ int hybrid_mallopt(int param, int value);
 #endif
 /* Weak, so this file links while the heap engineer's hybrid_mallopt has not landed yet. */
 #pragma weak hybrid_mallopt
+/* The twin follows glibc where the backend contract differs (realloc(p, 0), memalign). */
+#define PRELOAD_REALLOC  hybrid_glibc_realloc
+#define PRELOAD_MEMALIGN hybrid_glibc_memalign
+#else
+#define PRELOAD_REALLOC  PRELOAD_OPS->realloc
+#define PRELOAD_MEMALIGN PRELOAD_OPS->memalign
 #endif
 
 /* glibc dropped the declaration in 2.26 but old binaries still import the symbol. */
@@ -308,7 +314,7 @@ PRELOAD_EXPORT void *realloc(void *p, size_t size)
     }
     if (!preload_ensure())
         return p ? NULL : preload_boot_alloc(BACKEND_ALIGN, size);
-    return PRELOAD_OPS->realloc(p, size);
+    return PRELOAD_REALLOC(p, size);
 }
 
 PRELOAD_EXPORT void *reallocarray(void *p, size_t n, size_t size)
@@ -330,7 +336,7 @@ PRELOAD_EXPORT void *memalign(size_t align, size_t size)
         }
         return preload_boot_alloc(align, size);
     }
-    return PRELOAD_OPS->memalign(align, size);
+    return PRELOAD_MEMALIGN(align, size);
 }
 
 PRELOAD_EXPORT int posix_memalign(void **out, size_t align, size_t size)

@@ -71,10 +71,15 @@ if [ -f "$root/seed/seed.csv" ]; then
     echo "seed claims: $(awk -F, 'NR>1{n[$2]++} END{for (v in n) printf "%s %d  ", v, n[v]}' "$root/seed/seed.csv")"
 fi
 if [ -f "$root/suite/samples.csv" ]; then
-    awk -F, 'NR==1 {for (i=1;i<=NF;i++) col[$i]=i; next}
-        {c=$2" "$4; n[c]++; if ($8 != "ok") bad[c]++}
-        END {for (c in n) if (bad[c]) printf "  %s: %d of %d runs not ok\n", c, bad[c], n[c]}' \
-        "$root/suite/samples.csv" | sort
+    # RFC 4180 CSV (quoted parameter lists hold commas): read it with Python's csv module
+    python3 -c 'import csv, sys, collections
+n, bad = collections.Counter(), collections.Counter()
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    c = r["backend"] + " " + r["workload"]
+    n[c] += 1
+    bad[c] += r["outcome"] != "ok"
+for c in n:
+    if bad[c]: print("  %s: %d of %d runs not ok" % (c, bad[c], n[c]))' "$root/suite/samples.csv" | sort
 fi
 for d in suite replay threshold-sweep trim-sweep seed; do
     [ -f "$root/$d/index.html" ] && echo "report: $root/$d/index.html"

@@ -3,7 +3,7 @@
 # Also mounts tracefs when it is missing, so syscall tracepoints can be counted.
 set -u
 PKGS="build-essential cmake pkg-config libjansson-dev libpfm4-dev libbenchmark-dev libbenchmark-tools \
-python3 python3-scipy hyperfine gnuplot-nox valgrind strace linux-perf time \
+python3 python3-scipy shellcheck hyperfine gnuplot-nox valgrind strace linux-perf time \
 libdw-dev libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 sqlite3 chromium \
 slurm-wlm munge nodejs npm"
 missing=""
@@ -14,6 +14,7 @@ if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "deps: installing:$missing"
         export DEBIAN_FRONTEND=noninteractive
+        # shellcheck disable=SC2086 # $missing is a word list of package names, split on purpose
         apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $missing >/dev/null \
             || { echo "deps: apt-get install failed for:$missing" >&2; exit 1; }
     else

@@ -13,6 +13,7 @@ FL="$BUILD/faultline"
 REPS=${REPS:-5}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
+# shellcheck disable=SC2054 # the commas are the workload's parameter list, not array separators
 spec=(-b glibc -b hybrid -w random-mix:count=300000,min=16,max=256,slots=256 --runs 3 --quiet --no-out --format csv)
 for i in $(seq "$REPS"); do
     "$FL" run "${spec[@]}" >"$W/on-$i.csv"

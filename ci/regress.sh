@@ -82,7 +82,7 @@ callgrind_cell() { # backend workload tmpdir index
         --callgrind-out-file="$dir/cg.%p" "$FL" run -b "$b" -w "$w" --runs 1 --no-aslr --no-perf \
         --no-out --quiet --format csv "${envarg[@]}" >"$dir/out.csv" 2>"$dir/valgrind.log" || true
     local outcome ir=""
-    outcome=$(awk -F, 'NR == 2 { print $8 }' "$dir/out.csv")
+    outcome=$(python3 -c 'import csv, sys; print(next(csv.DictReader(open(sys.argv[1], newline="")), {}).get("outcome", ""))' "$dir/out.csv" 2>/dev/null)
     [ -n "$outcome" ] || outcome="error: no result under valgrind"
     local f
     for f in "$dir"/cg.*; do

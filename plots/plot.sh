@@ -2,6 +2,12 @@
 # plots/plot.sh RESULTS_DIR: render every plot a faultline results directory has data for into
 # RESULTS_DIR/plots/ (SVG + PNG). Reads only the directory's CSV files; a plot whose data is
 # missing is listed in plots/skipped.txt ("name: reason") instead of being drawn from zeros.
+#
+# Data never becomes code: each CSV is first turned into TSV (csv2tsv.awk, RFC 4180 quoting),
+# the awk programs are fixed files (*.awk) that get values only through data and -v of our own
+# temp paths, and gnuplot runs one fixed script (render.gp) with the output path as an argument
+# and every title or label as a string that finish.awk quotes (gpq, the one place that does).
+# A family of plots is one function below that writes a figure description and calls draw.
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then
@@ -22,208 +28,166 @@ if [ ! -f "$dir/samples.csv" ] && [ ! -f "$dir/tune.csv" ]; then
 fi
 mkdir -p "$out"
 tmp=$(mktemp -d)
+# awk -v would read backslashes in a temp path as escapes: use /tmp when TMPDIR is unusual
+case $tmp in *[!A-Za-z0-9/._-]*)
+    rmdir "$tmp"
+    tmp=$(mktemp -d /tmp/faultline-plot.XXXXXX)
+    ;;
+esac
 trap 'rm -rf "$tmp"' EXIT
 # stale files of an earlier render would outlive data that is gone now
 rm -f "$out"/*.svg "$out"/*.png "$out/skipped.txt" "$out/manifest.txt"
 : >"$tmp/skipped"
 : >"$tmp/manifest"
+: >"$tmp/colours"
 TAB=$'\t'
+PCTL=(p50 p90 p99 p99.9 max)
 
-skip() { echo "$1: $2" >>"$tmp/skipped"; }
-
-# Header lookup shared by every awk program: v("minflt") is that column of the current row.
-AWKLIB='
-function hdr(   i) { for (i = 1; i <= NF; i++) C[$i] = i }
-function v(name) { return (name in C) ? $(C[name]) : "" }
-function has(name) { return (name in C) }
-function isnum(s) { return s ~ /^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/ }
-function label(name, params) { return params == "" ? name : name ":" params }
-'
-
-# stdin: "series<TAB>sortkey<TAB>col..." -> $1: one gnuplot block per series, $1.titles.
-to_blocks() {
-    sort -t "$TAB" -k1,1 -k2,2g | awk -F '\t' -v dat="$1" '
-        $1 != prev { if (NR > 1) printf "\n\n" > dat; print $1 > (dat ".titles"); prev = $1 }
-        { line = $2; for (i = 3; i <= NF; i++) line = line " " $i; print line > dat }'
-}
-
-# 10 when the positive values of column(s) span two decades and none is <= 0, else 0.
-logy_for() { # file firstcol step
-    awk -v c0="$2" -v st="$3" '
-        /^$/ { next }
-        { for (i = c0; i <= NF; i += st) { if ($i == "?") continue; x = $i + 0
-              if (x <= 0) bad = 1; else { if (!n || x < lo) lo = x; if (!n || x > hi) hi = x; n++ } } }
-        END { print (!bad && n && hi / lo >= 100) ? 10 : 0 }' "$1"
-}
-
+skip() { printf '%s: %s\n' "$1" "$(oneline "$2")" >>"$tmp/skipped"; }
+oneline() { printf '%s' "$1" | tr '\n\r|' '   '; }
 safe() { printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '-'; }
+# awk with the shared functions; the program is a file of this folder, never built here
+run_awk() { # PROGRAM [awk args...]
+    local prog=$1
+    shift
+    awk -F "$TAB" -f "$here/lib.awk" -f "$here/$prog.awk" "$@"
+}
+# CSV (RFC 4180) -> TSV, read through stdin so that no file name is taken for an awk assignment
+tsv() { awk -f "$here/csv2tsv.awk" <"$1" >"$2"; }
 
-# render NAME SCRIPT FAMILY ARGS GNUPLOT-ASSIGNMENTS: SVG and PNG, plus one manifest line
-# "name|family|args|title" that the HTML report uses to place the plot and write its reading.
-render() {
-    local name=$1 script=$2 family=$3 args=$4 vars=$5 ttl=$6
-    local common="gpdir='$here'; ttl='$ttl'; $vars"
-    if gnuplot -e "set terminal svg size 960,540 dynamic noenhanced font 'Helvetica,12' background rgb 'white'; set output '$out/$name.svg'; $common" "$here/$script" 2>>"$tmp/gp.log" &&
-        gnuplot -e "set terminal pngcairo size 960,540 noenhanced font 'Helvetica,10'; set output '$out/$name.png'; $common" "$here/$script" 2>>"$tmp/gp.log"; then
-        echo "$name|$family|$args|$ttl" >>"$tmp/manifest"
+# draw NAME FAMILY ARGS TITLE: render $tmp/NAME.fig (see finish.awk) to NAME.svg and NAME.png
+# and add "name|family|args|title" to the manifest that the HTML report reads.
+draw() {
+    local name=$1 family=$2 args=$3 title=$4 f="$tmp/$1"
+    { printf 'F\t%s\n' "$(oneline "$title")"; cat "$f.fig"; } |
+        run_awk finish -v vars="$f.vars" -v dat="$f.dat" -v colours="$tmp/colours"
+    local rc=0
+    gnuplot -c "$here/render.gp" "$f.svg" "$f.png" "$f.vars" "$f.dat" 2>"$f.log" || rc=$?
+    # warnings (an empty series of a panel) go to the log too; only the exit status fails
+    if [ $rc -eq 0 ] && [ -s "$f.svg" ] && [ -s "$f.png" ]; then
+        mv "$f.svg" "$out/$name.svg"
+        mv "$f.png" "$out/$name.png"
+        printf '%s|%s|%s|%s\n' "$name" "$family" "$(oneline "$args")" "$(oneline "$title")" >>"$tmp/manifest"
     else
-        rm -f "$out/$name.svg" "$out/$name.png"
-        skip "$name" "gnuplot failed: $(tail -n 1 "$tmp/gp.log")"
+        local why
+        why=$(grep -v '^[[:space:]]*$' "$f.log" | tail -n 1 || true)
+        skip "$name" "gnuplot failed: ${why:-exit status $rc without a message}"
     fi
 }
 
-# lines_plot NAME FAMILY ARGS DAT TITLE XLABEL YLABEL LOGX XBYTES YBYTES [SCRIPT]
-lines_plot() {
-    local name=$1 family=$2 args=$3 dat=$4 ttl=$5 xl=$6 yl=$7 logx=$8 xb=$9 yb=${10} script=${11:-lines.gp}
-    local col=2
-    [ "$script" = steps.gp ] && col=3
-    local n titles logy
-    n=$(wc -l <"$dat.titles")
-    titles=$(tr '\n' ' ' <"$dat.titles")
-    logy=$(logy_for "$dat" "$col" 99)
-    render "$name" "$script" "$family" "$args" \
-        "dat='$dat'; n=$n; titles='$titles'; xl='$xl'; yl='$yl'; logx=$logx; logy=$logy; xbytes=$xb; ybytes=$yb" "$ttl"
-}
+# ---- inputs as TSV; cells as "cell backend-label workload-label backend" ---------------------
+for f in samples aggregates sweep steps tune; do
+    if [ -f "$dir/$f.csv" ]; then tsv "$dir/$f.csv" "$tmp/$f.tsv"; fi
+done
+: >"$tmp/cells"
+if [ -f "$tmp/samples.tsv" ]; then
+    run_awk cells <"$tmp/samples.tsv" | sort -u >"$tmp/cells"
+    # one colour per backend for the whole report: fixed for the known ones (finish.awk), the
+    # others in sorted order after them
+    cut -f4 "$tmp/cells" | sort -u | awk '{ print $0 "\t" }' >"$tmp/backends"
+fi
 
 # ---- 1, 2: parameter sweeps (sweep.csv) -------------------------------------------------
-# Series = workload plus every other swept key; x = the swept size key, log2.
-sweep_series() { # KEY BACKEND YEXPR(awk, may be "" for missing) -> tagged lines
-    awk -F, -v key="$1" -v be="$2" "$AWKLIB"'
-        NR == 1 { hdr(); for (i = 1; i <= NF; i++) { if ($i == "workload") w = i; if ($i == "runs") r = i }; next }
-        v("backend") != be || !isnum(v(key)) || v(key) + 0 <= 0 { next }
-        { s = v("workload"); for (i = w + 1; i < r; i++) if ($i != "" && i != C[key]) s = s ";" ($i ~ /^[0-9]+$/ && $i >= 1024 ? $i / 1024 "K" : $i) ""
-          gsub(/[ ]/, "_", s) }
-        { y = '"$3"'; if (y != "") print s "\t" v(key) "\t" y }' "$dir/sweep.csv"
-}
-sysexpr() { # awk expr: sum of the given sys_* (or os_* when tracepoints were not available)
-    local pre=$1 e='' k
-    shift
-    for k in "$@"; do e="$e (v(\"${pre}_$k\") == \"\" ? \"x\" : \"\") "; done
-    local sum=''
-    for k in "$@"; do sum="$sum + v(\"${pre}_$k\")"; done
-    echo "(($e) != \"\" ? \"\" : 0 $sum)"
-}
 sweep_plots() {
-    if [ ! -f "$dir/sweep.csv" ]; then
+    if [ ! -f "$tmp/sweep.tsv" ]; then
         skip threshold "no sweep.csv (not a sweep directory)"
         skip trim "no sweep.csv (not a sweep directory)"
         return
     fi
-    local hdrline backends
-    hdrline=$(head -n 1 "$dir/sweep.csv")
-    backends=$(awk -F, 'NR > 1 { print $2 }' "$dir/sweep.csv" | sort -u)
-    local drew_threshold=0 drew_trim=0
-    for key in threshold mmap_threshold trim trim_threshold top_pad; do
-        case ",$hdrline," in *",$key,"*) ;; *) continue ;; esac
-        for be in $backends; do
-            sweep_series "$key" "$be" 'v("runs")' >"$tmp/probe"
-            [ -s "$tmp/probe" ] || continue
-            local fam=trim metrics="sys_brk rss_end"
-            case $key in threshold | mmap_threshold) fam=threshold metrics="minflt syscalls ns_per_op rss_peak" ;; esac
-            [ $fam = threshold ] && drew_threshold=1 || drew_trim=1
-            for m in $metrics; do
-                local name="$fam-$be-$key-$m" dat="$tmp/$fam-$be-$key-$m.dat" yl expr yb=0
-                case $m in
-                minflt) yl='minor faults per run' expr='v("minflt")' ;;
-                ns_per_op) yl='ns per operation' expr='v("ns_per_op")' ;;
-                rss_peak) yl='peak RSS' expr='v("rss_peak")' yb=1 ;;
-                rss_end) yl='RSS at end of phase' expr='v("rss_end")' yb=1 ;;
-                sys_brk) yl='brk calls per run' expr="($(sysexpr sys brk) != \"\" ? $(sysexpr sys brk) : $(sysexpr os brk))" ;;
-                syscalls) ;;
-                esac
-                if [ "$m" = syscalls ]; then
-                    local s3 o3
-                    s3=$(sysexpr sys brk)" \"\\t\" "$(sysexpr sys mmap)" \"\\t\" "$(sysexpr sys munmap)
-                    o3=$(sysexpr os brk)" \"\\t\" "$(sysexpr os mmap)" \"\\t\" "$(sysexpr os munmap)
-                    # a row is usable when all three counts exist (tracepoints first, OS layer second)
-                    sweep_series "$key" "$be" "(v(\"sys_brk\") != \"\" && v(\"sys_mmap\") != \"\" && v(\"sys_munmap\") != \"\") ? ($s3) : (v(\"os_brk\") != \"\" && v(\"os_mmap\") != \"\" && v(\"os_munmap\") != \"\") ? ($o3) : \"\"" |
-                        awk -F '\t' -v OFS='\t' '{ x = $2; l = (x >= 1048576 && x % 1048576 == 0) ? x / 1048576 "M" : (x >= 1024 && x % 1024 == 0) ? x / 1024 "K" : x; print $1, $2, l, $3, $4, $5 }' |
-                        to_blocks "$dat"
-                    # drop the numeric sort key: stacked.gp wants label brk mmap munmap
-                    if [ -s "$dat" ]; then
-                        awk 'NF { $1 = ""; sub(/^ /, "") } { print }' "$dat" >"$dat.t" && mv "$dat.t" "$dat"
-                        local n titles
-                        n=$(wc -l <"$dat.titles")
-                        titles=$(tr '\n' ' ' <"$dat.titles")
-                        render "$name" stacked.gp "$fam" "$be;$key;$m" \
-                            "dat='$dat'; n=$n; titles='$titles'; xl='$key (bytes)'; yl='syscalls per run (median)'; logx=0; logy=0; xbytes=0; ybytes=0" \
-                            "$be: brk/mmap/munmap calls vs $key"
-                    else
-                        skip "$name" "brk/mmap/munmap counts are empty (not measured) for $be"
-                    fi
-                    continue
-                fi
-                sweep_series "$key" "$be" "$expr" | to_blocks "$dat"
-                if [ ! -s "$dat" ]; then
-                    skip "$name" "$m is empty (not measured) for $be in sweep.csv"
-                    continue
-                fi
-                lines_plot "$name" "$fam" "$be;$key;$m" "$dat" "$be: $yl vs $key" "$key (log2)" "$yl" 2 1 "$yb"
-            done
+    local hdrline fam keys m
+    hdrline=$(head -n 1 "$tmp/sweep.tsv")
+    [ -f "$tmp/aggregates.tsv" ] || head -n 1 "$tmp/sweep.tsv" >"$tmp/aggregates.tsv"
+    sweep_p99
+    for fam in threshold trim; do
+        keys="threshold mmap_threshold"
+        [ $fam = trim ] && keys="trim trim_threshold top_pad"
+        local k found=0
+        for k in $keys; do case "$TAB$hdrline$TAB" in *"$TAB$k$TAB"*) found=1 ;; esac; done
+        if [ $found = 0 ]; then
+            skip "$fam" "sweep.csv has no ${keys// /, } column"
+            continue
+        fi
+        local metrics="minflt syscalls ns_per_op rss_peak"
+        [ $fam = trim ] && metrics="sys_brk rss_end minflt ns_per_op"
+        for m in $metrics; do
+            local yl yu=count name="$fam-$m"
+            case $m in
+            minflt) yl='minor faults per run' ;;
+            syscalls) yl='calls per run' ;;
+            sys_brk) yl='brk calls per run' ;;
+            ns_per_op) yl='time per operation' yu=ns ;;
+            rss_peak) yl='peak RSS' yu=bytes ;;
+            rss_end) yl='RSS at end of phase' yu=bytes ;;
+            esac
+            run_awk sweep -v family="$fam" -v metric="$m" -v ylab="$yl" -v yunit="$yu" \
+                "$tmp/aggregates.tsv" "$tmp/sweep.tsv" >"$tmp/$name.fig"
+            if ! grep -q '^D' "$tmp/$name.fig"; then
+                skip "$name" "$m is empty (not measured) in every row of sweep.csv"
+                continue
+            fi
+            local what=$yl
+            [ "$m" = syscalls ] && what='brk, mmap and munmap calls per run'
+            draw "$name" "$fam" "$m" "$fam sweep: $what"
         done
+        tradeoff_plots "$fam"
     done
-    [ $drew_threshold = 1 ] || skip threshold "sweep.csv has no threshold or mmap_threshold column with sizes"
-    [ $drew_trim = 1 ] || skip trim "sweep.csv has no trim, trim_threshold or top_pad column with sizes"
+}
+# p99 of malloc latency per cell (hist/<cell>-malloc.csv), for the latency trade-off
+sweep_p99() {
+    : >"$tmp/p99"
+    local cell
+    while IFS="$TAB" read -r cell _; do
+        local f="$dir/hist/$cell-malloc.csv" q
+        [ -s "$f" ] || continue
+        tsv "$f" "$tmp/h.tsv"
+        q=$(run_awk hist <"$tmp/h.tsv" | cut -f3)
+        [ -n "$q" ] && printf '%s\t%s\n' "$cell" "$q" >>"$tmp/p99"
+    done <"$tmp/cells"
+}
+tradeoff_plots() { # FAMILY
+    local fam=$1 cost
+    for cost in syscalls minflt p99; do
+        local name="tradeoff-$fam-$cost" yl yu=count
+        case $cost in
+        syscalls) yl='syscalls per run' ;;
+        minflt) yl='minor faults per run' ;;
+        p99) yl='malloc latency p99' yu=ns ;;
+        esac
+        run_awk tradeoff -v family="$fam" -v cost="$cost" -v ylab="$yl" -v yunit="$yu" \
+            "$tmp/aggregates.tsv" "$tmp/p99" "$tmp/sweep.tsv" >"$tmp/$name.fig"
+        if ! grep -q '^D' "$tmp/$name.fig"; then
+            skip "$name" "no setting has both $cost and RSS at the end measured"
+            continue
+        fi
+        draw "$name" tradeoff "$fam;$cost" "$fam sweep: $yl vs retained RSS per setting, Pareto front dashed"
+    done
 }
 
 # ---- 3: backend comparison (aggregates.csv) -----------------------------------------------
 backend_plots() {
-    local a="$dir/aggregates.csv"
-    if [ ! -f "$a" ]; then
+    if [ ! -f "$tmp/aggregates.tsv" ]; then
         skip backends "no aggregates.csv"
         return
     fi
+    local m
     for m in minflt syscalls ns_per_op rss_peak; do
-        local dat="$tmp/backends-$m.dat" name="backends-$m"
-        # matrix: one row per workload, y min max per backend; '?' where a cell is missing
-        awk -F, -v m="$m" -v dat="$dat" "$AWKLIB"'
-            function stat(s,   k, t, x) {
-                if (m != "syscalls") return v(m "_" s)
-                for (p = 1; p <= 2; p++) { t = 0; ok = 1
-                    for (k = 1; k <= 5; k++) { x = v(P[p] "_" K[k] "_" s); if (x == "") { ok = 0; break } t += x }
-                    if (ok) return t }
-                return ""
-            }
-            BEGIN { split("sys os", P, " "); split("brk mmap munmap mremap madvise", K, " ") }
-            NR == 1 { hdr(); next }
-            { b = label(v("backend"), v("backend_params")); w = label(v("workload"), v("workload_params"))
-              if (!(b in B)) { B[b] = ++nb; BN[nb] = b } if (!(w in W)) { W[w] = ++nw; WN[nw] = w }
-              y = stat("median"); if (y == "") next
-              lo = stat("min"); hi = stat("max"); if (lo == "") lo = y; if (hi == "") hi = y
-              Y[w, b] = y " " lo " " hi; any = 1 }
-            END {
-                if (!any) exit
-                for (i = 1; i <= nb; i++) { t = BN[i]; gsub(/ /, "_", t); print t > (dat ".titles") }
-                for (j = 1; j <= nw; j++) { line = WN[j]
-                    for (i = 1; i <= nb; i++) line = line " " (((WN[j], BN[i]) in Y) ? Y[WN[j], BN[i]] : "? ? ?")
-                    print line > dat }
-            }' "$a"
-        if [ ! -s "$dat" ]; then
+        local name="backends-$m" yl yu=count
+        case $m in
+        minflt) yl='minor faults per run' ;;
+        syscalls) yl='syscalls per run' ;;
+        ns_per_op) yl='time per operation' yu=ns ;;
+        rss_peak) yl='peak RSS' yu=bytes ;;
+        esac
+        run_awk backends -v metric="$m" -v ylab="$yl" -v yunit="$yu" <"$tmp/aggregates.tsv" >"$tmp/$name.fig"
+        if ! grep -q '^D' "$tmp/$name.fig"; then
             skip "$name" "$m is empty (not measured) in every cell of aggregates.csv"
             continue
         fi
-        local yl yb=0
-        case $m in
-        minflt) yl='minor faults per run (median)' ;;
-        syscalls) yl='brk+mmap+munmap+mremap+madvise calls per run (median)' ;;
-        ns_per_op) yl='ns per operation (median)' ;;
-        rss_peak) yl='peak RSS (median)' yb=1 ;;
-        esac
-        local n titles logy
-        n=$(wc -l <"$dat.titles")
-        titles=$(tr '\n' ' ' <"$dat.titles")
-        logy=$(logy_for "$dat" 2 1)
-        render "$name" bars.gp backends "$m" \
-            "dat='$dat'; n=$n; titles='$titles'; xl='workload'; yl='$yl'; logx=0; logy=$logy; xbytes=0; ybytes=$yb; err=1" \
-            "$m per workload and backend (bars: median, whiskers: min-max)"
+        local what=$yl
+        [ "$m" = syscalls ] && what='brk+mmap+munmap+mremap+madvise calls per run'
+        draw "$name" backends "$m" "$what per workload (bars: median, whiskers: min-max)"
     done
 }
-
-# cell -> "backend<TAB>workload" labels from samples.csv
-if [ -f "$dir/samples.csv" ]; then
-    awk -F, "$AWKLIB"'NR == 1 { hdr(); next } { print v("cell") "\t" label(v("backend"), v("backend_params")) "\t" label(v("workload"), v("workload_params")) }' \
-        "$dir/samples.csv" | sort -u >"$tmp/cells"
-fi
 
 # ---- 4: latency percentiles (hist/<cell>-<op>.csv) ------------------------------------------
 latency_plots() {
@@ -231,187 +195,137 @@ latency_plots() {
         skip latency "no hist/*.csv (run with --no-measure, or no run succeeded)"
         return
     fi
-    local wls
-    wls=$(cut -f3 "$tmp/cells" | sort -u)
+    local op wl
     for op in malloc free; do
         local drew=0
         while IFS= read -r wl; do
             [ -n "$wl" ] || continue
-            local name="latency-$op-$(safe "$wl")" dat="$tmp/latency-$op-$(safe "$wl").dat"
-            : >"$dat.titles"
-            local rows=""
-            while IFS="$TAB" read -r cell be w; do
+            local name
+            name="latency-$op-$(safe "$wl")"
+            : >"$tmp/rows"
+            while IFS="$TAB" read -r cell be w _; do
                 [ "$w" = "$wl" ] || continue
                 local f="$dir/hist/$cell-$op.csv"
                 [ -s "$f" ] || continue
-                local p
-                p=$(awk -F, 'NR == 1 { next } $2 > 0 { v[++n] = $1; c[n] = $3; last = $1 }
-                    END { if (!n) exit; tot = c[n]; split("0.5 0.9 0.99 0.999", q, " ")
-                          for (k = 1; k <= 4; k++) { need = q[k] * tot; for (i = 1; i <= n; i++) if (c[i] >= need) break; printf "%s ", v[i] }
-                          print last }' "$f")
-                [ -n "$p" ] || continue
-                echo "${be// /_}" >>"$dat.titles"
-                rows="$rows$p"$'\n'
+                tsv "$f" "$tmp/h.tsv"
+                local q i=0
+                for q in $(run_awk hist <"$tmp/h.tsv"); do
+                    printf '%s\t%s\t%s\t%s\n' "$be" "$((i + 1))" "$q" "${PCTL[i]}" >>"$tmp/rows"
+                    i=$((i + 1))
+                done
             done <"$tmp/cells"
-            if [ ! -s "$dat.titles" ]; then
+            if [ ! -s "$tmp/rows" ]; then
                 skip "$name" "no $op histogram for $wl"
                 continue
             fi
-            # transpose: rows = percentiles, columns = backends
-            printf '%s' "$rows" | awk '{ for (i = 1; i <= NF; i++) M[NR, i] = $i; nc = NF }
-                END { split("p50 p90 p99 p99.9 max", L, " "); for (i = 1; i <= 5; i++) { line = L[i]; for (j = 1; j <= NR; j++) line = line " " M[j, i]; print line } }' >"$dat"
-            local n titles
-            n=$(wc -l <"$dat.titles")
-            titles=$(tr '\n' ' ' <"$dat.titles")
-            render "$name" bars.gp latency "$op;$wl" \
-                "dat='$dat'; n=$n; titles='$titles'; xl='percentile'; yl='$op latency (ns, log)'; logx=0; logy=10; xbytes=0; ybytes=0; err=0" \
-                "$op latency percentiles, $wl"
+            FL_TITLE="$op latency percentiles, $wl" FL_XL=percentile FL_XU=- FL_YL="$op latency" FL_YU=ns \
+                FL_XKIND=cat FL_STYLE=lp run_awk series <"$tmp/rows" >"$tmp/$name.fig"
+            draw "$name" latency "$op;$wl" "$op latency percentiles, $wl"
             drew=1
-        done <<<"$wls"
+        done < <(cut -f3 "$tmp/cells" | sort -u)
         [ $drew = 1 ] || skip "latency-$op" "no $op histogram in hist/"
     done
 }
 
-# ---- 5: timeline of sawtooth (timeline/<cell>-r<rep>.csv) ----------------------------------
+
+# ---- 5: timelines of sawtooth (timeline/<cell>-r<rep>.csv), drawn as steps ------------------
 timeline_plots() {
-    local cells
-    cells=$(awk -F '\t' '$3 ~ /^sawtooth(:|$)/' "$tmp/cells")
-    if [ -z "$cells" ]; then
+    local wls wl m
+    wls=$(cut -f3 "$tmp/cells" | sort -u | grep -E '^sawtooth(:|$)' || true)
+    if [ -z "$wls" ]; then
         skip timeline "workload sawtooth was not run"
         return
     fi
-    local wls
-    wls=$(cut -f3 <<<"$cells" | sort -u)
     while IFS= read -r wl; do
         for m in rss_bytes break_offset mapped_bytes; do
-            local name="timeline-$(safe "$wl")-$m" dat="$tmp/timeline-$(safe "$wl")-$m.dat"
-            while IFS="$TAB" read -r cell be w; do
+            local name yl
+            name="timeline-$(safe "$wl")-$m"
+            : >"$tmp/rows"
+            while IFS="$TAB" read -r cell be w _; do
                 [ "$w" = "$wl" ] || continue
-                local f
-                f=$(ls "$dir/timeline/$cell"-r*.csv 2>/dev/null | sort -V | head -n 1 || true)
+                # the first repetition: the smallest N of <cell>-rN.csv (a glob: paths may hold newlines)
+                local f="" cand rep best=-1
+                for cand in "$dir/timeline/$cell"-r*.csv; do
+                    [ -f "$cand" ] || continue
+                    rep=${cand##*-r}
+                    rep=${rep%.csv}
+                    case $rep in '' | *[!0-9]*) continue ;; esac
+                    if [ "$best" -lt 0 ] || [ "$rep" -lt "$best" ]; then best=$rep f=$cand; fi
+                done
                 [ -n "$f" ] || continue
-                awk -F, -v m="$m" -v s="${be// /_}" "$AWKLIB"'NR == 1 { hdr(); next } isnum(v(m)) { print s "\t" v("ops") "\t" v(m) }' "$f"
-            done <<<"$cells" | to_blocks "$dat"
-            if [ ! -s "$dat" ]; then
+                tsv "$f" "$tmp/t.tsv"
+                FL_X=ops FL_Y=$m FL_BE=$be run_awk column <"$tmp/t.tsv" >>"$tmp/rows"
+            done <"$tmp/cells"
+            if [ ! -s "$tmp/rows" ]; then
                 skip "$name" "$m is empty (not measured) in every timeline of $wl"
                 continue
             fi
-            local yl
             case $m in rss_bytes) yl='RSS' ;; break_offset) yl='program break above its start' ;; *) yl='backend mapped bytes' ;; esac
-            lines_plot "$name" timeline "$wl;$m" "$dat" "$yl over the run, $wl (first repetition)" "allocator operations" "$yl" 0 0 1
+            FL_TITLE="$yl over the run, $wl (first repetition)" FL_XL='allocator operations' FL_XU=count \
+                FL_YL="$yl" FL_YU=bytes FL_XKIND=num FL_STYLE=steps run_awk series <"$tmp/rows" >"$tmp/$name.fig"
+            draw "$name" timeline "$wl;$m" "$yl over the run, $wl (first repetition)"
         done
     done <<<"$wls"
 }
 
 # ---- 6, 7: per-step snapshots (steps.csv) -------------------------------------------------
-# First repetition of each cell of workload WL: "backend<TAB>step<TAB>rest of row".
-steps_rows() {
-    awk -F, -v wl="$1" "$AWKLIB"'NR == 1 { hdr(); next }
-        v("workload") != wl { next }
-        { c = v("cell"); if (!(c in R)) R[c] = v("rep"); if (v("rep") != R[c]) next; print }' "$dir/steps.csv"
-}
 steps_plots() {
-    if [ ! -f "$dir/steps.csv" ] || [ "$(wc -l <"$dir/steps.csv")" -le 1 ]; then
+    if [ ! -f "$tmp/steps.tsv" ] || [ "$(wc -l <"$tmp/steps.tsv")" -le 1 ]; then
         skip seed-sequence "steps.csv is empty"
         skip size-sweep "steps.csv is empty"
         return
     fi
-    local hdrline
-    hdrline=$(head -n 1 "$dir/steps.csv")
-    # seed-sequence: break and mapped bytes after each step
-    steps_rows seed-sequence >"$tmp/probe"
-    if [ ! -s "$tmp/probe" ]; then
+    local m
+    if ! cut -f3 "$tmp/cells" | grep -qE '^seed-sequence(:|$)'; then
         skip seed-sequence "workload seed-sequence was not run"
     else
         for m in break_offset mapped_bytes; do
-            local name="seed-sequence-$m" dat="$tmp/seed-sequence-$m.dat"
-            { echo "$hdrline"; steps_rows seed-sequence; } | awk -F, -v m="$m" "$AWKLIB"'NR == 1 { hdr(); next }
-                isnum(v(m)) { s = label(v("backend"), v("backend_params")); gsub(/ /, "_", s); l = v("label"); gsub(/ /, "_", l)
-                              print s "\t" v("step") "\t" l "\t" v(m) }' | to_blocks "$dat"
-            if [ ! -s "$dat" ]; then
+            local name="seed-sequence-$m" yl='program break above its start'
+            [ $m = mapped_bytes ] && yl='bytes in mmapped blocks'
+            FL_WL=seed-sequence FL_Y=$m FL_MODE=seq run_awk steps <"$tmp/steps.tsv" >"$tmp/rows"
+            if [ ! -s "$tmp/rows" ]; then
                 skip "$name" "$m is empty (not measured) for every backend"
                 continue
             fi
-            local yl='program break above its start'
-            [ $m = mapped_bytes ] && yl='bytes in mmapped blocks'
-            lines_plot "$name" steps "seed-sequence;$m" "$dat" "seed-sequence: $yl after each step" "step" "$yl" 0 0 1 steps.gp
+            FL_TITLE="seed-sequence: $yl after each step" FL_XL=step FL_XU=- FL_YL="$yl" FL_YU=bytes \
+                FL_XKIND=cat FL_STYLE=lp run_awk series <"$tmp/rows" >"$tmp/$name.fig"
+            draw "$name" steps "seed-sequence;$m" "seed-sequence: $yl after each step"
         done
     fi
-    # size-sweep: per-size deltas of the cumulative counters, per op
-    steps_rows size-sweep >"$tmp/probe"
-    if [ ! -s "$tmp/probe" ]; then
+    if ! cut -f3 "$tmp/cells" | grep -qE '^size-sweep(:|$)'; then
         skip size-sweep "workload size-sweep was not run"
     else
         for m in faults syscalls; do
-            local name="size-sweep-$m" dat="$tmp/size-sweep-$m.dat"
-            { echo "$hdrline"; steps_rows size-sweep; } | awk -F, -v m="$m" "$AWKLIB"'
-                function cnt(   k, t, x, p, ok) {
-                    if (m == "faults") return v("minflt")
-                    for (p = 1; p <= 2; p++) { t = 0; ok = 1
-                        for (k = 1; k <= 5; k++) { x = v(P[p] "_" K[k]); if (x == "") { ok = 0; break } t += x }
-                        if (ok) return t }
-                    return ""
-                }
-                BEGIN { split("sys os", P, " "); split("brk mmap munmap mremap madvise", K, " ") }
-                NR == 1 { hdr(); next }
-                { c = v("cell"); y = cnt(); ops = v("ops"); sz = v("label"); sub(/^size=/, "", sz)
-                  if (v("step") == 0) { PY[c] = 0; PO[c] = 0 }
-                  if (y != "" && PY[c] != "" && ops > PO[c] && isnum(sz)) {
-                      s = label(v("backend"), v("backend_params")); gsub(/ /, "_", s)
-                      printf "%s\t%s\t%.6g\n", s, sz, (y - PY[c]) / (ops - PO[c]) }
-                  PY[c] = y; PO[c] = ops }' | to_blocks "$dat"
-            if [ ! -s "$dat" ]; then
+            local name="size-sweep-$m" yl='minor faults per operation'
+            [ $m = syscalls ] && yl='syscalls per operation'
+            FL_WL=size-sweep FL_Y=$m FL_MODE=size run_awk steps <"$tmp/steps.tsv" >"$tmp/rows"
+            if [ ! -s "$tmp/rows" ]; then
                 skip "$name" "$m counters are empty (not measured) in the size-sweep steps"
                 continue
             fi
-            local yl='minor faults per operation'
-            [ $m = syscalls ] && yl='brk+mmap+munmap+mremap+madvise calls per operation'
-            lines_plot "$name" sizesweep "size-sweep;$m" "$dat" "size-sweep: $yl vs request size" "request size (log2)" "$yl" 2 1 0
+            FL_TITLE="size-sweep: $yl vs request size" FL_XL='request size' FL_XU=- FL_YL="$yl" FL_YU=count \
+                FL_XKIND=log2 FL_STYLE=lp run_awk series <"$tmp/rows" >"$tmp/$name.fig"
+            local what=$yl
+            [ "$m" = syscalls ] && what='brk+mmap+munmap+mremap+madvise calls per operation'
+            draw "$name" sizesweep "size-sweep;$m" "size-sweep: $what vs request size"
         done
     fi
 }
 
 # ---- 8: tuning advisor (tune.csv) ------------------------------------------------------------
-# x = peak or retained RSS, y = time; grey points, the Pareto front (sorted by x) as a line,
-# the default and the recommended setting labelled. No tune.csv: no plot and no note.
+# No tune.csv: no plot and no note.
 tune_plots() {
-    [ -f "$dir/tune.csv" ] || return 0
+    [ -f "$tmp/tune.tsv" ] || return 0
     local m
     for m in peak_rss_bytes retained_rss_bytes; do
-        local name="tune-${m%_bytes}" dat="$tmp/tune-$m.dat" what=peak
+        local name="tune-${m%_bytes}" what=peak
         [ "$m" = retained_rss_bytes ] && what=retained
-        # rows with both values; time in s when the largest is >= 0.1 s, else ns
-        awk -F, -v m="$m" "$AWKLIB"'NR == 1 { hdr(); next }
-            isnum(v(m)) && isnum(v("time_ns")) { print v(m) "\t" v("time_ns") "\t" v("pareto") "\t" v("default") "\t" v("recommended") }' \
-            "$dir/tune.csv" >"$tmp/tune-rows"
-        if [ ! -s "$tmp/tune-rows" ]; then
+        run_awk tune -v m="$m" <"$tmp/tune.tsv" >"$tmp/$name.fig"
+        if ! grep -q '^D' "$tmp/$name.fig"; then
             skip "$name" "$m or time_ns is empty (not measured) in every row of tune.csv"
             continue
         fi
-        local unit
-        unit=$(awk -F '\t' '$2 > mx { mx = $2 } END { print (mx >= 1e8) ? "s" : "ns" }' "$tmp/tune-rows")
-        awk -F '\t' -v u="$unit" -v dat="$dat" '
-            { y = (u == "s") ? $2 / 1e9 : $2; row = $1 " " y
-              all = all row "\n"
-              if ($3 == 1) front[++nf] = $1 "\t" row
-              if ($4 == 1) def = row " \"default\""
-              if ($5 == 1) rec = row " \"recommended\"" }
-            END {
-                # the front sorted by x (insertion sort: a front has a handful of points)
-                for (i = 2; i <= nf; i++) { t = front[i]; split(t, a, "\t"); j = i - 1
-                    while (j >= 1) { split(front[j], b, "\t"); if (b[1] + 0 <= a[1] + 0) break; front[j + 1] = front[j]; j-- }
-                    front[j + 1] = t }
-                printf "%s\n\n", all > dat
-                if (!nf) print "? ?" > dat
-                for (i = 1; i <= nf; i++) { split(front[i], a, "\t"); print a[2] > dat }
-                printf "\n\n%s\n\n\n%s\n", (def != "" ? def : "? ? \"\""), (rec != "" ? rec : "? ? \"\"") > dat
-            }' "$tmp/tune-rows"
-        local logx
-        logx=$(awk -F '\t' '{ x = $1 + 0; if (x <= 0) bad = 1; else { if (!n || x < lo) lo = x; if (!n || x > hi) hi = x; n++ } }
-            END { print (!bad && n && hi / lo >= 100) ? 2 : 0 }' "$tmp/tune-rows")
-        render "$name" tune.gp tune "$m" \
-            "dat='$dat'; n=1; titles=''; xl='$what RSS (bytes$([ "$logx" = 2 ] && echo ', log'))'; yl='time ($unit, median)'; logx=$logx; logy=0; xbytes=1; ybytes=0" \
-            "Tuning advisor: time vs $what RSS per GLIBC_TUNABLES setting"
+        draw "$name" tune "$m" "Tuning advisor: time vs $what RSS per GLIBC_TUNABLES setting"
     done
 }
 

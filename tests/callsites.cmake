@@ -16,7 +16,7 @@ foreach(b glibc hybrid)
            COMMAND bash ${FL_CALLSITES_SH} attribution ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_prog> ${b})
   set_tests_properties(callsites_attribution_${b} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 endforeach()
-foreach(m sort denied)
+foreach(m sort trace denied tails)
   add_test(NAME callsites_${m}
            COMMAND bash ${FL_CALLSITES_SH} ${m} ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_prog>)
   set_tests_properties(callsites_${m} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)

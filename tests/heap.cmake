@@ -11,6 +11,8 @@ endforeach()
 # replace it): the few allocator sources it needs are compiled in without sanitizers.
 add_executable(test_hybrid_glibc ${CMAKE_CURRENT_SOURCE_DIR}/test_hybrid_glibc.c
   ${CMAKE_SOURCE_DIR}/allocators/heap.c ${CMAKE_SOURCE_DIR}/allocators/hybrid.c
+  ${CMAKE_SOURCE_DIR}/allocators/twin.c ${CMAKE_SOURCE_DIR}/allocators/twin_sys.c
+  ${CMAKE_SOURCE_DIR}/allocators/chunk.c ${CMAKE_SOURCE_DIR}/allocators/ledger.c
   ${CMAKE_SOURCE_DIR}/allocators/os.c ${CMAKE_SOURCE_DIR}/allocators/param.c)
 target_include_directories(test_hybrid_glibc PRIVATE ${CMAKE_SOURCE_DIR}/allocators)
 target_compile_options(test_hybrid_glibc PRIVATE -fno-sanitize=all)

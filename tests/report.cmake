@@ -1,7 +1,7 @@
 # Report tests: plots and index.html/report.md rendered from committed results fixtures
 # (tests/fixtures/report/), skip notes for null counters and crashed runs, headless Chromium
 # loading every image, and bad input. Each test works in its own copy under tests/out/.
-foreach(t basic nullcrash chromium badinput)
+foreach(t basic nullcrash chromium badinput inject)
   add_test(NAME report_${t}
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_report.sh ${t} $<TARGET_FILE:faultline>
                    ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/report ${CMAKE_CURRENT_BINARY_DIR}/out)

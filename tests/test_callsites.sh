@@ -2,6 +2,7 @@
 # Tests of `faultline exec --callsites`: the named call sites of callsites_prog are found under a
 # backend, call-site totals equal exec's own counters (syscalls exactly; faults within the
 # sampling period), and without permission the run goes on with one line and null call sites.
+# Mode tails: `run --explain-tails` on churn 1M under hybrid:threshold=64K, causes sum to 100 %.
 # usage: test_callsites.sh MODE BUILD_DIR PROG [BACKEND]; exit 77 = skipped (reason printed).
 set -euo pipefail
 mode=$1
@@ -90,6 +91,13 @@ EOF
     folded=$(ls "$work/res/callsites/"c001-mmap.folded) || fail "no folded stacks"
     grep -Eq '^[^ ]+;big_mapping[^ ]* [0-9]+$' "$folded" || { cat "$folded"; fail "folded stacks malformed"; }
     echo "ok: $folded holds folded stacks"
+    "$fl" report --no-plots "$work/res" >/dev/null || fail "faultline report failed"
+    for f in report.md index.html; do
+        if ! grep -q 'Top call sites' "$work/res/$f" || ! grep -q 'big_mapping' "$work/res/$f"; then
+            fail "$f has no top call sites table naming big_mapping"
+        fi
+    done
+    echo "ok: report.md and index.html show the top call sites"
     ;;
 sort)
     need_sampling
@@ -100,6 +108,74 @@ sort)
     "$fl" exec --callsites -b glibc -r 1 --quiet --out "$work/res" -- sort --parallel=1 "$work/in.txt" \
         >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "exec --callsites sort failed"; }
     check_totals || fail "call-site totals differ from exec's counters"
+    ;;
+trace)
+    need_sampling
+    "$fl" trace -o "$work/t.fltrace" --no-baseline --callsites "$work/sites" -- "$prog" \
+        >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "trace --callsites failed"; }
+    python3 - "$work/sites/callsites.csv" <<'EOF' || fail "trace call sites not attributed"
+import csv, sys
+per = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    k = (r["event"], r["site"].split(".")[0])
+    per[k] = per.get(k, 0) + int(r["count"])
+ok = per.get(("munmap", "big_mapping"), 0) >= 20 and per.get(("brk", "grow_heap"), 0) > 100
+print(("ok" if ok else "FAIL") + f": trace call sites: big_mapping munmap {per.get(('munmap', 'big_mapping'))}, "
+      f"grow_heap brk {per.get(('brk', 'grow_heap'))}")
+sys.exit(0 if ok else 1)
+EOF
+    grep -q 'top call sites' "$work/out.txt" || fail "no top call sites on stderr"
+    set +e
+    "$fl" trace -o "$work/t2.fltrace" --callsites '' -- "$prog" >/dev/null 2>&1
+    rc=$?
+    set -e
+    [ "$rc" = 2 ] || fail "trace --callsites '' should be bad input (exit 2), got $rc"
+    echo "ok: trace --callsites attributes the traced run; an empty DIR is bad input"
+    ;;
+tails)
+    command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read the results"; exit 77; }
+    # churn of 1 MiB blocks with the mmap threshold at 64K: every malloc maps, every free unmaps
+    "$fl" run -b hybrid:threshold=64K -w churn:size=1M,count=500 -r 2 --settle 0 --explain-tails --quiet \
+        --out "$work/res" >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "run --explain-tails failed"; }
+    "$fl" report --no-plots "$work/res" >/dev/null || fail "faultline report failed"
+    python3 - "$work/res" <<'EOF' || fail "explained tails wrong"
+import csv, glob, re, sys
+d = sys.argv[1]
+files = glob.glob(d + "/tails/*.csv")
+if len(files) != 2:
+    sys.exit(f"FAIL: {len(files)} tails files for 2 runs")
+bad = False
+for f in files:
+    tail, causes = {}, {}
+    for r in csv.DictReader(open(f)):
+        tail[r["op"]] = int(r["tail_samples"])
+        causes.setdefault(r["op"], []).append((r["cause"], int(r["cause_samples"])))
+    for op, n in tail.items():
+        s = sum(c for _, c in causes[op])
+        if s != n:
+            print(f"FAIL: {f} {op}: causes sum to {s} of {n} tail samples"); bad = True
+    want = {"malloc": "mmap", "free": "munmap"}
+    for op, call in want.items():
+        if any(call not in c.split("+") for c, _ in causes.get(op, [])):
+            print(f"FAIL: {op} tail samples without {call}: {causes.get(op)}"); bad = True
+        elif op not in causes:
+            print(f"FAIL: no {op} tail samples"); bad = True
+md = open(d + "/report.md").read()
+if "## Explained tails" not in md:
+    sys.exit("FAIL: report.md has no explained-tails table")
+rows = [l for l in md.splitlines() if l.startswith("| hybrid:threshold=64K | churn")]
+for l in rows:
+    shares = [float(x) for x in re.findall(r"([0-9.]+) % ", l.split("|")[6])]
+    if abs(sum(shares) - 100) > 0.2:
+        print("FAIL: shares do not add up to 100 %:", l); bad = True
+print(("FAIL" if bad or not rows else "ok") + f": {len(rows)} explained-tails rows; causes sum to the tail samples")
+sys.exit(1 if bad or not rows else 0)
+EOF
+    grep -q 'Explained tails' "$work/res/index.html" || fail "index.html has no explained-tails table"
+    "$fl" run -b hybrid:threshold=64K -w churn:size=1M,count=10 -r 1 --settle 0 --quiet --out "$work/res2" \
+        >/dev/null 2>&1 || fail "plain run failed"
+    [ ! -e "$work/res2/tails" ] || fail "tails recorded without --explain-tails (it is opt-in)"
+    echo "ok: explained tails only with --explain-tails"
     ;;
 denied)
     command -v setpriv >/dev/null || { echo "SKIP: setpriv (util-linux) is needed"; exit 77; }

@@ -214,6 +214,7 @@ PY
     ;;
 every-workload)
     # every workload on every backend at a tiny size; exact counts where the kernel makes them exact
+    # shellcheck disable=SC2054 # commas separate workload parameters, not array elements
     wls=(seed-sequence seed-first churn:count=3 size-sweep:max=64K,k=1 random-mix:count=2000
          sawtooth:peak=1M,cycles=2 fragment:count=256 realloc-grow:max=1M threads:count=2000
          first-touch:size=1M file-map:size=1M shm:size=256K calibrate:pages=64)
@@ -221,11 +222,17 @@ every-workload)
     args=()
     for w in "${wls[@]}"; do args+=(-w "$w"); done
     for b in "${bs[@]}"; do args+=(-b "$b"); done
-    before=$(ls /dev/shm | grep -c faultline)
-    "$FL" run "${args[@]}" --runs 1 --quiet --out "$W/a" >/dev/null || fail "some runs failed: $(grep -v ',ok,' "$W/a/samples.csv" | cut -d, -f2,4,8)"
-    bad=$(awk -F, 'NR>1 && $8 != "ok" && $8 !~ /^skipped/' "$W/a/samples.csv")
+    before=$(find /dev/shm -maxdepth 1 -name '*faultline*' | wc -l)
+    not_ok() { # RFC 4180 samples.csv: quoted parameter lists hold commas
+        python3 -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r["outcome"] != "ok" and not r["outcome"].startswith("skipped"):
+        print(r["backend"], r["workload"], r["workload_params"], r["outcome"])' "$W/a/samples.csv"
+    }
+    "$FL" run "${args[@]}" --runs 1 --quiet --out "$W/a" >/dev/null || fail "some runs failed: $(not_ok)"
+    bad=$(not_ok)
     [ -z "$bad" ] || fail "not ok: $bad"
-    after=$(ls /dev/shm | grep -c faultline)
+    after=$(find /dev/shm -maxdepth 1 -name '*faultline*' | wc -l)
     [ "$before" = "$after" ] || fail "shm objects left in /dev/shm"
     # first-touch on mmap: faults = pages (256 for 1 MiB, +-1 for the block header page)
     python3 - "$W/a/samples.csv" <<'PY' || exit 1
@@ -266,11 +273,11 @@ commands)
         "$B/$b" --version | grep -q "^$b [0-9]" || fail "$b --version"
     done
     "$FL" nosuch 2>"$W/e"; [ $? = 2 ] || fail "unknown command must exit 2"
-    for c in $cmds; do grep -q "[ ,]$c[,;]" "$W/e" || fail "unknown-command list lacks $c: $(cat "$W/e")"; done
+    for c in $cmds; do grep -q "[ ,]${c}[,;]" "$W/e" || fail "unknown-command list lacks $c: $(cat "$W/e")"; done
     "$FL" help nosuch 2>/dev/null; [ $? = 2 ] || fail "help nosuch must exit 2"
     "$FL" run -b glibc -w churn --runs 2>"$W/e"; [ $? = 2 ] && grep -q -- '--runs needs a value N' "$W/e" ||
         fail "missing value: $(cat "$W/e")"
-    echo "ok: $(echo $cmds | wc -w) commands"
+    echo "ok: $(echo "$cmds" | wc -w) commands"
     ;;
 spec-lists)
     # -b/-w repeatable and comma-separated, parameters and specs told apart by registered names
@@ -295,6 +302,25 @@ PY
         [ ! -x "$B/faultline-gbench" ] || fail "gbench -b list"
     [ ! -x "$B/faultline-gbench" ] || [ "$(wc -l <"$W/g")" = 2 ] || fail "gbench lists: $(cat "$W/g")"
     echo "ok: comma lists in run, sweep, gbench"
+    ;;
+events)
+    # --events values reach the console and md tables and samples.csv; page-faults (perf) is
+    # cross-checked against getrusage's minflt + majflt of the same phase
+    "$FL" run -b glibc,hybrid -w churn:count=20 --runs 2 --events page-faults,context-switches \
+        --quiet --out "$W/e" >"$W/console.txt" || fail "run --events"
+    v=$(col "$W/e/samples.csv" 1 hw_page-faults)
+    [ -n "$v" ] || { echo "SKIP: perf cannot count page-faults here"; exit 77; }
+    head -1 "$W/console.txt" | grep -q 'page-faults  context-switches' || fail "console: $(head -1 "$W/console.txt")"
+    "$FL" run -b glibc -w churn:count=20 --runs 1 --events page-faults --quiet --no-out --format md |
+        grep -q '| rss_peak | page-faults | runs |' || fail "md table has no page-faults column"
+    python3 - "$W/e/samples.csv" <<'PY' || fail "page-faults vs minflt+majflt"
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    pf, ru = float(r["hw_page-faults"]), float(r["minflt"]) + float(r["majflt"])
+    assert r["hw_context-switches"] != "", r
+    assert abs(pf - ru) <= max(2, 0.01 * ru), (r["backend"], pf, ru)
+print("ok: hw_page-faults = minflt + majflt (+-1 %) in every run")
+PY
     ;;
 interrupted)
     # kill -9 the harness mid-plan: every finished run is in valid files

@@ -166,6 +166,7 @@ EOF2
     ;;
 env)
     # backend parameters reach the child the way each kind of backend reads them
+    # shellcheck disable=SC2016 # the variables are expanded by the child shell
     "$fl" exec --backend glibc:mmap_threshold=64K,top_pad=1M --backend hybrid:threshold=64K \
         --backend mmap --env FOO=bar --runs 1 --quiet --out "$work/res" -- \
         sh -c 'echo "T=$GLIBC_TUNABLES P=$FAULTLINE_PARAMS L=$LD_PRELOAD F=$FOO"' \
@@ -180,7 +181,8 @@ env)
     want="T= P= L=$(cd "$build" && pwd -P)/libfaultline-mmap.so F=bar"
     [ "$got" = "$want" ] || fail "env mmap: '$got', expected '$want'"
     # inherited malloc settings never leak into a backend's runs
-    LD_PRELOAD= GLIBC_TUNABLES=glibc.malloc.top_pad=0 MALLOC_ARENA_MAX=1 "$fl" exec \
+    # shellcheck disable=SC2016 # the variables are expanded by the child shell
+    LD_PRELOAD='' GLIBC_TUNABLES=glibc.malloc.top_pad=0 MALLOC_ARENA_MAX=1 "$fl" exec \
         --backend glibc --runs 1 --quiet --out "$work/res2" -- \
         sh -c 'echo "T=$GLIBC_TUNABLES A=$MALLOC_ARENA_MAX"' >/dev/null 2>&1 || fail "env 2"
     got=$(cat "$work/res2/out/c001-r0.stdout")

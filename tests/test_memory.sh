@@ -103,6 +103,69 @@ cgroup-bad-input)
         echo "ok: non-root -> $err"
     fi
     ;;
+breakdown-sum)
+    # parts from the workload, the backend and the kernel sum to smaps_rollup Rss within one
+    # page per part at every timeline point and step, for every faultline backend
+    for b in brk mmap hybrid; do
+        "$FL" run -b "$b" -w first-touch:size=16M -w sawtooth -w fragment -r 1 --settle 0 \
+            --quiet --out "$W/$b" >/dev/null || fail "$b runs failed"
+        for c in c001 c002 c003; do
+            python3 - "$W/$b/breakdown/$c-r0.csv" "$W/$b/run.json" "$b" "$c" <<'PY' || exit 1
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+run = [x for x in json.load(open(sys.argv[2]))["runs"] if x["cell"] == sys.argv[4]][0]
+parts = ("live", "overhead", "free_held", "file", "shmem")
+worst = 0
+for r in rows:
+    total = int(r["baseline"]) + sum(int(r[p]) for p in parts) - int(r["untouched"])
+    worst = max(worst, abs(int(r["rss"]) - total))
+peak = max(int(r["rss"]) for r in rows)
+hwm = run["metrics"]["hwm_rss"]
+print(f"{sys.argv[3]} {sys.argv[4]}: {len(rows)} points, worst |rss - sum| {worst} B, "
+      f"peak rss {peak} <= VmHWM {hwm}")
+assert len(rows) >= 3, "too few points"
+assert worst <= 7 * 4096, f"parts do not sum to rss: off by {worst}"
+# VmHWM comes from per-CPU batched RSS counters (up to ~64 pages slack per CPU), smaps_rollup
+# walks the page tables: allow 128 pages
+assert peak <= hwm + 128 * 4096, "breakdown rss above VmHWM"
+if sys.argv[4] == "c001":  # first-touch 16M: all of it resident once touched
+    assert peak >= int(rows[0]["baseline"]) + 16 * 1048576, "16 MiB not seen"
+    assert any(int(r["live"]) == 16 * 1048576 and
+               int(r["untouched"]) <= int(r["free_held"]) + 4096 for r in rows), "not resident"
+PY
+        done
+    done
+    ;;
+thp-axis)
+    mode=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+    [ -n "$mode" ] || skip "no transparent huge pages in this kernel"
+    [ "$mode" != never ] || skip "system THP mode is never: madvise-on cannot take effect"
+    "$FL" sweep -b mmap -w first-touch:size=16M --thp never,madvise-on -r 1 --settle 0 --quiet \
+        --out "$W/thp" >/dev/null || fail "thp sweep failed"
+    python3 - "$W/thp/sweep.csv" <<'PY' || exit 1
+import csv, sys
+rows = {r["thp"]: r for r in csv.DictReader(open(sys.argv[1]))}
+never, on = rows["never"], rows["madvise-on"]
+n = lambda r, k: int(float(r[k]))
+print(f"never: minflt {n(never, 'minflt')} AnonHugePages peak {n(never, 'anon_huge_peak')}")
+assert n(never, "anon_huge_peak") == 0, "huge pages despite PR_SET_THP_DISABLE"
+assert abs(n(never, "minflt") - 4096) <= 2, "one fault per 4 KiB page"
+huge = n(on, "anon_huge_peak") // (2 << 20)
+print(f"madvise-on: minflt {n(on, 'minflt')} huge pages {huge} thp_fault_alloc "
+      f"{n(on, 'thp_fault_alloc')} (system-wide) fallback {n(on, 'thp_fault_fallback')}")
+assert n(on, "os_madvise") >= 1 and n(on, "sys_madvise") == n(on, "os_madvise"), "advice counted"
+if huge == 0:
+    print("kernel granted no huge page: thp_fault_fallback says why (fragmentation)")
+    assert n(on, "thp_fault_fallback") > 0 or n(on, "thp_fault_alloc") == 0
+else:
+    # one fault per huge page plus one per remaining 4 KiB page
+    want = huge + (16 * 1048576 - huge * (2 << 20)) // 4096
+    assert abs(n(on, "minflt") - want) <= 2, f"minflt {n(on, 'minflt')} != {want}"
+    assert n(on, "thp_fault_alloc") >= huge, "vmstat saw fewer huge faults"
+    if on["perf_minflt"]:
+        assert n(on, "perf_minflt") == n(on, "minflt"), "perf and getrusage disagree"
+PY
+    ;;
 *)
     fail "unknown case $case_name"
     ;;

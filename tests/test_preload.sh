@@ -109,7 +109,7 @@ stats)
     LC_ALL=C FAULTLINE_STATS="$tmp/stats.json" pre sort "$tmp/in.txt" >/dev/null ||
         fail "sort under $name with FAULTLINE_STATS exited $?"
     [ -s "$tmp/stats.json" ] || fail "no stats file written"
-    ls "$tmp" | grep -q '\.tmp\.' && fail "temp file left behind"
+    [ -z "$(find "$tmp" -maxdepth 1 -name '*.tmp.*')" ] || fail "temp file left behind"
     /usr/bin/python3 - "$tmp/stats.json" "$name" <<'EOF' || fail "bad stats: $(cat "$tmp/stats.json")"
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -125,7 +125,7 @@ EOF
     # "%p" gives each process of a pipeline its own file
     echo hello | FAULTLINE_STATS="$tmp/s-%p.json" pre gzip -c | FAULTLINE_STATS="$tmp/s-%p.json" \
         pre gunzip -c >/dev/null || fail "pipeline with FAULTLINE_STATS=...%p"
-    n=$(ls "$tmp"/s-*.json | wc -l)
+    n=$(find "$tmp" -maxdepth 1 -name 's-*.json' | wc -l)
     [ "$n" -eq 2 ] || fail "expected 2 per-process stats files, got $n"
     ;;
 bad_params)
@@ -140,7 +140,7 @@ bad_params)
             fail "FAULTLINE_PARAMS=$spec: message: $(cat "$tmp/err")"
     done
     # a good value is accepted and the program runs normally
-    out=$(FAULTLINE_PARAMS= pre /bin/echo MAIN-RAN) || fail "empty FAULTLINE_PARAMS"
+    out=$(FAULTLINE_PARAMS='' pre /bin/echo MAIN-RAN) || fail "empty FAULTLINE_PARAMS"
     [ "$out" = MAIN-RAN ] || fail "empty FAULTLINE_PARAMS: $out"
     ;;
 mallopt)

@@ -203,7 +203,8 @@ PY
     coverage-missing) # one baseline cell missing from NEW: named
         derive "$work/new.json" 'd["cells"] = [c for c in d["cells"] if c["id"] != "c007"]; d["runs"] = [r for r in d["runs"] if r["cell"] != "c007"]'
         cell=$(python3 -c 'import json,sys; c=[c for c in json.load(open(sys.argv[1]))["cells"] if c["id"]=="c007"][0]; print(c["backend_spec"], c["workload_spec"])' "$base")
-        set -- $cell
+        read -r -a cellv <<<"$cell"
+        set -- "${cellv[@]}"
         gate 3 "$base" "$work/new.json"
         grep -Eq "^$1 +$2 +cell .*missing: not in NEW" "$work/out.txt" ||
             fail "missing cell $cell not named: $(cat "$work/out.txt")"

@@ -2,7 +2,9 @@
 # Report tests over committed results fixtures: every plot rendered as valid SVG + PNG, every
 # <img> of index.html present, skip notes (not zeros) for null counters and crashed runs, and
 # the report loading all its images in headless Chromium.
-# usage: test_report.sh basic|nullcrash|chromium|badinput|tune FAULTLINE FIXTURES_DIR OUT_ROOT
+# inject: paths, labels and CSV cells that try to run code (quotes, $(), backticks, newlines,
+# gnuplot's system(), <script>) are drawn and printed as data: nothing runs, plots are drawn.
+# usage: test_report.sh basic|nullcrash|chromium|badinput|tune|inject FAULTLINE FIXTURES_DIR OUT_ROOT
 set -euo pipefail
 mode=$1 faultline=$2 fixtures=$3 outroot=$4
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -22,6 +24,7 @@ check_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a
 # every <img src> of index.html exists and is non-empty
 check_imgs() {
     local d=$1 n=0
+    # shellcheck disable=SC2013 # image paths have no spaces (plots/NAME.svg)
     for src in $(grep -o '<img src="[^"]*"' "$d/index.html" | sed 's/<img src="//; s/"$//'); do
         case $src in http:* | https:* | //*) fail "index.html loads $src from the network" ;; esac
         [ -s "$d/$src" ] || fail "index.html references missing $src"
@@ -34,11 +37,10 @@ case $mode in
 basic)
     d=$(fresh basic)
     "$faultline" report "$d" || fail "faultline report exited $?"
-    expected="threshold-hybrid-threshold-minflt threshold-hybrid-threshold-syscalls
-        threshold-hybrid-threshold-ns_per_op threshold-hybrid-threshold-rss_peak
-        threshold-glibc-mmap_threshold-minflt threshold-glibc-mmap_threshold-syscalls
-        threshold-glibc-mmap_threshold-ns_per_op threshold-glibc-mmap_threshold-rss_peak
-        trim-hybrid-trim-sys_brk trim-hybrid-trim-rss_end
+    expected="threshold-minflt threshold-syscalls threshold-ns_per_op threshold-rss_peak
+        tradeoff-threshold-syscalls tradeoff-threshold-minflt tradeoff-threshold-p99
+        trim-sys_brk trim-rss_end trim-minflt trim-ns_per_op
+        tradeoff-trim-syscalls tradeoff-trim-minflt tradeoff-trim-p99
         backends-minflt backends-syscalls backends-ns_per_op backends-rss_peak
         latency-malloc-churn-count-4 latency-free-churn-count-4
         latency-malloc-seed-sequence latency-free-seed-sequence
@@ -55,7 +57,7 @@ basic)
         grep -q "src=\"plots/$p.svg\"" "$d/index.html" || fail "index.html does not show $p"
         grep -q "(plots/$p.png)" "$d/report.md" || fail "report.md does not show $p"
     done
-    [ "$(ls "$d"/plots/*.svg | wc -l)" -eq "$(echo $expected | wc -w)" ] || fail "unexpected extra plots: $(ls "$d/plots")"
+    [ "$(find "$d/plots" -maxdepth 1 -name '*.svg' | wc -l)" -eq "$(echo "$expected" | wc -w)" ] || fail "unexpected extra plots: $(ls "$d/plots")"
     # sawtooth records no malloc histogram: a note, not an empty plot
     grep -qx 'latency-malloc-sawtooth-peak-512K-cycles-2: no malloc histogram for sawtooth:peak=512K;cycles=2' "$d/plots/skipped.txt" ||
         fail "skipped.txt lacks the sawtooth malloc note: $(cat "$d/plots/skipped.txt")"
@@ -63,11 +65,17 @@ basic)
     # readings come from the data: hybrid at threshold 64K makes 1024 faults for 4 x 1 MiB churn
     grep -q "For churn, hybrid's minor faults per run is 1024 (128 per op) at threshold 64 KiB" "$d/index.html" ||
         fail "threshold reading does not carry the fixture's numbers"
+    # the trade-off reading: the Pareto front from the fixture's sawtooth trim sweep
+    grep -qF "For sawtooth, 2 of 2 settings are on the Pareto front of syscalls vs RSS at the end: hybrid:trim=64K (61, 4.31 MiB), hybrid:trim=1M (4, 4.69 MiB). Going from hybrid:trim=64K to hybrid:trim=1M cuts syscalls by 15.2x and costs 1.09x the RSS." "$d/index.html" ||
+        fail "trade-off reading does not carry the fixture's numbers"
+    # spreads are ratios with zeros handled: 219.5 vs 34 minor faults, not a 0-vs-n pair
+    grep -qF 'The widest spread is on size-sweep:max=128K: hybrid:threshold=64K has the lowest median minflt (34) and mmap the highest (219.5, 6.46x as much).' "$d/index.html" ||
+        fail "spread reading wrong"
     grep -q '<td class="l differs">differs</td>' "$d/index.html" || fail "seed claims table missing"
     grep -q 'class="best"' "$d/index.html" || fail "no best value highlighted in the summary"
     grep -q '<th class="l">kernel</th>' "$d/index.html" || fail "context block has no kernel"
     grep -qi '<script' "$d/index.html" && fail "index.html must not need JavaScript"
-    echo "basic: $(echo $expected | wc -w) plots ok"
+    echo "basic: $(echo "$expected" | wc -w) plots ok"
     ;;
 nullcrash)
     d=$(fresh nullcrash)
@@ -148,14 +156,16 @@ tune)
         grep -q "src=\"plots/$p.svg\"" "$d/index.html" || fail "index.html does not show $p"
         grep -q "(plots/$p.png)" "$d/report.md" || fail "report.md does not show $p"
     done
-    [ "$(ls "$d"/plots/*.svg | wc -l)" -eq 2 ] || fail "unexpected plots: $(ls "$d/plots")"
+    [ "$(find "$d/plots" -maxdepth 1 -name '*.svg' | wc -l)" -eq 2 ] || fail "unexpected plots: $(ls "$d/plots")"
     [ ! -s "$d/plots/skipped.txt" ] || fail "nothing should be skipped: $(cat "$d/plots/skipped.txt")"
     # the plot marks and labels the default and the recommended setting, and draws the front
     for t in 'Pareto front (4 metrics)' 'default (reference)' '>recommended<' '>default<'; do
         grep -qF "$t" "$d/plots/tune-retained_rss.svg" || fail "tune-retained_rss.svg lacks '$t'"
     done
     line='GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536:glibc.malloc.trim_threshold=131072:glibc.malloc.arena_max=1'
-    for f in index.html report.md; do
+    # report.md escapes Markdown punctuation of values (GLIBC\_TUNABLES): compare its plain text
+    sed 's/\\\(.\)/\1/g' "$d/report.md" >"$d/report.md.txt"
+    for f in index.html report.md.txt; do
         grep -q 'Tuning advisor' "$d/$f" || fail "$f has no Tuning advisor section"
         grep -qF "$line" "$d/$f" || fail "$f lacks the recommended GLIBC_TUNABLES line"
         # readings come from tune.csv: retained 174731264 -> 1429504 bytes, time 680998048 / 149870676 ns
@@ -169,7 +179,7 @@ tune)
     grep -q '<tr class="rec"><td class="l">mmap_threshold=64K,trim_threshold=128K,arena_max=1</td><td class="l">recommended</td>' "$d/index.html" ||
         fail "recommended row not highlighted"
     [ "$(grep -c '<td class="l">Pareto front</td>' "$d/index.html")" -eq 3 ] || fail "want 3 more front rows"
-    grep -q '| mmap_threshold=64K,trim_threshold=128K,arena_max=1 | recommended | \*\*681 ms\*\* |' "$d/report.md" ||
+    grep -qF "| mmap\\_threshold=64K,trim\\_threshold=128K,arena\\_max=1 | recommended | **681 ms** |" "$d/report.md" ||
         fail "report.md does not highlight the recommended row"
     grep -q 'run.json is missing' "$d/index.html" && fail "a tune directory has no run.json to miss"
     check_imgs "$d"
@@ -184,6 +194,62 @@ tune)
     check_svg "$d/plots/tune-retained_rss.svg"
     grep -q '<td class="na">n/a</td>' "$d/index.html" || fail "empty peak RSS cells not shown as n/a"
     echo "tune: section, GLIBC_TUNABLES line, front table and 2 plots ok; skip note ok"
+    ;;
+inject)
+    # every hostile string below would create a PWNED* file if it ever ran as shell or gnuplot code
+    work="$outroot/report-inject"
+    rm -rf "$work"
+    mkdir -p "$work/cwd"
+    cd "$work/cwd"
+    evil="x'.system(\"touch PWNED1\").'\$(touch PWNED2)\`touch PWNED3\`"$'\n'"nl"
+    d="$work/$evil"
+    cp -r "$fixtures/basic" "$d"
+    # labels: backend and workload parameters (a replay trace name), quoted as RFC 4180 fields;
+    # the ok_runs and runs cells of aggregates.csv carry markup
+    python3 - "$d" <<'PY'
+import csv, os, sys
+d = sys.argv[1]
+evil_wl = "file=t'.system(\"touch PWNED4\").'$(touch PWNED5)`touch PWNED6`<script>alert(1)</script>.fltrace"
+evil_be = "threshold=64K'.system(\"touch PWNED7\").'"
+for name in ("samples.csv", "aggregates.csv", "steps.csv"):
+    p = os.path.join(d, name)
+    rows = list(csv.reader(open(p, newline="")))
+    h = rows[0]
+    for r in rows[1:]:
+        if r[h.index("workload")] == "churn":
+            r[h.index("workload_params")] = evil_wl
+        if r[h.index("backend_params")] == "threshold=64K":
+            r[h.index("backend_params")] = evil_be
+        if name == "aggregates.csv" and r[h.index("cell")] == "c001":
+            r[h.index("ok_runs")] = "<script>alert('ok_runs')</script>"
+            r[h.index("runs")] = "<img src=x onerror=alert(1)>"
+    csv.writer(open(p, "w", newline=""), lineterminator="\n").writerows(rows)
+PY
+    "$faultline" report "$d" >"$work/report.log" 2>&1 || fail "faultline report exited $? on hostile labels: $(tail -n 3 "$work/report.log")"
+    pwned=$(find "$work" / -maxdepth 1 -name 'PWNED*' 2>/dev/null || true)
+    [ -z "$pwned" ] || fail "a label ran as code: $pwned"
+    n=$(grep -c . "$d/plots/manifest.txt")
+    [ "$n" -ge 20 ] || fail "only $n plots drawn with hostile labels: $(cat "$d/plots/skipped.txt")"
+    grep -q 'gnuplot failed' "$d/plots/skipped.txt" && fail "gnuplot failed on hostile labels: $(cat "$d/plots/skipped.txt")"
+    # the hostile workload label reaches a plot as text, and the pages as escaped text
+    grep -qF 'touch PWNED5' "$d/plots/latency-malloc-churn-"*.svg || fail "the hostile workload label is not in its plot"
+    for f in index.html report.md; do
+        if grep -qiE '<script|<img src=x' "$d/$f"; then fail "$f holds an unescaped injected marker: $(grep -iE '<script|<img src=x' "$d/$f" | head -n 2)"; fi
+    done
+    grep -qF '&lt;script&gt;' "$d/index.html" || fail "index.html does not show the injected cell as text"
+    # a plain apostrophe in --out
+    bob="$work/bob's run"
+    "$faultline" run -b mmap -w churn:count=2 --runs 1 --out "$bob" --quiet >/dev/null || fail "run --out \"bob's run\" failed"
+    "$faultline" report "$bob" >/dev/null || fail "report of \"bob's run\" exited $?"
+    [ "$(grep -c . "$bob/plots/manifest.txt")" -ge 4 ] || fail "bob's run: plots not drawn: $(cat "$bob/plots/skipped.txt")"
+    # when gnuplot fails, the reason is said
+    broken="$work/plots-broken"
+    cp -r "$FAULTLINE_PLOTS_DIR" "$broken"
+    echo 'this is not gnuplot' >>"$broken/render.gp"
+    FAULTLINE_PLOTS_DIR=$broken "$faultline" report "$bob" >/dev/null 2>&1 || true
+    grep -qE 'gnuplot failed: .*[a-z]' "$bob/plots/skipped.txt" || fail "gnuplot failure without a reason: $(cat "$bob/plots/skipped.txt")"
+    [ -z "$(find "$work" / -maxdepth 1 -name 'PWNED*' 2>/dev/null)" ] || fail "something ran"
+    echo "inject: $n plots drawn, nothing ran, pages escaped; bob's run drawn; gnuplot failure explained"
     ;;
 *) fail "unknown mode $mode" ;;
 esac

@@ -19,6 +19,7 @@ fail() {
 
 # Peak live bytes over dump lines on stdin (seq order), the same rules as the replay: a realloc
 # that returned NULL for size 0 freed its block; pvalloc accounts whole pages.
+# shellcheck disable=SC2016 # an awk program: $1 and friends are awk's fields
 peak_awk='
 /^#/ { next }
 { op = $3; size = $4; addr = $6; res = $7
@@ -29,9 +30,8 @@ peak_awk='
 END { print peak + 0 }'
 
 # Field of a `faultline run --format csv` row by column name.
-csv_field() { # file column
-    awk -F, -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-                         { print $c[col]; exit }' "$1"
+csv_field() { # file column (first data row; RFC 4180: parameter lists are quoted)
+    python3 -c 'import csv, sys; print(next(csv.DictReader(open(sys.argv[1], newline="")))[sys.argv[2]])' "$1" "$2"
 }
 
 capture_prog() { # prog -> $tmp/prog.fltrace, $tmp/prog.out, $tmp/prog.dump
@@ -128,6 +128,7 @@ bad)
     poke() { # file offset byte-values...
         local f=$1 off=$2
         shift 2
+        # shellcheck disable=SC2059 # the format is the byte string itself (\xNN escapes)
         printf "$(printf '\\x%02x' "$@")" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
     }
     head -c $((n - 20)) "$good" >"$tmp/trunc.fltrace"
@@ -154,7 +155,7 @@ bad)
     expect_bad "$tmp/size.fltrace" "size out of range at offset $((32 + 2 * 48))"
     # Two consecutive mallocs of one thread (so file order is their global order): the second
     # claiming the first one's id is named.
-    rec() { od -An -tu$3 -j $((32 + $1 * 48 + $2)) -N$3 "$good" | tr -d ' '; } # index off bytes
+    rec() { od -An -tu"$3" -j $((32 + $1 * 48 + $2)) -N"$3" "$good" | tr -d ' '; } # index off bytes
     k=0
     while [ $k -lt 300 ]; do
         if [ "$(rec $k 0 1)" = 1 ] && [ "$(rec $((k + 1)) 0 1)" = 1 ] &&
@@ -186,15 +187,18 @@ fuzz)
     rejected=0
     while read -r kind rest; do
         f=$tmp/f$i.fltrace
+        # shellcheck disable=SC2086 # $rest is the plan's word list, split on purpose
         if [ "$kind" = cut ]; then
             set -- $rest
             head -c "$1" "$good" >"$f"
             shift
         else
             cp "$good" "$f"
+            # shellcheck disable=SC2086 # $rest is the plan's word list, split on purpose
             set -- $rest
         fi
         for pv in "$@"; do
+            # shellcheck disable=SC2059 # the format is the byte string itself (\xNN escapes)
             printf "$(printf '\\x%02x' "${pv#*:}")" |
                 dd of="$f" bs=1 seek="${pv%:*}" conv=notrunc status=none
         done

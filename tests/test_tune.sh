@@ -28,10 +28,10 @@ prog_retained() {
 }
 
 # Column $2 of the CSV row whose column $3 equals $4, from $1.
-csv_col() {
-    awk -F, -v col="$2" -v key="$3" -v val="$4" '
-        NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
-        $idx[key] == val { print $idx[col] }' "$1"
+csv_col() { # RFC 4180: quoted fields may hold commas
+    python3 -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r[sys.argv[3]] == sys.argv[4]: print(r[sys.argv[2]])' "$1" "$2" "$3" "$4"
 }
 
 case "$mode" in
@@ -103,7 +103,7 @@ workload)
     # 5 coarse cells x 2 runs went through the normal runner
     cells=$(($(wc -l <"$tmp/out/round1/samples.csv") - 1))
     [ "$cells" -eq 10 ] || fail "round1/samples.csv has $cells runs, expected 10"
-    grep -q ',glibc,mmap_threshold=32M;trim_threshold=1G,churn,' "$tmp/out/round1/samples.csv" ||
+    grep -q ',glibc,"mmap_threshold=32M,trim_threshold=1G",churn,' "$tmp/out/round1/samples.csv" ||
         fail "round1 lacks the glibc:mmap_threshold=32M,trim_threshold=1G cell"
     ;;
 usage)

@@ -106,7 +106,7 @@ static int run_spec(const struct backend_ops *ops, const char *spec, uint64_t se
         .next_tick = UINT64_MAX,
     };
     wl_seed(&env, seed);
-    out->rc = wl->run(&env);
+    out->rc = workload_execute(wl, &env);
     out->ops_done = env.ops_done;
     out->requested_bytes = env.requested_bytes;
     out->touched_pages = env.touched_pages;
@@ -580,7 +580,7 @@ static int seed_glibc_child(bool fixed)
     struct recorder rec = {.ctx = &log, .step = seed_glibc_step};
     struct wl_env env = {.ops = ops, .params = &pv, .rec = &rec, .next_tick = UINT64_MAX};
     wl_seed(&env, 1);
-    int rc = wl->run(&env);
+    int rc = workload_execute(wl, &env);
     /* Table 3: A grows the heap by 0x21000 (top_pad 128K), C is mmapped (0x33000), D grows the
      * break to 0x4b000. With the dynamic threshold no free trims (free(C) raised the trim
      * threshold to 0x66000); with a fixed threshold free(D) and free(A) trim. */

@@ -134,13 +134,22 @@ static int file_map_touch(struct wl_env *env, enum file_map_mode mode, unsigned 
     return 0;
 }
 
-static int file_map_run(struct wl_env *env)
+/* The file's descriptor, made by prepare() outside the measured phase (creating, filling and
+ * fsyncing the file is setup, not the mapping behaviour measured). */
+static int file_map_fd = -1;
+
+static void file_map_cleanup(struct wl_env *env)
 {
-    const size_t size = (size_t)wl_util_num(env, "size");
-    const enum file_map_mode mode = (enum file_map_mode)wl_util_num(env, "mode");
+    if (file_map_fd >= 0)
+        close(file_map_fd);
+    file_map_fd = -1;
+    env->state = NULL;
+}
+
+static int file_map_prepare(struct wl_env *env)
+{
+    const size_t len = wl_util_pages((size_t)wl_util_num(env, "size")) * WL_UTIL_PAGE;
     const int evict = (int)wl_util_num(env, "evict");
-    const size_t pages = wl_util_pages(size);
-    const size_t len = pages * WL_UTIL_PAGE;
 
     /* The harness provides a private tmpdir; standalone callers get one made and removed here. */
     char own[64] = "";
@@ -174,6 +183,19 @@ static int file_map_run(struct wl_env *env)
         close(fd);
         return rc;
     }
+    file_map_fd = fd;
+    env->state = &file_map_fd;
+    return 0;
+}
+
+static int file_map_run(struct wl_env *env)
+{
+    const size_t size = (size_t)wl_util_num(env, "size");
+    const enum file_map_mode mode = (enum file_map_mode)wl_util_num(env, "mode");
+    const size_t pages = wl_util_pages(size);
+    const size_t len = pages * WL_UTIL_PAGE;
+    const int fd = *(const int *)env->state;
+    int rc = 0;
     wl_step(env, "evicted");
 
     int prot = PROT_READ, flags = MAP_SHARED;
@@ -184,11 +206,8 @@ static int file_map_run(struct wl_env *env)
     else if (mode == FILE_MAP_POPULATE)
         flags |= MAP_POPULATE;
     unsigned char *p = mmap(NULL, len, prot, flags, fd, 0);
-    if (p == MAP_FAILED) {
-        rc = errno;
-        close(fd);
-        return rc;
-    }
+    if (p == MAP_FAILED)
+        return errno;
     if (mode == FILE_MAP_READ_RANDOM && madvise(p, len, MADV_RANDOM) != 0)
         rc = errno;
     if (rc == 0) {
@@ -203,7 +222,6 @@ static int file_map_run(struct wl_env *env)
     if (rc == 0)
         wl_step(env, "touched");
     munmap(p, len);
-    close(fd);
     if (rc == 0)
         wl_step(env, "unmapped");
     return rc;
@@ -213,5 +231,7 @@ const struct workload workload_file_map = {
     .name = "file-map",
     .summary = "map an evicted file: major/minor faults for reads, random reads, COW, populate",
     .params = file_map_params,
+    .prepare = file_map_prepare,
     .run = file_map_run,
+    .cleanup = file_map_cleanup,
 };

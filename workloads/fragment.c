@@ -13,6 +13,12 @@ static const struct param_def fragment_params[] = {
     {.name = NULL},
 };
 
+static int fragment_prepare(struct wl_env *env)
+{
+    const size_t count = (size_t)wl_util_num(env, "count");
+    return wl_util_prepare_scratch(env, count + count / 4, sizeof(void *));
+}
+
 static int fragment_run(struct wl_env *env)
 {
     const size_t count = (size_t)wl_util_num(env, "count");
@@ -21,9 +27,7 @@ static int fragment_run(struct wl_env *env)
     const int touch = (int)wl_util_num(env, "touch");
     const size_t nlarge = count / 4;
 
-    void **sm = wl_util_scratch(env, count + nlarge, sizeof *sm);
-    if (!sm)
-        return ENOMEM;
+    void **sm = env->state;
     void **lg = sm + count;
     int rc = 0;
     size_t ns = 0, nl = 0;
@@ -61,7 +65,6 @@ out:
         wl_free(env, lg[i], large);
     if (rc == 0)
         wl_step(env, "freed");
-    wl_util_scratch_free(env, sm);
     return rc;
 }
 
@@ -69,5 +72,7 @@ const struct workload workload_fragment = {
     .name = "fragment",
     .summary = "small blocks, free every other, then larger blocks that cannot use the holes",
     .params = fragment_params,
+    .prepare = fragment_prepare,
     .run = fragment_run,
+    .cleanup = wl_util_cleanup_scratch,
 };

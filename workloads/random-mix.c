@@ -23,6 +23,12 @@ struct random_mix_slot {
     size_t size;
 };
 
+static int random_mix_prepare(struct wl_env *env)
+{
+    return wl_util_prepare_scratch(env, (size_t)wl_util_num(env, "slots"),
+                                   sizeof(struct random_mix_slot));
+}
+
 static int random_mix_run(struct wl_env *env)
 {
     const size_t slots = (size_t)wl_util_num(env, "slots");
@@ -34,9 +40,7 @@ static int random_mix_run(struct wl_env *env)
     if (min > max)
         return EINVAL;
 
-    struct random_mix_slot *slot = wl_util_scratch(env, slots, sizeof *slot);
-    if (!slot)
-        return ENOMEM;
+    struct random_mix_slot *slot = env->state;
     int rc = 0;
     for (int64_t i = 0; i < count; i++) {
         struct random_mix_slot *s = &slot[wl_below(env, slots)];
@@ -57,7 +61,6 @@ static int random_mix_run(struct wl_env *env)
     for (size_t i = 0; i < slots; i++)
         if (slot[i].p)
             wl_free(env, slot[i].p, slot[i].size);
-    wl_util_scratch_free(env, slot);
     return rc;
 }
 
@@ -65,5 +68,7 @@ const struct workload workload_random_mix = {
     .name = "random-mix",
     .summary = "seeded random malloc/free over a bounded live set, sizes from a distribution",
     .params = random_mix_params,
+    .prepare = random_mix_prepare,
     .run = random_mix_run,
+    .cleanup = wl_util_cleanup_scratch,
 };

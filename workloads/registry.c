@@ -34,6 +34,16 @@ const struct workload *workload_find(const char *name)
     return NULL;
 }
 
+int workload_execute(const struct workload *wl, struct wl_env *env)
+{
+    int rc = wl->prepare ? wl->prepare(env) : 0;
+    if (rc == 0)
+        rc = wl->run(env);
+    if (wl->cleanup)
+        wl->cleanup(env);
+    return rc;
+}
+
 void workload_list_names(char *buf, size_t len)
 {
     buf[0] = '\0';

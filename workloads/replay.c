@@ -63,8 +63,9 @@ struct replay_trace {
     struct replay_op *op;
     struct replay_block *blk; /* n + 1 entries, indexed by id */
     size_t start[TRACE_FORMAT_MAX_THREADS + 1];
-    unsigned nthreads; /* highest thread index used + 1 */
-    int64_t peak;      /* live requested bytes at the peak, in the traced global order */
+    unsigned nthreads;       /* highest thread index used + 1 */
+    int64_t peak;            /* live requested bytes at the peak, in the traced global order */
+    struct replay_worker *w; /* nthreads workers (multi-threaded traces only) */
 };
 
 #define REPLAY_CHUNK 128 /* records read at a time */
@@ -253,8 +254,8 @@ static int replay_check_order(struct replay_trace *t)
     return 0;
 }
 
-/* Reads and validates the whole trace into scratch memory from the backend (before the first
- * replayed op, like every workload's bookkeeping). */
+/* Reads and validates the whole trace into scratch memory (prepare(), outside the measured
+ * phase, like every workload's bookkeeping). */
 static int replay_load(struct wl_env *env, struct replay_trace *t)
 {
     int fd = open(t->path, O_RDONLY | O_CLOEXEC);
@@ -312,6 +313,8 @@ static int replay_load(struct wl_env *env, struct replay_trace *t)
     if ((rc = replay_scan(fd, t, replay_fill, count)) != 0)
         goto out;
     rc = replay_check_order(t);
+    if (rc == 0 && t->nthreads > 1 && !(t->w = wl_util_scratch(env, t->nthreads, sizeof *t->w)))
+        rc = ENOMEM;
 out:
     close(fd);
     return rc;
@@ -455,9 +458,7 @@ static int replay_single(struct wl_env *env, struct replay_shared *sh, struct re
 
 static int replay_threads(struct wl_env *env, struct replay_shared *sh, struct replay_trace *t)
 {
-    struct replay_worker *w = wl_util_scratch(env, t->nthreads, sizeof *w);
-    if (!w)
-        return ENOMEM;
+    struct replay_worker *w = t->w;
     int rc = 0;
     unsigned started = 0;
     for (; started < t->nthreads; started++) {
@@ -482,34 +483,50 @@ static int replay_threads(struct wl_env *env, struct replay_shared *sh, struct r
         if (rc == 0)
             rc = w[k].rc;
     }
-    wl_util_scratch_free(env, w);
     return rc;
+}
+
+static struct replay_trace replay_state; /* 8 KB of thread slices: kept off the stack */
+
+static void replay_cleanup(struct wl_env *env)
+{
+    struct replay_trace *t = &replay_state;
+    wl_util_scratch_free(env, t->w);
+    wl_util_scratch_free(env, t->blk);
+    wl_util_scratch_free(env, t->op);
+    memset(t, 0, sizeof *t);
+    env->state = NULL;
+}
+
+static int replay_prepare(struct wl_env *env)
+{
+    struct replay_trace *t = &replay_state;
+    memset(t, 0, sizeof *t);
+    env->state = t;
+    t->path = param_has_value(env->params, "file") ? param_str(env->params, "file") : "";
+    if (!t->path[0])
+        return replay_fail("replay", "file= is required (a trace from `faultline trace`)",
+                           REPLAY_NO_OFFSET);
+    return replay_load(env, t);
 }
 
 static int replay_run(struct wl_env *env)
 {
-    static struct replay_trace t; /* 8 KB of thread slices: kept off the stack */
-    memset(&t, 0, sizeof t);
-    t.path = param_has_value(env->params, "file") ? param_str(env->params, "file") : "";
-    if (!t.path[0])
-        return replay_fail("replay", "file= is required (a trace from `faultline trace`)",
-                           REPLAY_NO_OFFSET);
-    int rc = replay_load(env, &t);
-    if (rc == 0 && t.n) {
+    struct replay_trace *t = env->state;
+    int rc = 0;
+    if (t->n) {
         struct replay_shared sh = {
-            .ops = env->ops, .blk = t.blk, .touch = (int)wl_util_num(env, "touch")};
+            .ops = env->ops, .blk = t->blk, .touch = (int)wl_util_num(env, "touch")};
         const int64_t base = env->live_requested;
         wl_step(env, "loaded");
-        rc = t.nthreads == 1 ? replay_single(env, &sh, t.op, (size_t)t.n)
-                             : replay_threads(env, &sh, &t);
+        rc = t->nthreads == 1 ? replay_single(env, &sh, t->op, (size_t)t->n)
+                              : replay_threads(env, &sh, t);
         /* The ideal RSS is the traced program's own peak (its global order), which concurrent
          * replay threads need not reproduce exactly. */
-        if (base + t.peak > env->peak_live_requested)
-            env->peak_live_requested = base + t.peak;
+        if (base + t->peak > env->peak_live_requested)
+            env->peak_live_requested = base + t->peak;
         wl_step(env, "replayed");
     }
-    wl_util_scratch_free(env, t.blk);
-    wl_util_scratch_free(env, t.op);
     return rc;
 }
 
@@ -517,5 +534,7 @@ const struct workload workload_replay = {
     .name = "replay",
     .summary = "replay a malloc trace captured by `faultline trace` (per-thread order kept)",
     .params = replay_params,
+    .prepare = replay_prepare,
     .run = replay_run,
+    .cleanup = replay_cleanup,
 };

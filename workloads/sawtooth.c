@@ -18,20 +18,25 @@ static const struct param_def sawtooth_params[] = {
     {.name = NULL},
 };
 
+static size_t sawtooth_blocks(const struct wl_env *env)
+{
+    size_t n = (size_t)((uint64_t)wl_util_num(env, "peak") / (size_t)wl_util_num(env, "size"));
+    return n ? n : 1;
+}
+
+static int sawtooth_prepare(struct wl_env *env)
+{
+    return wl_util_prepare_scratch(env, sawtooth_blocks(env), sizeof(void *));
+}
+
 static int sawtooth_run(struct wl_env *env)
 {
     const size_t size = (size_t)wl_util_num(env, "size");
-    const uint64_t peak = (uint64_t)wl_util_num(env, "peak");
     const enum sawtooth_order order = (enum sawtooth_order)wl_util_num(env, "order");
     const int64_t cycles = wl_util_num(env, "cycles");
     const int touch = (int)wl_util_num(env, "touch");
-    size_t n = (size_t)(peak / size);
-    if (n == 0)
-        n = 1;
-
-    void **blk = wl_util_scratch(env, n, sizeof *blk);
-    if (!blk)
-        return ENOMEM;
+    const size_t n = sawtooth_blocks(env);
+    void **blk = env->state;
     int rc = 0;
     for (int64_t c = 1; c <= cycles && rc == 0; c++) {
         size_t live = 0;
@@ -67,7 +72,6 @@ static int sawtooth_run(struct wl_env *env)
             wl_step(env, label);
         }
     }
-    wl_util_scratch_free(env, blk);
     return rc;
 }
 
@@ -75,5 +79,7 @@ const struct workload workload_sawtooth = {
     .name = "sawtooth",
     .summary = "grow the live set to a peak, free it all (lifo|fifo|random), repeat",
     .params = sawtooth_params,
+    .prepare = sawtooth_prepare,
     .run = sawtooth_run,
+    .cleanup = wl_util_cleanup_scratch,
 };

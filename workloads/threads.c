@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
 
 static const struct param_def threads_params[] = {
     {"threads", PARAM_INT, "2", 1, 256, NULL, 0,
@@ -124,6 +125,42 @@ static void *threads_main(void *arg)
     return NULL;
 }
 
+/* The bookkeeping, made in prepare() outside the measured phase. */
+static struct threads_state {
+    struct threads_worker *w;
+    struct threads_queue *q;
+    struct threads_item *slots, *items;
+} threads_state;
+
+static void threads_cleanup(struct wl_env *env)
+{
+    struct threads_state *s = &threads_state;
+    wl_util_scratch_free(env, s->w);
+    wl_util_scratch_free(env, s->q);
+    wl_util_scratch_free(env, s->slots);
+    wl_util_scratch_free(env, s->items);
+    memset(s, 0, sizeof *s);
+    env->state = NULL;
+}
+
+static int threads_prepare(struct wl_env *env)
+{
+    const size_t n = (size_t)wl_util_num(env, "threads");
+    const size_t nslots = (size_t)wl_util_num(env, "slots");
+    const size_t cap = (size_t)wl_util_num(env, "queue");
+    struct threads_state *s = &threads_state;
+    s->w = wl_util_scratch(env, n, sizeof *s->w);
+    s->q = wl_util_scratch(env, n, sizeof *s->q);
+    s->slots = wl_util_scratch(env, n * nslots, sizeof *s->slots);
+    s->items = wl_util_scratch(env, n * cap, sizeof *s->items);
+    env->state = s;
+    if (!s->w || !s->q || !s->slots || !s->items) {
+        threads_cleanup(env);
+        return ENOMEM;
+    }
+    return 0;
+}
+
 static int threads_run(struct wl_env *env)
 {
     const size_t n = (size_t)wl_util_num(env, "threads");
@@ -134,17 +171,10 @@ static int threads_run(struct wl_env *env)
     if (min > max)
         return EINVAL;
 
-    struct threads_worker *w = wl_util_scratch(env, n, sizeof *w);
-    struct threads_queue *q = wl_util_scratch(env, n, sizeof *q);
-    struct threads_item *slots = wl_util_scratch(env, n * nslots, sizeof *slots);
-    struct threads_item *items = wl_util_scratch(env, n * cap, sizeof *items);
-    if (!w || !q || !slots || !items) {
-        wl_util_scratch_free(env, w);
-        wl_util_scratch_free(env, q);
-        wl_util_scratch_free(env, slots);
-        wl_util_scratch_free(env, items);
-        return ENOMEM;
-    }
+    const struct threads_state *s = env->state;
+    struct threads_worker *w = s->w;
+    struct threads_queue *q = s->q;
+    struct threads_item *slots = s->slots, *items = s->items;
     for (size_t i = 0; i < n; i++) {
         pthread_mutex_init(&q[i].mu, NULL);
         q[i].item = items + i * cap;
@@ -198,10 +228,6 @@ static int threads_run(struct wl_env *env)
         }
         pthread_mutex_destroy(&q[i].mu);
     }
-    wl_util_scratch_free(env, items);
-    wl_util_scratch_free(env, slots);
-    wl_util_scratch_free(env, q);
-    wl_util_scratch_free(env, w);
     return rc;
 }
 
@@ -209,5 +235,7 @@ const struct workload workload_threads = {
     .name = "threads",
     .summary = "worker ring: each thread allocates and hands blocks to the next one to free",
     .params = threads_params,
+    .prepare = threads_prepare,
     .run = threads_run,
+    .cleanup = threads_cleanup,
 };

@@ -3,6 +3,7 @@
 #ifndef FAULTLINE_WL_UTIL_H
 #define FAULTLINE_WL_UTIL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,18 +26,25 @@ static inline size_t wl_util_pages(size_t len)
     return (len + WL_UTIL_PAGE - 1) / WL_UTIL_PAGE;
 }
 
-/* Bookkeeping arrays (slot tables, queues) come from the backend under test, but outside the
- * workload's accounting: they are not counted in ops_done, requested_bytes or live bytes, and
- * every workload obtains them before its first allocator op and wl_step, so snapshots and the
- * timeline see them as part of the starting state. Zeroed. NULL when the backend is out. */
-static inline void *wl_util_scratch(struct wl_env *env, size_t n, size_t size)
+/* Bookkeeping arrays (slot tables, queues, a loaded trace) are the harness's memory, not the
+ * workload's: they come straight from mmap (never from the backend under test, whose heap must
+ * start in the measured phase), populated at once (MAP_POPULATE) so using them faults nothing,
+ * and workloads make them in prepare() and free them in cleanup(), outside the measured phase.
+ * Zeroed; the mapping's length is kept in a 64-byte header. NULL on failure (errno set). */
+void *wl_util_scratch(struct wl_env *env, size_t n, size_t size);
+void wl_util_scratch_free(struct wl_env *env, void *p);
+
+/* The common prepare()/cleanup() pair: one zeroed scratch array of n elements in env->state. */
+static inline int wl_util_prepare_scratch(struct wl_env *env, size_t n, size_t size)
 {
-    return env->ops->calloc(n ? n : 1, size ? size : 1);
+    env->state = wl_util_scratch(env, n, size);
+    return env->state ? 0 : ENOMEM;
 }
 
-static inline void wl_util_scratch_free(struct wl_env *env, void *p)
+static inline void wl_util_cleanup_scratch(struct wl_env *env)
 {
-    env->ops->free(p);
+    wl_util_scratch_free(env, env->state);
+    env->state = NULL;
 }
 
 /* Size distributions over [lo, hi] (lo <= hi), all integer arithmetic so a seed gives the same

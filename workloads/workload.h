@@ -14,6 +14,9 @@
 
 struct wl_env;
 
+/* Operation kinds, one latency sampling countdown each (same order as the harness's op_kind). */
+enum wl_kind { WL_MALLOC, WL_FREE, WL_REALLOC, WL_CALLOC, WL_MEMALIGN, WL_TOUCH, WL_KIND_COUNT };
+
 /* Called by workloads through the helpers; every callback may be NULL (tests run without). */
 struct recorder {
     void *ctx;
@@ -41,12 +44,17 @@ struct wl_env {
     uint64_t next_tick; /* ops_done value at which rec->tick is due; UINT64_MAX = never */
     uint64_t rng;       /* xorshift state, seeded from seed by the harness */
     /* Fast path for the helpers, set by the harness when it measures latency: most calls go
-     * straight to `raw`; every lat_every-th call, and every request of WL_TIMED_BYTES or more,
-     * goes to `timed`, whose calls are always timed. With timed == NULL the helpers use ops.
-     * (Code that calls env->ops directly, e.g. worker threads, gets ops' own sampling.) */
+     * straight to `raw`; every lat_every-th call OF EACH KIND (one countdown per kind, so a
+     * workload alternating malloc and free still samples both), and every request of
+     * WL_TIMED_BYTES or more, goes to `timed`, whose calls are always timed. With timed == NULL
+     * the helpers use ops. (Code that calls env->ops directly, e.g. worker threads, gets ops'
+     * own per-kind sampling.) */
     const struct backend_ops *raw;
     const struct backend_ops *timed;
-    uint64_t lat_every, lat_countdown, touch_countdown;
+    uint64_t lat_every;
+    uint64_t lat_countdown[WL_KIND_COUNT];
+    /* The workload's own state, made by its prepare() outside the measured phase. */
+    void *state;
 };
 
 #define WL_TIMED_BYTES       65536
@@ -56,8 +64,16 @@ struct workload {
     const char *name;
     const char *summary;
     const struct param_def *params; /* terminated by {NULL} */
-    /* 0 on success, or an errno value (ENOMEM when the backend ran out: an outcome). */
+    /* Outside the measured phase, before run: files, bookkeeping arrays (wl_util_scratch), trace
+     * loading; kept in env->state. Must not allocate through env->ops (that would start the
+     * backend's heap before the phase). 0 or an errno value. NULL = nothing to prepare. */
+    int (*prepare)(struct wl_env *env);
+    /* The measured phase. 0 on success, or an errno value (ENOMEM when the backend ran out: an
+     * outcome). */
     int (*run)(struct wl_env *env);
+    /* After the phase, also after a failed prepare or run: releases what prepare made. NULL =
+     * nothing to release. */
+    void (*cleanup)(struct wl_env *env);
 };
 
 /* registry.c */
@@ -66,6 +82,8 @@ const struct workload *workload_find(const char *name);
 int workload_parse_spec(const char *spec, const struct workload **wl, struct param_values *pv,
                         char *err, size_t errlen);
 void workload_list_names(char *buf, size_t len);
+/* prepare + run + cleanup in one call, for callers that measure nothing (tests, gbench). */
+int workload_execute(const struct workload *wl, struct wl_env *env);
 
 /* ---- helpers used by workloads ---- */
 
@@ -115,21 +133,21 @@ static inline void wl_step(struct wl_env *env, const char *label)
 }
 
 /* Which ops table a helper call goes through (see wl_env.raw/timed). */
-static inline const struct backend_ops *wl_pick(struct wl_env *env, size_t size)
+static inline const struct backend_ops *wl_pick(struct wl_env *env, size_t size, enum wl_kind kind)
 {
     if (!env->timed)
         return env->ops;
     if (size >= WL_TIMED_BYTES)
         return env->timed;
-    if (--env->lat_countdown)
+    if (--env->lat_countdown[kind])
         return env->raw;
-    env->lat_countdown = env->lat_every;
+    env->lat_countdown[kind] = env->lat_every;
     return env->timed;
 }
 
 static inline void *wl_malloc(struct wl_env *env, size_t size)
 {
-    void *p = wl_pick(env, size)->malloc(size);
+    void *p = wl_pick(env, size, WL_MALLOC)->malloc(size);
     if (p) {
         env->requested_bytes += size;
         wl_live(env, (int64_t)size);
@@ -141,7 +159,7 @@ static inline void *wl_malloc(struct wl_env *env, size_t size)
 static inline void *wl_calloc(struct wl_env *env, size_t n, size_t size)
 {
     size_t total = (size && n > SIZE_MAX / size) ? SIZE_MAX : n * size;
-    void *p = wl_pick(env, total)->calloc(n, size);
+    void *p = wl_pick(env, total, WL_CALLOC)->calloc(n, size);
     if (p) {
         env->requested_bytes += n * size;
         wl_live(env, (int64_t)(n * size));
@@ -152,7 +170,7 @@ static inline void *wl_calloc(struct wl_env *env, size_t n, size_t size)
 
 static inline void *wl_memalign(struct wl_env *env, size_t align, size_t size)
 {
-    void *p = wl_pick(env, size)->memalign(align, size);
+    void *p = wl_pick(env, size, WL_MEMALIGN)->memalign(align, size);
     if (p) {
         env->requested_bytes += size;
         wl_live(env, (int64_t)size);
@@ -164,7 +182,7 @@ static inline void *wl_memalign(struct wl_env *env, size_t align, size_t size)
 /* old_size is the size the block was requested with (for live-byte accounting). */
 static inline void *wl_realloc(struct wl_env *env, void *p, size_t old_size, size_t size)
 {
-    void *q = wl_pick(env, size > old_size ? size : old_size)->realloc(p, size);
+    void *q = wl_pick(env, size > old_size ? size : old_size, WL_REALLOC)->realloc(p, size);
     if (q) {
         env->requested_bytes += size;
         wl_live(env, (int64_t)size - (int64_t)old_size);
@@ -175,7 +193,7 @@ static inline void *wl_realloc(struct wl_env *env, void *p, size_t old_size, siz
 
 static inline void wl_free(struct wl_env *env, void *p, size_t size)
 {
-    wl_pick(env, size)->free(p);
+    wl_pick(env, size, WL_FREE)->free(p);
     if (p)
         wl_live(env, -(int64_t)size);
     wl_count_op(env);
@@ -194,8 +212,8 @@ static inline void wl_touch(struct wl_env *env, void *p, size_t len, size_t stri
     env->touched_pages += pages;
     if (env->rec && env->rec->touch) {
         bool timed = pages >= WL_TIMED_TOUCH_PAGES || !env->timed;
-        if (!timed && --env->touch_countdown == 0) {
-            env->touch_countdown = env->lat_every;
+        if (!timed && --env->lat_countdown[WL_TOUCH] == 0) {
+            env->lat_countdown[WL_TOUCH] = env->lat_every;
             timed = true;
         }
         if (timed) {

@@ -16,6 +16,7 @@
 #include "cli_opt.h"
 #include "config.h"
 #include "json_read.h"
+#include "num.h"
 #include "path.h"
 #include "stats.h"
 
@@ -204,6 +205,10 @@ static void compare_make_key(char *key, size_t len, const char *b, const char *b
 {
     snprintf(key, len, "%s%s%s %s%s%s", b, bp && bp[0] ? ":" : "", bp ? bp : "", w,
              wp && wp[0] ? ":" : "", wp ? wp : "");
+    /* results before RFC 4180 CSV wrote parameter lists with ';' (k=v;k=v): same cell */
+    for (char *p = key; *p; p++)
+        if (*p == ';')
+            *p = ',';
 }
 
 /* Split "name:params" (params may be empty) into a key part. */
@@ -281,6 +286,28 @@ static int compare_load_callgrind_tsv(struct compare_side *s, const char *path)
         compare_set_callgrind(s, f1, f2, f3, f4[0] && !*end, ir);
     }
     fclose(f);
+    return 0;
+}
+
+/* Numbers from files are checked where they enter: a metric must be finite and, except for the
+ * ones that can shrink (break_growth), >= 0. 1e308 used to print "inf" medians and a negative
+ * rss_peak counted as "improved". */
+static int compare_check_metrics(const struct compare_side *s, const json_t *run, size_t i)
+{
+    const json_t *metrics = json_read_get(run, "metrics");
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)metrics, key, v)
+    {
+        if (!json_is_number(v))
+            continue;
+        bool may_shrink = !strcmp(key, "break_growth") || !strcmp(key, "cgroup_headroom");
+        double x = json_number_value(v);
+        if (!num_metric_ok(x, may_shrink))
+            return compare_bad("%s: %s: runs[%zu].metrics.%s = %g: expected a finite number%s "
+                               "below 2^63",
+                               s->label, s->path, i, key, x, may_shrink ? "" : " >= 0");
+    }
     return 0;
 }
 
@@ -385,6 +412,8 @@ static int compare_load_side(struct compare_side *s, const char *arg)
             cc->cap_runs = nc;
         }
         cc->runs[cc->nruns++] = r;
+        if (compare_check_metrics(s, r, i) != 0)
+            return 2;
         const char *outcome = json_read_str(r, "outcome");
         if (outcome && !strcmp(outcome, "ok"))
             cc->ok++;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "num.h"
 #include "param.h"
 
 #define SWEEP_MAX_VALUES 256
@@ -58,20 +59,18 @@ static int sweep_add_token(struct sweep_key *k, const char *tok, char *err, size
         snprintf(err, errlen, "%s=%s: step must be xF (F >= 2) or +S (S >= 1)", k->name, tok);
         return -1;
     }
+    if (op == 'x' && lo == 0) {
+        snprintf(err, errlen, "%s=%s: a geometric range cannot start at 0", k->name, tok);
+        return -1;
+    }
     for (int64_t v = lo; v <= hi;) {
         char buf[48];
         param_format_size(v, buf, sizeof buf);
         if (sweep_add_value(k, buf, err, errlen) != 0)
             return -1;
-        if (op == 'x') {
-            if (v == 0) {
-                snprintf(err, errlen, "%s=%s: a geometric range cannot start at 0", k->name, tok);
-                return -1;
-            }
-            v *= step;
-        } else {
-            v += step;
-        }
+        /* the next value past INT64_MAX ends the range (it would be above HI anyway) */
+        if (!(op == 'x' ? num_mul_i64(v, step, &v) : num_add_i64(v, step, &v)))
+            break;
     }
     return 0;
 }

@@ -14,12 +14,14 @@
 #include "workload.h"
 #include "atomic_file.h"
 #include "config.h"
+#include "num.h"
 #include "perf.h"
 #include "cli_limits.h"
 #include "cli_opt.h"
 #include "path.h"
 #include "spec.h"
 #include "sweep.h"
+#include "tails.h"
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -34,20 +36,11 @@ int cli_usage_error(const char *fmt, ...)
 
 int cli_parse_count(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    if (!text[0] || text[0] == '-' || text[0] == '+') {
+    if (num_parse_u64(text, min, max, out) != 0) {
         cli_usage_error("%s %s: expected an integer %llu..%llu", opt, text, (unsigned long long)min,
                         (unsigned long long)max);
         return -1;
     }
-    unsigned long long v = strtoull(text, &end, 10);
-    if (*end || errno || v < min || v > max) {
-        cli_usage_error("%s %s: expected an integer %llu..%llu", opt, text, (unsigned long long)min,
-                        (unsigned long long)max);
-        return -1;
-    }
-    *out = v;
     return 0;
 }
 
@@ -101,10 +94,8 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
         po->warmup = (unsigned)v;
         return 1;
     case CLI_ID_TIMEOUT: {
-        char *end;
-        errno = 0;
-        double t = strtod(arg, &end);
-        if (*end || errno || !(t > 0) || t > 86400) {
+        double t;
+        if (num_parse_double(arg, 0, 86400, &t) != 0 || !(t > 0)) {
             cli_usage_error("--timeout %s: expected seconds, 0 < S <= 86400", arg);
             return -1;
         }
@@ -190,8 +181,9 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 }
 
 /* run/sweep only: the run-level axes (issue 18), applied per cell by runlimits.c */
-enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP };
+enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE, CLI_ID_EXPLAIN_TAILS };
 static const char *cli_cgroup_arg, *cli_thp_arg;
+static bool cli_explain_tails;
 
 const struct cli_opt cli_run_opts[] = {
     CLI_ROW_RUNS("measured repetitions per cell (default 3)"),
@@ -220,6 +212,14 @@ const struct cli_opt cli_run_opts[] = {
      "default|never|madvise-on: THP off via prctl, or the backend advises its\nmemory with "
      "MADV_HUGEPAGE (a comma list is an axis)",
      CLI_ID_THP},
+    {"settle", 0, "MS",
+     "after the phase keep sampling Rss for MS ms: release_ns, retained_bytes\n(default: up to "
+     "1000 ms, stopping after 100 ms without change; 0 = off)",
+     CLI_ID_SETTLE},
+    {"explain-tails", 0, NULL,
+     "record the OS calls and faults inside every latency-sampled op (two\ngetrusage calls "
+     "each): tails/*.csv, the report's explained-tails table",
+     CLI_ID_EXPLAIN_TAILS},
     CLI_ROW_QUIET,
     {"jobs", 'j', "N",
      "N runs at once (default 1); counts are unaffected, timings are marked\n"
@@ -354,6 +354,17 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
         case CLI_ID_THP:
             cli_thp_arg = p.arg;
             break;
+        case CLI_ID_EXPLAIN_TAILS:
+            cli_explain_tails = true;
+            break;
+        case CLI_ID_SETTLE: {
+            uint64_t v;
+            if (cli_parse_count("--settle", p.arg, 0, 60000, &v) != 0)
+                return 2;
+            po->ro.settle_ms = (unsigned)v;
+            po->ro.settle_full = true;
+            break;
+        }
         default:
             if (cli_common_option(c, p.arg, po, out_dir, out_len, format, out_none) < 0)
                 return 2;
@@ -380,6 +391,7 @@ int cli_plan_main(int argc, char **argv, bool sweep)
     po.runs = 3;
     po.seed = 1;
     po.ro.timeout_s = 60;
+    po.ro.settle_ms = 1000;
     char out_dir[PATH_SIZE] = "";
     const char *format = "console";
     bool out_none = false;
@@ -395,6 +407,9 @@ int cli_plan_main(int argc, char **argv, bool sweep)
         return 2;
     if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
+    if (cli_explain_tails && tails_dir_setup(out_none ? NULL : out_dir) != 0)
+        return cli_usage_error("--explain-tails: needs a results directory (drop --no-out): %s",
+                               strerror(errno));
     const char *const *backends = (const char *const *)bl.v;
     const char *const *workloads = (const char *const *)wl.v;
     unsigned nb = bl.n, nw = wl.n;

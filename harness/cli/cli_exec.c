@@ -359,9 +359,6 @@ static void cli_exec_cells(struct cli_exec_args *a, struct results *r)
         snprintf(cl->workload, sizeof cl->workload, "exec");
         snprintf(cl->workload_spec, sizeof cl->workload_spec, "%s", cmdline);
         snprintf(cl->workload_params, sizeof cl->workload_params, "%s", cmdline);
-        for (char *p = cl->workload_params; *p; p++)
-            if (*p == ',')
-                *p = ';';
     }
 }
 
@@ -456,7 +453,8 @@ static void cli_exec_callsites(struct cli_exec_args *a, struct results *r, bool 
     } else if (callsites_out_write(r->dir, cells, a->nb) != 0) {
         fprintf(stderr, "faultline: cannot write %s/callsites.csv: %s\n", r->dir, strerror(errno));
     } else if (table) {
-        callsites_out_top(r->dir, 5, !strcmp(a->format, "md"), sb);
+        callsites_out_top(r->dir, 5,
+                          !strcmp(a->format, "md") ? CALLSITES_OUT_MD : CALLSITES_OUT_CONSOLE, sb);
     }
     for (unsigned i = 0; i < a->nb; i++)
         callsites_table_free(&a->bs[i].cs);

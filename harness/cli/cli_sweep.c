@@ -15,17 +15,13 @@
 #include "csv.h"
 #include "fingerprint.h"
 
-/* "k=v;k=v" -> "name:k=v,k=v" */
+/* NAME + "k=v,k=v" -> "NAME:k=v,k=v" (the CSV keeps the commas, quoted) */
 static void cli_merge_spec(const char *name, const char *params, char *out, size_t len)
 {
-    if (!params[0]) {
+    if (!params[0])
         snprintf(out, len, "%s", name);
-        return;
-    }
-    snprintf(out, len, "%s:%s", name, params);
-    for (char *p = out; *p; p++)
-        if (*p == ';')
-            *p = ',';
+    else
+        snprintf(out, len, "%s:%s", name, params);
 }
 
 /* Cells are keyed by their specs and the count key of the machine: counts pool across
@@ -123,9 +119,13 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
     snprintf(path, sizeof path, "%s/samples.csv", dir);
     struct csv s, st;
     if (csv_load(&s, path) != 0)
-        return cli_usage_error("merge %s: no readable samples.csv (%s)", dir, strerror(errno));
+        return cli_usage_error("merge: %s", s.err);
     snprintf(path, sizeof path, "%s/steps.csv", dir);
     bool have_steps = csv_load(&st, path) == 0;
+    if (!have_steps && errno != ENOENT) {
+        csv_free(&s);
+        return cli_usage_error("merge: %s", st.err);
+    }
     int cb = csv_col(&s, "backend"), cbp = csv_col(&s, "backend_params"),
         cw = csv_col(&s, "workload"), cwp = csv_col(&s, "workload_params"),
         crep = csv_col(&s, "rep"), cseed = csv_col(&s, "seed"), cout = csv_col(&s, "outcome"),

@@ -123,7 +123,7 @@ static int main_gbench_child(const struct main_gbench_pair *p, uint64_t iters, c
         env.tmpdir = tmpdir;
         env.next_tick = UINT64_MAX;
         wl_seed(&env, main_gbench_seed);
-        rc = wl->run(&env);
+        rc = workload_execute(wl, &env);
         res->ops += env.ops_done;
     }
     uint64_t t1 = main_gbench_now();

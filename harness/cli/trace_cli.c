@@ -1,6 +1,7 @@
 /* `faultline trace`: runs a command with libfaultline-trace.so preloaded to capture its malloc
- * trace (and once without, to report the tracer's slowdown), and dumps trace files as text with
- * the same validation the replay workload applies. */
+ * trace (optionally with its syscall and fault call sites, as exec --callsites), once without
+ * to report the tracer's slowdown, and dumps trace files as text with the same validation the
+ * replay workload applies. */
 #define _GNU_SOURCE
 #include "trace_cli.h"
 
@@ -16,16 +17,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
+#include "callsites_out.h"
 #include "trace_format.h"
 #include "runner.h"
 
-enum { TRACE_CLI_ID_DUMP = CLI_ID_COMMAND, TRACE_CLI_ID_NO_BASELINE };
+enum { TRACE_CLI_ID_DUMP = CLI_ID_COMMAND, TRACE_CLI_ID_NO_BASELINE, TRACE_CLI_ID_CALLSITES };
 
 static const struct cli_opt trace_cli_opts[] = {
     {"out", 'o', "FILE", "write the trace of CMD to FILE", CLI_ID_OUT},
     {"dump", 0, "FILE", "print a trace file as text, one record per line", TRACE_CLI_ID_DUMP},
     {"no-baseline", 0, NULL, "skip the untraced second run (no slowdown figure)",
      TRACE_CLI_ID_NO_BASELINE},
+    {"callsites", 0, "DIR",
+     "also sample where CMD's brk/mmap/munmap/mremap/madvise/mprotect and\npage faults come from "
+     "during the traced run (as exec --callsites):\nwrites DIR/callsites.csv and DIR/callsites/"
+     "*.folded; needs root",
+     TRACE_CLI_ID_CALLSITES},
     CLI_ROW_END,
 };
 
@@ -47,6 +55,7 @@ static const struct cli_usage trace_cli_usage = {
         "Replay: faultline run -b BACKEND -w replay:file=FILE\n",
     .tables = trace_cli_tables,
     .examples = "faultline trace -o sort.fltrace -- sort big.txt\n"
+                "faultline trace -o sort.fltrace --callsites sort-sites -- sort big.txt\n"
                 "faultline trace --dump sort.fltrace",
     .exit_status = "CMD's, or 2 for bad input or an unreadable trace",
     .flags = CLI_STOP_AT_ARG,
@@ -253,9 +262,33 @@ static double trace_cli_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Runs cmd and waits. lib != NULL: traced into out. Returns the wait status, or -1. */
-static int trace_cli_spawn(char **cmd, const char *lib, const char *out, double *secs)
+/* Wait for pid; with call sites, copy the sampling rings every few ms meanwhile. */
+static int trace_cli_wait(pid_t pid, struct callsites_run *csr)
 {
+    int status;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, csr ? WNOHANG : 0);
+        if (w == pid)
+            return status;
+        if (w < 0 && errno != EINTR)
+            return -1;
+        if (csr) {
+            callsites_run_drain(csr);
+            struct timespec ts = {0, 2000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* Runs cmd and waits. lib != NULL: traced into out. cs != NULL: call sites of this run are
+ * sampled into cs (the child waits on a pipe until the sampling is attached, enabled at exec).
+ * Returns the wait status, or -1. */
+static int trace_cli_spawn(char **cmd, const char *lib, const char *out, double *secs,
+                           struct callsites_table *cs)
+{
+    int go[2] = {-1, -1};
+    if (cs && pipe2(go, O_CLOEXEC) != 0)
+        cs = NULL;
     double t0 = trace_cli_now();
     pid_t pid = fork();
     if (pid < 0) {
@@ -263,6 +296,9 @@ static int trace_cli_spawn(char **cmd, const char *lib, const char *out, double 
         return -1;
     }
     if (pid == 0) {
+        char c;
+        if (cs && read(go[0], &c, 1) != 1)
+            _exit(127);
         if (lib) {
             const char *old = getenv("LD_PRELOAD");
             char pre[8192], pidtxt[32];
@@ -281,12 +317,38 @@ static int trace_cli_spawn(char **cmd, const char *lib, const char *out, double 
         fprintf(stderr, "faultline trace: cannot run %s: %s\n", cmd[0], strerror(errno));
         _exit(127);
     }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
+    struct callsites_run csr;
+    bool sampling = false;
+    if (cs) {
+        sampling = callsites_run_open(&csr, pid, CALLCHAIN_FAULT_PERIOD) == 0;
+        if (!sampling)
+            fprintf(stderr, "faultline trace: %s\n", csr.cc.reason);
+        close(go[0]);
+        if (write(go[1], "g", 1) != 1) {
+            /* the child is gone already: waitpid tells how */
+        }
+        close(go[1]);
+    }
+    int status = trace_cli_wait(pid, sampling ? &csr : NULL);
     *secs = trace_cli_now() - t0;
+    if (cs)
+        callsites_run_finish(&csr, cs, lib ? "libfaultline-trace.so" : "");
     return status;
+}
+
+/* --callsites DIR: the table of the traced run into DIR, its top call sites onto stderr. */
+static void trace_cli_callsites(const char *dir, struct callsites_table *t)
+{
+    struct callsites_out_cell cell = {"c001", "glibc+trace", t};
+    struct strbuf sb;
+    strbuf_init(&sb);
+    if (atomic_file_mkdirs(dir) != 0 || callsites_out_write(dir, &cell, 1) != 0)
+        fprintf(stderr, "faultline trace: cannot write %s/callsites.csv: %s\n", dir,
+                strerror(errno));
+    else if (callsites_out_top(dir, 5, CALLSITES_OUT_CONSOLE, &sb))
+        fprintf(stderr, "%s", sb.data ? sb.data : "");
+    strbuf_free(&sb);
+    callsites_table_free(t);
 }
 
 static int trace_cli_exit_code(int status)
@@ -298,7 +360,7 @@ static int trace_cli_exit_code(int status)
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-static int trace_cli_capture(const char *out, char **cmd, int baseline)
+static int trace_cli_capture(const char *out, char **cmd, int baseline, const char *sites)
 {
     char lib[4096];
     if (runner_sibling_path("libfaultline-trace.so", lib, sizeof lib) != 0) {
@@ -313,13 +375,17 @@ static int trace_cli_capture(const char *out, char **cmd, int baseline)
         return 2;
     }
     double traced = 0, plain = 0;
-    int st = trace_cli_spawn(cmd, lib, out, &traced);
+    struct callsites_table cs;
+    memset(&cs, 0, sizeof cs);
+    int st = trace_cli_spawn(cmd, lib, out, &traced, sites ? &cs : NULL);
+    if (sites)
+        trace_cli_callsites(sites, &cs);
     int code = trace_cli_exit_code(st);
     if (code == 127) {
         unlink(out);
         return 127;
     }
-    if (baseline && trace_cli_spawn(cmd, NULL, NULL, &plain) < 0)
+    if (baseline && trace_cli_spawn(cmd, NULL, NULL, &plain, NULL) < 0)
         baseline = 0;
     struct trace_cli_file f;
     int rc = trace_cli_load(out, &f);
@@ -342,7 +408,7 @@ static int trace_cli_capture(const char *out, char **cmd, int baseline)
 
 int trace_cli_main(int argc, char **argv)
 {
-    const char *out = NULL, *dump = NULL;
+    const char *out = NULL, *dump = NULL, *sites = NULL;
     int baseline = 1;
     struct cli_parse p;
     cli_opt_init(&p, &trace_cli_usage, argc, argv);
@@ -358,10 +424,12 @@ int trace_cli_main(int argc, char **argv)
             dump = p.arg;
         else if (c == TRACE_CLI_ID_NO_BASELINE)
             baseline = 0;
+        else if (c == TRACE_CLI_ID_CALLSITES)
+            sites = p.arg;
     }
     int i = p.ind;
     if (dump) {
-        if (out || i < argc) {
+        if (out || sites || i < argc) {
             fprintf(stderr, "faultline trace: --dump takes a file and nothing else\n");
             return 2;
         }
@@ -372,5 +440,9 @@ int trace_cli_main(int argc, char **argv)
                         "-- sort in.txt)\n");
         return 2;
     }
-    return trace_cli_capture(out, argv + i, baseline);
+    if (sites && !sites[0]) {
+        fprintf(stderr, "faultline trace: --callsites: expected a directory\n");
+        return 2;
+    }
+    return trace_cli_capture(out, argv + i, baseline, sites);
 }

@@ -21,6 +21,8 @@
 #include "param.h"
 #include "workload.h"
 #include "atomic_file.h"
+#include "csv.h"
+#include "num.h"
 #include "cli.h"
 #include "spec.h"
 #include "config.h"
@@ -165,7 +167,11 @@ struct tune_out_scan {
     size_t len;
     bool overflow;
     long long retained_kb; /* -1 = not reported */
+    char bad[48];          /* a retained_rss_kb value that is not an integer 0..TUNE_KB_MAX */
 };
+
+/* 2^32 KiB = 4 TiB: more than any machine this runs on retains */
+#define TUNE_KB_MAX ((uint64_t)1 << 32)
 
 static void tune_scan_bytes(struct tune_out_scan *sc, const char *data, size_t n)
 {
@@ -180,10 +186,12 @@ static void tune_scan_bytes(struct tune_out_scan *sc, const char *data, size_t n
         }
         sc->line[sc->len] = '\0';
         if (!sc->overflow && !strncmp(sc->line, key, sizeof key - 1)) {
-            char *end;
-            long long v = strtoll(sc->line + sizeof key - 1, &end, 10);
-            if (end != sc->line + sizeof key - 1 && v >= 0)
-                sc->retained_kb = v;
+            uint64_t v;
+            const char *text = sc->line + sizeof key - 1;
+            if (num_parse_u64(text, 0, TUNE_KB_MAX, &v) == 0)
+                sc->retained_kb = (long long)v;
+            else /* "1e999" used to read as 1 and 10^23 as LLONG_MAX */
+                snprintf(sc->bad, sizeof sc->bad, "%.40s", text);
         }
         sc->len = 0;
         sc->overflow = false;
@@ -347,6 +355,11 @@ static int tune_exec_once(const struct tune_state *st, const struct tune_setting
         m[TUNE_PEAK] = (double)hwm;
     else if (ru.ru_maxrss > 0) /* too short to poll: the rusage peak (includes the pre-exec fork) */
         m[TUNE_PEAK] = (double)ru.ru_maxrss * 1024;
+    if (sc.bad[0]) {
+        snprintf(outcome, outlen, "error: retained_rss_kb=%s: expected an integer 0..%llu (KiB)",
+                 sc.bad, (unsigned long long)TUNE_KB_MAX);
+        return -1;
+    }
     if (sc.retained_kb >= 0)
         m[TUNE_RETAINED] = (double)sc.retained_kb * 1024; /* the program's own word wins */
     else if (rss)
@@ -575,13 +588,10 @@ static void tune_write_csv(const struct tune_state *st)
         strbuf_printf(&sb, "t%03u,%u", i + 1, e->round);
         for (int k = 0; k < TUNE_KNOBS; k++)
             tune_csv_value(&sb, e->s.v[k] == TUNE_UNSET ? NAN : (double)e->s.v[k]);
-        /* the outcome text never holds a comma in practice; replace to be safe */
-        char outcome[96];
-        snprintf(outcome, sizeof outcome, "%s", e->outcome);
-        for (char *p = outcome; *p; p++)
-            if (*p == ',' || *p == '\n')
-                *p = ';';
-        strbuf_printf(&sb, ",%s,%u,%u,%s", tunables, e->runs, e->ok_runs, outcome);
+        strbuf_puts(&sb, ",");
+        csv_field(&sb, tunables);
+        strbuf_printf(&sb, ",%u,%u,", e->runs, e->ok_runs);
+        csv_field(&sb, e->outcome); /* RFC 4180 quoting: the text stays as it was */
         for (int k = 0; k < TUNE_METRICS; k++)
             tune_csv_value(&sb, e->m[k]);
         tune_csv_value(&sb, e->score);

@@ -18,6 +18,8 @@ struct child_config {
     uint64_t lat_sample_every; /* time 1 in N cheap ops; 0 = default */
     uint64_t timeline_every;   /* first timeline interval in ops; 0 = default */
     const char *tmpdir;        /* private scratch directory for the workload */
+    unsigned settle_ms;        /* settle window after the phase (memview.h); 0 = none */
+    bool settle_full;          /* sample the whole window (else stop after 100 ms unchanged) */
 };
 
 #define CHILD_LAT_SAMPLE_DEFAULT 256

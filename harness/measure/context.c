@@ -82,6 +82,10 @@ void context_collect(struct context *ctx)
         context_set(ctx, "thp", buf, false);
     else
         context_set(ctx, "thp", "unknown", false);
+    context_set(ctx, "thp_counters",
+                "thp_fault_alloc/thp_fault_fallback are /proc/vmstat deltas: system-wide, "
+                "other processes on the machine count too",
+                false);
     context_file(ctx, "overcommit_memory", "/proc/sys/vm/overcommit_memory", true);
     context_file(ctx, "aslr", "/proc/sys/kernel/randomize_va_space", true);
     snprintf(buf, sizeof buf, "%d", perf_paranoid());

@@ -32,6 +32,8 @@ int main(int argc, char **argv)
         {"lat-sample", required_argument, 0, 'l'},
         {"timeline-every", required_argument, 0, 't'},
         {"tmpdir", required_argument, 0, 'd'},
+        {"settle-ms", required_argument, 0, 'S'},
+        {"settle-full", no_argument, 0, 'F'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
@@ -74,6 +76,12 @@ int main(int argc, char **argv)
             break;
         case 'd':
             cfg.tmpdir = optarg;
+            break;
+        case 'S':
+            cfg.settle_ms = (unsigned)runner_number(optarg);
+            break;
+        case 'F':
+            cfg.settle_full = true;
             break;
         default:
             fprintf(stderr, "faultline-runner: internal tool, started by faultline run\n");

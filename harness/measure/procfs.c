@@ -85,6 +85,18 @@ uint64_t procfs_rss_bytes(void)
     return resident * (uint64_t)(page > 0 ? page : 4096);
 }
 
+int procfs_reset_hwm(void)
+{
+    int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, "5", 1);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return n == 1 ? 0 : -1;
+}
+
 /* "/proc/<pid>/status" without snprintf (keeps this file free of stdio). */
 static void procfs_status_path(pid_t pid, char *out, size_t len)
 {

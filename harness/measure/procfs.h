@@ -9,6 +9,9 @@
 
 /* Resident bytes of this process from /proc/self/statm (field 2 x page size); 0 on error. */
 uint64_t procfs_rss_bytes(void);
+/* Reset this process's VmHWM to its current RSS (writes "5" to /proc/self/clear_refs, Linux
+ * 4.0+). 0, or -1 with errno. */
+int procfs_reset_hwm(void);
 /* VmHWM / VmRSS of a process in bytes from /proc/<pid>/status (pid 0 = self); 0 on error. */
 uint64_t procfs_vm_hwm(pid_t pid);
 uint64_t procfs_vm_rss(pid_t pid);

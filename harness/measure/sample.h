@@ -8,8 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "breakdown.h"
 #include "hist.h"
 #include "perf.h"
+#include "settle.h"
 
 enum metric_id {
 #define METRIC(id, unit, source, doc) METRIC_##id,
@@ -84,6 +86,10 @@ struct run_record {
     uint64_t timeline_every;
     struct timeline_point timeline[SAMPLE_TIMELINE_MAX];
     struct hist hist[OP_COUNT];
+    unsigned bd_count; /* RSS breakdown at timeline points and steps (memview.c) */
+    struct breakdown_point bd[BREAKDOWN_MAX];
+    unsigned settle_count; /* settle window after the phase */
+    struct settle_point settle[SETTLE_MAX];
 };
 
 /* Index of a metric by name, or -1. */

@@ -154,8 +154,24 @@ static int callsites_out_cmp(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static void callsites_out_row(const struct callsites_out_site *s, int rank, bool md,
-                              struct strbuf *sb)
+/* Text into a table cell: HTML-escaped, or Markdown with pipes and backquotes neutralized. */
+static void callsites_out_cell_text(struct strbuf *sb, const char *s, enum callsites_out_fmt fmt)
+{
+    for (; *s; s++) {
+        if (fmt == CALLSITES_OUT_HTML && strchr("&<>\"", *s))
+            strbuf_puts(sb, *s == '&'   ? "&amp;"
+                            : *s == '<' ? "&lt;"
+                            : *s == '>' ? "&gt;"
+                                        : "&quot;");
+        else if (fmt == CALLSITES_OUT_MD && (*s == '|' || *s == '`'))
+            strbuf_puts(sb, *s == '|' ? "\\|" : "'");
+        else
+            strbuf_add(sb, s, 1);
+    }
+}
+
+static void callsites_out_row(const struct callsites_out_site *s, int rank,
+                              enum callsites_out_fmt fmt, struct strbuf *sb)
 {
     char what[160] = "", val[48];
     size_t used = 0;
@@ -169,16 +185,54 @@ static void callsites_out_row(const struct callsites_out_site *s, int rank, bool
         snprintf(val, sizeof val, "%.0f", s->value[rank]);
     if (rank != CALLSITES_OUT_SYS)
         snprintf(what, sizeof what, "%s", val);
-    if (md)
-        strbuf_printf(sb, "| `%s` | %s | %s |\n", s->site, s->entry[0] ? s->entry : "-", what);
-    else
-        strbuf_printf(sb, "    %-40s %-18s %s\n", s->site, s->entry[0] ? s->entry : "-", what);
+    const char *entry = s->entry[0] ? s->entry : "-";
+    if (fmt == CALLSITES_OUT_CONSOLE) {
+        strbuf_printf(sb, "    %-40s %-18s %s\n", s->site, entry, what);
+        return;
+    }
+    bool html = fmt == CALLSITES_OUT_HTML;
+    strbuf_puts(sb, html ? "<tr><td><code>" : "| `");
+    callsites_out_cell_text(sb, s->site, fmt);
+    strbuf_puts(sb, html ? "</code></td><td>" : "` | ");
+    callsites_out_cell_text(sb, entry, fmt);
+    strbuf_puts(sb, html ? "</td><td class=\"num\">" : " | ");
+    strbuf_puts(sb, what);
+    strbuf_puts(sb, html ? "</td></tr>\n" : " |\n");
 }
 
-bool callsites_out_top(const char *dir, unsigned k, bool md, struct strbuf *sb)
+static const char *const callsites_out_titles[CALLSITES_OUT_RANKS] = {
+    "by syscalls (per run)", "by faults (per run, sampled)", "by mapped bytes (per run)"};
+
+static void callsites_out_head(enum callsites_out_fmt fmt, const char *backend, int rank,
+                               struct strbuf *sb)
 {
-    static const char *const titles[CALLSITES_OUT_RANKS] = {
-        "by syscalls (per run)", "by faults (per run, sampled)", "by mapped bytes (per run)"};
+    const char *col = rank == CALLSITES_OUT_SYS     ? "syscalls"
+                      : rank == CALLSITES_OUT_FAULT ? "faults"
+                                                    : "mapped bytes";
+    if (fmt == CALLSITES_OUT_CONSOLE) {
+        strbuf_printf(sb, "  %s, %s:\n", backend, callsites_out_titles[rank]);
+        return;
+    }
+    bool html = fmt == CALLSITES_OUT_HTML;
+    strbuf_puts(sb, html ? "<h3>" : "\n");
+    callsites_out_cell_text(sb, backend, fmt);
+    strbuf_printf(sb,
+                  html ? ", %s</h3>\n<table>\n<tr><th>call site</th><th>via</th><th>%s</th></tr>\n"
+                       : ", %s:\n\n| call site | via | %s |\n|---|---|---:|\n",
+                  callsites_out_titles[rank], col);
+}
+
+bool callsites_out_top(const char *dir, unsigned k, enum callsites_out_fmt fmt, struct strbuf *sb)
+{
+    static const char *const intro[3] = {
+        "\ntop call sites (first frame outside the allocator, via the allocator function it "
+        "called):\n",
+        "\n## Top call sites\n\nCall site = the first frame outside the allocator (libc, the "
+        "preloaded allocator, the loader); via = the allocator function it called. From "
+        "`callsites.csv` (`faultline exec --callsites`).\n",
+        "<h2>Top call sites</h2>\n<p>Call site = the first frame outside the allocator (libc, "
+        "the preloaded allocator, the loader); via = the allocator function it called. From "
+        "<code>callsites.csv</code> (<code>faultline exec --callsites</code>).</p>\n"};
     char path[4400];
     snprintf(path, sizeof path, "%s/callsites.csv", dir);
     struct csv c;
@@ -186,17 +240,10 @@ bool callsites_out_top(const char *dir, unsigned k, bool md, struct strbuf *sb)
         return false;
     struct callsites_out_site *v;
     size_t n = callsites_out_group(&c, &v);
-    if (n == 0) {
-        strbuf_puts(sb, md ? "\n**Top call sites**: none recorded (see the warnings)\n"
-                           : "\ntop call sites: none recorded (see the warnings)\n");
-        free(v);
-        csv_free(&c);
-        return true;
-    }
-    strbuf_puts(sb, md ? "\n**Top call sites** (call site = first frame outside the allocator; "
-                         "via = the allocator function it called)\n"
-                       : "\ntop call sites (first frame outside the allocator, via the "
-                         "allocator function it called):\n");
+    strbuf_puts(sb, intro[fmt]);
+    if (n == 0)
+        strbuf_puts(sb, fmt == CALLSITES_OUT_HTML ? "<p>None recorded (see the warnings).</p>\n"
+                                                  : "  none recorded (see the warnings)\n");
     for (size_t first = 0; first < n;) {
         size_t end = first; /* rows of one cell are contiguous */
         while (end < n && !strcmp(v[end].cell, v[first].cell))
@@ -204,11 +251,11 @@ bool callsites_out_top(const char *dir, unsigned k, bool md, struct strbuf *sb)
         for (int rank = 0; rank < CALLSITES_OUT_RANKS; rank++) {
             callsites_out_rank_key = rank;
             qsort(v + first, end - first, sizeof *v, callsites_out_cmp);
-            strbuf_printf(
-                sb, md ? "\n%s, %s:\n\n| call site | via | %s |\n|---|---|---:|\n" : "  %s, %s:\n",
-                v[first].backend, titles[rank], rank == CALLSITES_OUT_SYS ? "syscalls" : "count");
+            callsites_out_head(fmt, v[first].backend, rank, sb);
             for (size_t i = first; i < end && i < first + k && v[i].value[rank] > 0; i++)
-                callsites_out_row(&v[i], rank, md, sb);
+                callsites_out_row(&v[i], rank, fmt, sb);
+            if (fmt == CALLSITES_OUT_HTML)
+                strbuf_puts(sb, "</table>\n");
         }
         first = end;
     }

@@ -20,8 +20,11 @@ struct callsites_out_cell {
 /* Write dir/callsites.csv and dir/callsites/<id>-<event>.folded. 0, or -1 with errno. */
 int callsites_out_write(const char *dir, const struct callsites_out_cell *cells, unsigned n);
 
-/* The top-call-sites table of every backend in dir/callsites.csv (top k sites per ranking),
- * as Markdown (md) or console text. Returns false (nothing appended) without that file. */
-bool callsites_out_top(const char *dir, unsigned k, bool md, struct strbuf *sb);
+enum callsites_out_fmt { CALLSITES_OUT_CONSOLE, CALLSITES_OUT_MD, CALLSITES_OUT_HTML };
+
+/* The "top call sites by syscalls / by faults / by mapped bytes" tables of every backend in
+ * dir/callsites.csv (top k sites per ranking), as console text, a Markdown section or an HTML
+ * section (for report.md / index.html). Returns false (nothing appended) without that file. */
+bool callsites_out_top(const char *dir, unsigned k, enum callsites_out_fmt fmt, struct strbuf *sb);
 
 #endif

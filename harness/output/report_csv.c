@@ -1,11 +1,14 @@
 /* CSV exports: samples.csv (one row per run), aggregates.csv (one row per cell), steps.csv,
- * sweep.csv (swept parameters as columns, medians) and seed.csv. Cells never contain commas
- * (parameter lists use ';'), so plain gnuplot and awk can read every file. An empty cell means
- * "not measured", never zero. */
+ * sweep.csv (swept parameters as columns, medians) and seed.csv. Text is written by RFC 4180
+ * (csv_field quotes a value holding a comma, quote or line break), so parameter lists keep the
+ * commas the user typed and read back unchanged. An empty cell means "not measured", never
+ * zero. */
 #include <math.h>
 #include <string.h>
 
+#include "csv.h"
 #include "param.h"
+#include "hw_events.h"
 #include "results.h"
 
 /* Integers (nearly every metric) skip printf's float formatting, which dominated profiles of
@@ -29,28 +32,31 @@ static void report_csv_value(struct strbuf *sb, double v, bool valid)
     }
 }
 
-/* Text fields: commas and newlines would break the format, replace them. */
 static void report_csv_text(struct strbuf *sb, const char *s)
 {
-    for (; *s; s++) {
-        char ch = *s == ',' ? ';' : (*s == '\n' || *s == '\r') ? ' ' : *s;
-        strbuf_add(sb, &ch, 1);
-    }
+    csv_field(sb, s);
 }
 
 static void report_csv_cell_columns(struct strbuf *sb, const struct cell *c)
 {
-    strbuf_printf(sb, "%s,%s,", c->id, c->backend);
+    report_csv_text(sb, c->id);
+    strbuf_puts(sb, ",");
+    report_csv_text(sb, c->backend);
+    strbuf_puts(sb, ",");
     report_csv_text(sb, c->backend_params);
-    strbuf_printf(sb, ",%s,", c->workload);
+    strbuf_puts(sb, ",");
+    report_csv_text(sb, c->workload);
+    strbuf_puts(sb, ",");
     report_csv_text(sb, c->workload_params);
 }
 
-void report_csv_samples_header(struct strbuf *sb)
+void report_csv_samples_header(const struct results *r, struct strbuf *sb)
 {
     strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,rep,seed,outcome");
     for (int m = 0; m < METRIC_COUNT; m++)
         strbuf_printf(sb, ",%s", sample_metrics[m].name);
+    for (unsigned k = 0; k < r->nhw; k++) /* --events, after the fixed metrics */
+        strbuf_printf(sb, ",hw_%s", r->hw_events[k]);
     strbuf_puts(sb, ",machine\n");
 }
 
@@ -64,6 +70,12 @@ void report_csv_samples_row(const struct results *r, const struct run_result *ru
         strbuf_puts(sb, ",");
         report_csv_value(sb, run->m.v[m], run->m.valid[m]);
     }
+    for (unsigned k = 0; k < r->nhw; k++) {
+        double v;
+        bool have = hw_events_run_value(r, run, k, &v);
+        strbuf_puts(sb, ",");
+        report_csv_value(sb, have ? v : 0, have);
+    }
     strbuf_puts(sb, ",");
     if (run->machine < r->nmachines)
         strbuf_puts(sb, r->machines[run->machine].id);
@@ -72,7 +84,7 @@ void report_csv_samples_row(const struct results *r, const struct run_result *ru
 
 static void report_csv_render(const struct results *r, struct strbuf *sb)
 {
-    report_csv_samples_header(sb);
+    report_csv_samples_header(r, sb);
     for (unsigned i = 0; i < r->nruns; i++)
         report_csv_samples_row(r, &r->runs[i], sb);
 }
@@ -146,13 +158,14 @@ void report_csv_steps(const struct results *r, struct strbuf *sb)
         report_csv_steps_rows(r, &r->runs[i], sb);
 }
 
-/* The value of key in "k=v;k=v", or "" (the default was used). */
+/* The value of key in "k=v,k=v", or "" (the default was used). A value never holds a comma:
+ * the spec grammar NAME:k=v,k=v has no way to write one. */
 static void report_csv_param(const char *params, const char *key, char *out, size_t len)
 {
     out[0] = '\0';
     size_t kl = strlen(key);
     for (const char *p = params; *p;) {
-        const char *end = strchr(p, ';');
+        const char *end = strchr(p, ',');
         size_t n = end ? (size_t)(end - p) : strlen(p);
         if (n > kl && !strncmp(p, key, kl) && p[kl] == '=') {
             size_t vl = n - kl - 1;
@@ -163,7 +176,7 @@ static void report_csv_param(const char *params, const char *key, char *out, siz
             return;
         }
         p += n;
-        if (*p == ';')
+        if (*p == ',')
             p++;
     }
 }
@@ -183,7 +196,11 @@ void report_csv_sweep(const struct results *r, struct strbuf *sb)
         results_cell_runs(r, c, &total, &ok);
         if (total == 0)
             continue;
-        strbuf_printf(sb, "%s,%s,%s", cl->id, cl->backend, cl->workload);
+        report_csv_text(sb, cl->id);
+        strbuf_puts(sb, ",");
+        report_csv_text(sb, cl->backend);
+        strbuf_puts(sb, ",");
+        report_csv_text(sb, cl->workload);
         for (unsigned k = 0; k < r->nsweep_keys; k++) {
             char v[128];
             report_csv_param(cl->backend_params, r->sweep_keys[k], v, sizeof v);
@@ -195,8 +212,10 @@ void report_csv_sweep(const struct results *r, struct strbuf *sb)
             int64_t bytes;
             if (v[0] && param_parse_size(v, &bytes) == 0)
                 strbuf_printf(sb, ",%lld", (long long)bytes);
-            else
-                strbuf_printf(sb, ",%s", v);
+            else {
+                strbuf_puts(sb, ",");
+                report_csv_text(sb, v);
+            }
         }
         strbuf_printf(sb, ",%u,%u", total, ok);
         for (int m = 0; m < METRIC_COUNT; m++) {
@@ -213,7 +232,10 @@ void report_csv_claims(const struct results *r, struct strbuf *sb)
 {
     strbuf_puts(sb, "id,verdict,claim,measured\n");
     for (unsigned i = 0; i < r->nclaims; i++) {
-        strbuf_printf(sb, "%s,%s,", r->claims[i].id, r->claims[i].verdict);
+        report_csv_text(sb, r->claims[i].id);
+        strbuf_puts(sb, ",");
+        report_csv_text(sb, r->claims[i].verdict);
+        strbuf_puts(sb, ",");
         report_csv_text(sb, r->claims[i].claim);
         strbuf_puts(sb, ",");
         report_csv_text(sb, r->claims[i].measured);

@@ -17,8 +17,11 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "callsites_out.h"
 #include "config.h"
 #include "csv.h"
+#include "infile.h"
+#include "report_tails.h"
 #include "results.h"
 #include "sample.h"
 #include "strbuf.h"
@@ -53,6 +56,7 @@ struct report_html {
     int nwarnings;
     char command[1024];
     struct strbuf html, md;
+    char load_err[512]; /* the first input file that exists but cannot be read */
 };
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -79,14 +83,41 @@ static void report_html_esc(struct strbuf *sb, const char *s)
     }
 }
 
-/* Markdown table cells: a '|' would end the cell. */
+/* Markdown text: every character Markdown or the HTML it may contain would read as markup is
+ * escaped (backslash for Markdown punctuation, entities for < > &), and a newline becomes a
+ * space, so a value from the results can neither open a tag, a link, a code block or a new
+ * table row. The one Markdown escaper; report_html_esc is the one HTML escaper. */
 static void report_html_md_cell(struct strbuf *sb, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '|')
-            strbuf_puts(sb, "\\|");
-        else if (*s != '\n')
+        switch (*s) {
+        case '<':
+            strbuf_puts(sb, "&lt;");
+            break;
+        case '>':
+            strbuf_puts(sb, "&gt;");
+            break;
+        case '&':
+            strbuf_puts(sb, "&amp;");
+            break;
+        case '\n':
+        case '\r':
+            strbuf_puts(sb, " ");
+            break;
+        case '\\':
+        case '`':
+        case '*':
+        case '_':
+        case '[':
+        case ']':
+        case '|':
+        case '#':
+            strbuf_add(sb, "\\", 1);
             strbuf_add(sb, s, 1);
+            break;
+        default:
+            strbuf_add(sb, s, 1);
+        }
     }
 }
 
@@ -95,7 +126,8 @@ static void report_html_para(struct report_html *r, const char *text, const char
     strbuf_printf(&r->html, "<p%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
     report_html_esc(&r->html, text);
     strbuf_puts(&r->html, "</p>\n");
-    strbuf_printf(&r->md, "%s\n\n", text);
+    report_html_md_cell(&r->md, text);
+    strbuf_puts(&r->md, "\n\n");
 }
 
 static void report_html_heading(struct report_html *r, int level, const char *text)
@@ -103,7 +135,9 @@ static void report_html_heading(struct report_html *r, int level, const char *te
     strbuf_printf(&r->html, "<h%d>", level);
     report_html_esc(&r->html, text);
     strbuf_printf(&r->html, "</h%d>\n", level);
-    strbuf_printf(&r->md, "%.*s %s\n\n", level, "######", text);
+    strbuf_printf(&r->md, "%.*s ", level, "######");
+    report_html_md_cell(&r->md, text);
+    strbuf_puts(&r->md, "\n\n");
 }
 
 static const char *report_html_unit(const char *metric)
@@ -251,16 +285,18 @@ static void report_html_read_json(struct report_html *r)
 {
     char path[RH_PATH];
     snprintf(path, sizeof path, "%s/run.json", r->dir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    char err[512];
+    size_t n = 0;
+    char *js = infile_read(path, INFILE_MAX_BYTES, &n, err, sizeof err);
+    if (!js && errno == ENOENT) {
         report_html_warn(r, "run.json is missing: no context block and no run warnings");
         return;
     }
-    char *js = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&js, &cap, '\0', f);
-    fclose(f);
-    if (n <= 0) {
+    if (!js) { /* a FIFO, a device or an oversized file: read nothing from it */
+        report_html_warn(r, "%s", err);
+        return;
+    }
+    if (n == 0) {
         free(js);
         report_html_warn(r, "run.json is empty");
         return;
@@ -325,11 +361,17 @@ static const char *report_html_ctx(const struct report_html *r, const char *key)
 
 /* ---- loading ------------------------------------------------------------------------------ */
 
+/* A missing file is normal (not every command writes every file); any other failure (FIFO,
+ * device, oversized, malformed) is kept in r->load_err and stops the report. */
 static bool report_html_load(struct report_html *r, struct csv *c, const char *name)
 {
     char path[RH_PATH];
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
-    return csv_load(c, path) == 0;
+    if (csv_load(c, path) == 0)
+        return true;
+    if (errno != ENOENT && !r->load_err[0])
+        snprintf(r->load_err, sizeof r->load_err, "%s", c->err);
+    return false;
 }
 
 static const struct report_html_cell *report_html_cell(const struct report_html *r, const char *id)
@@ -363,6 +405,7 @@ static void report_html_index_cells(struct report_html *r)
 
 struct report_html_pt {
     char series[RH_LABEL];
+    char xs[64]; /* the swept value as text: 64 KiB, or a word such as off */
     double x, y, ops;
 };
 
@@ -407,8 +450,16 @@ static void report_html_read_sweep(const struct report_html *r, const char *be, 
     size_t n = 0;
     for (size_t i = 0; i < c->nrows; i++) {
         struct report_html_pt *p = &pts[n];
-        if (strcmp(csv_get(c, i, cb), be) || !csv_num(c, i, kx, &p->x) || p->x <= 0)
+        const char *xt = csv_get(c, i, kx);
+        if (strcmp(csv_get(c, i, cb), be) || !*xt)
             continue;
+        /* a word (off, default) is a setting too: it sorts after every number */
+        if (!csv_num(c, i, kx, &p->x)) {
+            p->x = INFINITY;
+            snprintf(p->xs, sizeof p->xs, "%s", xt);
+        } else {
+            report_human(p->x, "bytes", p->xs, sizeof p->xs);
+        }
         bool have;
         if (!strcmp(metric, "syscalls")) {
             double b, m, u;
@@ -449,9 +500,8 @@ static void report_html_read_sweep(const struct report_html *r, const char *be, 
     size_t last = 0;
     while (last + 1 < n && !strcmp(pts[last + 1].series, pts[0].series))
         last++;
-    char x0[32], x1[32], y0[64], y1[64], per0[64] = "", per1[64] = "";
-    report_human(pts[0].x, "bytes", x0, sizeof x0);
-    report_human(pts[last].x, "bytes", x1, sizeof x1);
+    char y0[64], y1[64], per0[64] = "", per1[64] = "";
+    const char *x0 = pts[0].xs, *x1 = pts[last].xs;
     report_html_fmt(pts[0].y, unit, y0, sizeof y0);
     report_html_fmt(pts[last].y, unit, y1, sizeof y1);
     if (!strcmp(unit, "count") && pts[0].ops > 0 && pts[last].ops > 0) {
@@ -480,15 +530,184 @@ static void report_html_read_sweep(const struct report_html *r, const char *be, 
     if (bestd <= 0) {
         snprintf(out + w, len - (size_t)w, "It does not change across the swept %s values.", key);
     } else {
-        char xa[32], xb[32], ya[64], yb[64];
-        report_human(pts[best - 1].x, "bytes", xa, sizeof xa);
-        report_human(pts[best].x, "bytes", xb, sizeof xb);
+        char ya[64], yb[64];
+        const char *xa = pts[best - 1].xs, *xb = pts[best].xs;
         report_html_fmt(pts[best - 1].y, unit, ya, sizeof ya);
         report_html_fmt(pts[best].y, unit, yb, sizeof yb);
         snprintf(out + w, len - (size_t)w,
                  "The biggest step is for %s between %s %s and %s, where it goes from %s to %s.",
                  pts[best].series, key, xa, xb, ya, yb);
     }
+    free(pts);
+}
+
+static bool report_html_hist_q(const char *path, double q, double *out);
+
+/* num/den as "12.5x"; a zero den reads "all of it (to 0)" rather than inf */
+static void report_html_ratio(double num, double den, char *out, size_t len)
+{
+    if (den > 0)
+        snprintf(out, len, "%.3gx", num / den);
+    else
+        snprintf(out, len, "all of it (to 0)");
+}
+
+/* The keys of a plot family as plot.sh groups them (sweep.awk, tradeoff.awk). */
+static const char *const report_html_family_keys[][4] = {
+    {"threshold", "threshold", "mmap_threshold", NULL},
+    {"trim", "trim", "trim_threshold", "top_pad"},
+};
+
+static const char *const *report_html_keys_of(const char *family)
+{
+    for (size_t f = 0; f < 2; f++)
+        if (!strcmp(report_html_family_keys[f][0], family))
+            return &report_html_family_keys[f][1];
+    return NULL;
+}
+
+/* A sweep plot holds every backend and key of its family: one reading per backend and key. */
+static void report_html_read_sweeps(const struct report_html *r, const char *family,
+                                    const char *metric, char *out, size_t len)
+{
+    const char *const *keys = report_html_keys_of(family);
+    const struct csv *c = &r->sweep;
+    int cb = csv_col(c, "backend");
+    size_t w = 0;
+    out[0] = '\0';
+    for (int k = 0; keys && k < 3 && keys[k]; k++) {
+        int kx = csv_col(c, keys[k]);
+        if (kx < 0)
+            continue;
+        for (size_t i = 0; i < c->nrows; i++) {
+            const char *be = csv_get(c, i, cb);
+            if (!*csv_get(c, i, kx))
+                continue;
+            bool seen = false; /* one reading per backend and key */
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = *csv_get(c, j, kx) && !strcmp(csv_get(c, j, cb), be);
+            if (seen || w + 2 >= len)
+                continue;
+            if (w)
+                out[w++] = ' ';
+            report_html_read_sweep(r, be, keys[k], metric, out + w, len - w);
+            w += strlen(out + w);
+        }
+    }
+}
+
+/* "key=value" in the user's spelling (backend_params of aggregates.csv) for a sweep row. */
+static void report_html_setting(const struct report_html *r, size_t row, char *out, size_t len)
+{
+    const struct csv *c = &r->sweep;
+    const char *cell = csv_get(c, row, csv_col(c, "cell"));
+    size_t w = (size_t)snprintf(out, len, "%s:", csv_get(c, row, csv_col(c, "backend")));
+    for (size_t i = 0; r->have_aggs && i < r->aggs.nrows && w < len; i++)
+        if (!strcmp(csv_get(&r->aggs, i, csv_col(&r->aggs, "cell")), cell)) {
+            snprintf(out + w, len - w, "%s",
+                     csv_get(&r->aggs, i, csv_col(&r->aggs, "backend_params")));
+            return;
+        }
+    for (int k = csv_col(c, "workload") + 1; k < csv_col(c, "runs") && w < len; k++)
+        if (*csv_get(c, row, k))
+            w += (size_t)snprintf(out + w, len - w, "%s%s=%s", out[w - 1] != ':' ? ";" : "",
+                                  c->header[k], csv_get(c, row, k));
+}
+
+struct report_html_tp {
+    char wl[RH_LABEL], setting[RH_LABEL];
+    double x, y;
+};
+
+static int report_html_tp_cmp(const void *a, const void *b)
+{
+    const struct report_html_tp *p = a, *q = b;
+    int c = strcmp(p->wl, q->wl);
+    if (c)
+        return c;
+    if (p->x != q->x)
+        return (p->x > q->x) - (p->x < q->x);
+    return (p->y > q->y) - (p->y < q->y);
+}
+
+/* The trade-off plot's reading, per workload: the Pareto front (no other setting lower on both
+ * the cost and the RSS at the end), and the two ends of it with their ratio. */
+static void report_html_read_tradeoff(const struct report_html *r, const char *family,
+                                      const char *cost, char *out, size_t len)
+{
+    const struct csv *c = &r->sweep;
+    const char *const *keys = report_html_keys_of(family);
+    int cx = csv_col(c, "retained_rss") >= 0 ? csv_col(c, "retained_rss") : csv_col(c, "rss_end");
+    struct report_html_tp *pts = calloc(c->nrows + 1, sizeof *pts);
+    if (!pts)
+        abort();
+    size_t n = 0;
+    for (size_t i = 0; i < c->nrows; i++) {
+        bool in = false;
+        for (int k = 0; keys && k < 3 && keys[k]; k++)
+            in = in || *csv_get(c, i, csv_col(c, keys[k]));
+        struct report_html_tp *p = &pts[n];
+        if (!in || !csv_num(c, i, cx, &p->x))
+            continue;
+        bool have;
+        if (!strcmp(cost, "syscalls")) {
+            have = report_html_syscalls(c, i, "", &p->y);
+        } else if (!strcmp(cost, "p99")) {
+            char path[RH_PATH];
+            snprintf(path, sizeof path, "%s/hist/%s-malloc.csv", r->dir,
+                     csv_get(c, i, csv_col(c, "cell")));
+            have = report_html_hist_q(path, 0.99, &p->y);
+        } else {
+            have = csv_num(c, i, csv_col(c, cost), &p->y);
+        }
+        if (!have)
+            continue;
+        snprintf(p->wl, sizeof p->wl, "%s", csv_get(c, i, csv_col(c, "workload")));
+        report_html_setting(r, i, p->setting, sizeof p->setting);
+        n++;
+    }
+    out[0] = '\0';
+    qsort(pts, n, sizeof *pts, report_html_tp_cmp);
+    const char *unit = !strcmp(cost, "p99") ? "ns" : "count";
+    const char *what = !strcmp(cost, "syscalls") ? "syscalls"
+                       : !strcmp(cost, "p99")    ? "malloc p99"
+                                                 : "minor faults";
+    size_t w = 0;
+    for (size_t a = 0; a < n;) {
+        size_t b = a;
+        while (b < n && !strcmp(pts[b].wl, pts[a].wl))
+            b++;
+        /* sorted by RSS: a point is on the front when its cost is below every point before it */
+        size_t front[64], nf = 0;
+        for (size_t i = a; i < b && nf < 64; i++)
+            if (!nf || pts[i].y < pts[front[nf - 1]].y)
+                front[nf++] = i;
+        w += (size_t)snprintf(out + w, w < len ? len - w : 0,
+                              "%sFor %s, %zu of %zu settings are on the Pareto front of %s vs "
+                              "RSS at the end:",
+                              w ? " " : "", pts[a].wl, nf, b - a, what);
+        for (size_t f = 0; f < nf && w < len; f++) {
+            char ys[64], xs[64];
+            report_html_fmt(pts[front[f]].y, unit, ys, sizeof ys);
+            report_human(pts[front[f]].x, "bytes", xs, sizeof xs);
+            w += (size_t)snprintf(out + w, len - w, "%s %s (%s, %s)", f ? "," : "",
+                                  pts[front[f]].setting, ys, xs);
+        }
+        const struct report_html_tp *lo = &pts[a], *cheap = &pts[front[nf - 1]];
+        if (w < len && nf > 1) {
+            char ratio[64], rss[64];
+            report_html_ratio(lo->y, cheap->y, ratio, sizeof ratio);
+            report_html_ratio(cheap->x, lo->x, rss, sizeof rss);
+            w += (size_t)snprintf(out + w, len - w,
+                                  ". Going from %s to %s cuts %s by %s and costs %s the RSS.",
+                                  lo->setting, cheap->setting, what, ratio, rss);
+        } else if (w < len) {
+            w += (size_t)snprintf(out + w, len - w, ": it is best on both axes.");
+        }
+        a = b;
+    }
+    if (n == 0)
+        snprintf(out, len, "No setting has both %s and RSS at the end measured.", what);
     free(pts);
 }
 
@@ -540,7 +759,10 @@ static void report_html_read_backends(const struct report_html *r, const char *m
     size_t pick = 0;
     double pr = -1;
     for (size_t k = 0; k < nlo; k++) {
-        double ratio = lo[k].v > 0 ? hi[k].v / lo[k].v : (hi[k].v > 0 ? INFINITY : 1);
+        /* max/min; counts get +1 on both sides so that 0 vs 8 (9x) is not wider than 6 vs 20502 */
+        double one = !strcmp(unit, "count") ? 1 : 0;
+        double ratio =
+            lo[k].v + one > 0 ? (hi[k].v + one) / (lo[k].v + one) : (hi[k].v > 0 ? INFINITY : 1);
         if (ratio > pr) {
             pr = ratio;
             pick = k;
@@ -549,8 +771,8 @@ static void report_html_read_backends(const struct report_html *r, const char *m
     char a[64], b[64], ratio[48] = "";
     report_html_fmt(lo[pick].v, unit, a, sizeof a);
     report_html_fmt(hi[pick].v, unit, b, sizeof b);
-    if (isfinite(pr) && pr > 1)
-        snprintf(ratio, sizeof ratio, ", %.3gx as much", pr);
+    if (lo[pick].v > 0 && hi[pick].v > lo[pick].v)
+        snprintf(ratio, sizeof ratio, ", %.3gx as much", hi[pick].v / lo[pick].v);
     int w = snprintf(out, len,
                      "The widest spread is on %s: %s has the lowest median %s (%s) and %s the "
                      "highest (%s%s). ",
@@ -821,10 +1043,9 @@ static void report_html_reading(const struct report_html *r, const char *family,
     snprintf(rest, sizeof rest, "%s", semi ? semi + 1 : "");
     out[0] = '\0';
     if ((!strcmp(family, "threshold") || !strcmp(family, "trim")) && r->have_sweep) {
-        char *m = strchr(rest, ';'); /* rest = key;metric */
-        if (m)
-            *m++ = '\0';
-        report_html_read_sweep(r, first, rest, m ? m : "", out, len);
+        report_html_read_sweeps(r, family, first, out, len); /* args = metric */
+    } else if (!strcmp(family, "tradeoff") && r->have_sweep) {
+        report_html_read_tradeoff(r, first, rest, out, len); /* args = family;cost */
     } else if (!strcmp(family, "backends") && r->have_aggs) {
         report_html_read_backends(r, first, out, len);
     } else if (!strcmp(family, "latency")) {
@@ -998,12 +1219,20 @@ static void report_html_summary(struct report_html *r)
             report_html_esc(&r->html, wl[i]);
             strbuf_puts(&r->html, "</td><td class=\"l\">");
             report_html_esc(&r->html, be);
-            strbuf_printf(&r->html, "</td><td>%s/%s</td>", ok, runs);
+            strbuf_puts(&r->html, "</td><td>");
+            report_html_esc(&r->html, ok);
+            strbuf_puts(&r->html, "/");
+            report_html_esc(&r->html, runs);
+            strbuf_puts(&r->html, "</td>");
             strbuf_puts(&r->md, "| ");
             report_html_md_cell(&r->md, wl[i]);
             strbuf_puts(&r->md, " | ");
             report_html_md_cell(&r->md, be);
-            strbuf_printf(&r->md, " | %s/%s |", ok, runs);
+            strbuf_puts(&r->md, " | ");
+            report_html_md_cell(&r->md, ok);
+            strbuf_puts(&r->md, "/");
+            report_html_md_cell(&r->md, runs);
+            strbuf_puts(&r->md, " |");
             for (int k = 0; k < RH_SUMMARY_COLS; k++) {
                 size_t at = i * RH_SUMMARY_COLS + k;
                 if (!has[at]) {
@@ -1053,13 +1282,22 @@ static bool report_html_manifest_fields(char *line, char *fields[4])
 
 static void report_html_figure(struct report_html *r, char *fields[4], const char *reading)
 {
+    /* plot.sh names plots with [A-Za-z0-9._-] only; anything else is not one of its plots */
+    if (!fields[0][0] ||
+        fields[0][strspn(fields[0],
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")])
+        return;
     strbuf_printf(&r->html, "<figure id=\"%s\"><img src=\"plots/%s.svg\" alt=\"", fields[0],
                   fields[0]);
     report_html_esc(&r->html, fields[3]);
     strbuf_puts(&r->html, "\" width=\"960\"><figcaption>");
     report_html_esc(&r->html, reading);
     strbuf_puts(&r->html, "</figcaption></figure>\n");
-    strbuf_printf(&r->md, "![%s](plots/%s.png)\n\n%s\n\n", fields[3], fields[0], reading);
+    strbuf_puts(&r->md, "![");
+    report_html_md_cell(&r->md, fields[3]);
+    strbuf_printf(&r->md, "](plots/%s.png)\n\n", fields[0]);
+    report_html_md_cell(&r->md, reading);
+    strbuf_puts(&r->md, "\n\n");
 }
 
 static void report_html_plots(struct report_html *r, bool plotted)
@@ -1230,7 +1468,9 @@ static void report_html_warnings(struct report_html *r)
         strbuf_puts(&r->html, "<li class=\"warn\">");
         report_html_esc(&r->html, r->warnings[i]);
         strbuf_puts(&r->html, "</li>\n");
-        strbuf_printf(&r->md, "- %s\n", r->warnings[i]);
+        strbuf_puts(&r->md, "- ");
+        report_html_md_cell(&r->md, r->warnings[i]);
+        strbuf_puts(&r->md, "\n");
     }
     strbuf_puts(&r->html, "</ul>\n");
     strbuf_puts(&r->md, "\n");
@@ -1425,7 +1665,14 @@ static void report_html_tune(struct report_html *r)
         strbuf_puts(&r->html, "<pre><code>GLIBC_TUNABLES=");
         report_html_esc(&r->html, line);
         strbuf_puts(&r->html, "</code></pre>\n");
-        strbuf_printf(&r->md, "```\nGLIBC_TUNABLES=%s\n```\n\n", line);
+        /* a code block shows its text raw: a value that could end it is not shown there */
+        if (strpbrk(line, "`\n\r")) {
+            strbuf_puts(&r->md, "GLIBC\\_TUNABLES=");
+            report_html_md_cell(&r->md, line);
+            strbuf_puts(&r->md, "\n\n");
+        } else {
+            strbuf_printf(&r->md, "```\nGLIBC_TUNABLES=%s\n```\n\n", line);
+        }
     }
     /* the front, default first as the reference, then by the objective's score */
     size_t *rows = calloc(c->nrows + 1, sizeof *rows);
@@ -1580,6 +1827,20 @@ static int report_html_write(const struct report_html *r, const char *name, cons
     return 0;
 }
 
+static void report_html_free(struct report_html *r)
+{
+    strbuf_free(&r->html);
+    strbuf_free(&r->md);
+    csv_free(&r->samples);
+    csv_free(&r->aggs);
+    csv_free(&r->sweep);
+    csv_free(&r->steps);
+    csv_free(&r->seed);
+    csv_free(&r->tune);
+    free(r->cells);
+    free(r);
+}
+
 int report_html_main(int argc, char **argv)
 {
     bool no_plots = false;
@@ -1620,16 +1881,24 @@ int report_html_main(int argc, char **argv)
     /* a `faultline tune --out DIR` directory holds only tune.csv */
     r->have_tune = report_html_load(r, &r->tune, "tune.csv");
     if (!r->have_samples && !r->have_tune) {
-        fprintf(stderr,
-                "faultline report: %s/samples.csv: %s (not a faultline results directory)\n", dir,
-                strerror(samples_errno));
-        free(r);
+        if (r->load_err[0])
+            fprintf(stderr, "faultline report: %s\n", r->load_err);
+        else
+            fprintf(stderr,
+                    "faultline report: %s/samples.csv: %s (not a faultline results directory)\n",
+                    dir, strerror(samples_errno));
+        report_html_free(r);
         return 2;
     }
     r->have_aggs = report_html_load(r, &r->aggs, "aggregates.csv");
     r->have_sweep = report_html_load(r, &r->sweep, "sweep.csv");
     r->have_steps = report_html_load(r, &r->steps, "steps.csv");
     r->have_seed = report_html_load(r, &r->seed, "seed.csv");
+    if (r->load_err[0]) {
+        fprintf(stderr, "faultline report: %s\n", r->load_err);
+        report_html_free(r);
+        return 2;
+    }
     report_html_index_cells(r);
     int plot_rc = no_plots ? 0 : report_html_run_plots(r);
     if (r->have_samples) /* a tune directory has no run.json to miss */
@@ -1648,6 +1917,10 @@ int report_html_main(int argc, char **argv)
         report_html_summary(r);
     }
     report_html_tune(r);
+    callsites_out_top(r->dir, 5, CALLSITES_OUT_HTML, &r->html); /* exec --callsites only */
+    callsites_out_top(r->dir, 5, CALLSITES_OUT_MD, &r->md);
+    report_tails(r->dir, true, &r->html); /* run --explain-tails only */
+    report_tails(r->dir, false, &r->md);
     if (r->have_samples)
         report_html_plots(r, plot_rc == 0 && !no_plots);
     report_html_claims(r);
@@ -1658,15 +1931,6 @@ int report_html_main(int argc, char **argv)
         report_html_write(r, "index.html", &r->html) | report_html_write(r, "report.md", &r->md);
     if (rc == 0)
         printf("report: %s/index.html\n", r->dir);
-    strbuf_free(&r->html);
-    strbuf_free(&r->md);
-    csv_free(&r->samples);
-    csv_free(&r->aggs);
-    csv_free(&r->sweep);
-    csv_free(&r->steps);
-    csv_free(&r->seed);
-    csv_free(&r->tune);
-    free(r->cells);
-    free(r);
+    report_html_free(r);
     return rc ? 1 : plot_rc ? 1 : 0;
 }

@@ -94,7 +94,12 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
     strbuf_puts(sb, "],\n");
     json_key(sb, "latency_method", true);
     strbuf_puts(sb, "{");
-    json_key(sb, "sample_every", true);
+    json_key(sb, "how", true);
+    json_str(sb, "one countdown per op kind: every sample_every-th call of each kind, and "
+                 "every request of always_timed_request_bytes or more, is timed with "
+                 "CLOCK_MONOTONIC minus timer_cost_ns; count, mean and percentiles are "
+                 "those of the samples, unweighted (see results/README.md)");
+    json_key(sb, "sample_every", false);
     json_number(sb, (double)r->lat_sample_every);
     json_key(sb, "always_timed_request_bytes", false);
     json_number(sb, 65536);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw_events.h"
 #include "results.h"
 
 /* The columns a human wants first; everything else is in the files. */
@@ -49,10 +50,12 @@ static void report_table_render(const struct results *r, struct strbuf *sb, bool
     strbuf_printf(sb, md ? "%s%s%s" : "%-34s%s%-30s", "backend", sep, "workload");
     for (unsigned k = 0; k < REPORT_TABLE_NCOLS; k++)
         strbuf_printf(sb, md ? "%s%s" : "%s%11s", sep, report_table_cols[k]);
+    for (unsigned k = 0; k < r->nhw; k++) /* --events: one column each, medians */
+        strbuf_printf(sb, md ? "%s%s" : "%s%16s", sep, r->hw_events[k]);
     strbuf_printf(sb, "%s%s%s\n", sep, "runs", md ? " |" : "");
     if (md) {
         strbuf_puts(sb, "|---|---|");
-        for (unsigned k = 0; k < REPORT_TABLE_NCOLS; k++)
+        for (unsigned k = 0; k < REPORT_TABLE_NCOLS + r->nhw; k++)
             strbuf_puts(sb, "---:|");
         strbuf_puts(sb, "---|\n");
     }
@@ -67,6 +70,13 @@ static void report_table_render(const struct results *r, struct strbuf *sb, bool
             char v[64];
             report_table_cell_text(r, c, k, v, sizeof v);
             strbuf_printf(sb, md ? "%s%s" : "%s%11s", sep, v);
+        }
+        for (unsigned k = 0; k < r->nhw; k++) {
+            char v[64] = "-";
+            double med;
+            if (hw_events_cell_median(r, c, k, &med))
+                report_human(med, "", v, sizeof v);
+            strbuf_printf(sb, md ? "%s%s" : "%s%16s", sep, v);
         }
         strbuf_printf(sb, "%s%s%s\n", sep, out, md ? " |" : "");
     }

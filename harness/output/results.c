@@ -14,6 +14,7 @@
 #include "workload.h"
 #include "atomic_file.h"
 #include "results_log.h"
+#include "report_memory.h"
 
 void results_init(struct results *r, const char *dir, int argc, char **argv)
 {
@@ -61,13 +62,6 @@ void results_free(struct results *r)
     memset(r, 0, sizeof *r);
 }
 
-static void results_semicolons(char *s)
-{
-    for (; *s; s++)
-        if (*s == ',')
-            *s = ';';
-}
-
 unsigned results_add_cell(struct results *r, const char *backend_spec, const char *workload_spec)
 {
     struct cell *cells = realloc(r->cells, (r->ncells + 1) * sizeof *cells);
@@ -86,12 +80,10 @@ unsigned results_add_cell(struct results *r, const char *backend_spec, const cha
     if (backend_parse_spec(backend_spec, &b, &pv, err, sizeof err) == 0) {
         snprintf(c->backend, sizeof c->backend, "%s", b->name);
         param_format_set(&pv, c->backend_params, sizeof c->backend_params);
-        results_semicolons(c->backend_params);
     }
     if (workload_parse_spec(workload_spec, &w, &pv, err, sizeof err) == 0) {
         snprintf(c->workload, sizeof c->workload, "%s", w->name);
         param_format_set(&pv, c->workload_params, sizeof c->workload_params);
-        results_semicolons(c->workload_params);
     }
     return r->ncells++;
 }
@@ -216,6 +208,7 @@ void results_add_run(struct results *r, const struct run_result *run, const stru
             for (unsigned i = 0; i < rec->hw_count && i < PERF_MAX_HW; i++)
                 snprintf(r->hw_events[r->nhw++], PERF_NAME_MAX, "%s", rec->hw[i].name);
         results_write_timeline(r, dst, rec);
+        report_memory_write_run(r, dst, rec);
     }
 }
 

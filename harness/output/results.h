@@ -124,7 +124,7 @@ const struct reporter *report_find(const char *name);
 void report_csv_aggregates(const struct results *r, struct strbuf *out);
 void report_csv_steps(const struct results *r, struct strbuf *out);
 /* Single rows for the append-only writer (results_log.c). */
-void report_csv_samples_header(struct strbuf *out);
+void report_csv_samples_header(const struct results *r, struct strbuf *out);
 void report_csv_samples_row(const struct results *r, const struct run_result *run,
                             struct strbuf *out);
 void report_csv_steps_header(struct strbuf *out);

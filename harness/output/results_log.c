@@ -21,6 +21,7 @@
 struct results_log {
     int fd_samples, fd_steps, fd_hist;
     bool dirty_steps, dirty_hist; /* appended to since the last group commit */
+    unsigned nhw_header;          /* --events columns in samples.csv's header */
     uint64_t t0_ns, last_sync_ns, derived_ns;
     long json_bytes;
     struct strbuf sb;
@@ -82,6 +83,7 @@ int results_log_reopen(struct results *r)
     l->fd_samples = results_log_open_file(r, "samples.csv", NULL);
     l->fd_steps = results_log_open_file(r, "steps.csv", NULL);
     l->fd_hist = results_log_open_file(r, "hist/runs.csv", "cell,rep,op,value_ns,count\n");
+    l->nhw_header = r->nhw;
     return l->fd_samples < 0 || l->fd_steps < 0 || l->fd_hist < 0 ? -1 : 0;
 }
 
@@ -159,13 +161,19 @@ void results_log_run(struct results *r, unsigned index, const struct run_record 
     if (!l || l->fd_samples < 0)
         return;
     const struct run_result *run = &r->runs[index];
-    report_csv_steps_rows(r, run, &l->sb);
-    l->dirty_steps |= l->sb.len > 0;
-    results_log_write(r, l->fd_steps, &l->sb, "steps.csv");
     if (rec && run->ok)
         results_log_hist_rows(r, run, rec, &l->sb);
     l->dirty_hist |= l->sb.len > 0;
     results_log_write(r, l->fd_hist, &l->sb, "hist/runs.csv");
+    if (r->nhw != l->nhw_header) {
+        /* the first run with --events named the hw_* columns: samples.csv's header changes,
+         * so the set is written whole once (this run included) */
+        results_write(r);
+        return;
+    }
+    report_csv_steps_rows(r, run, &l->sb);
+    l->dirty_steps |= l->sb.len > 0;
+    results_log_write(r, l->fd_steps, &l->sb, "steps.csv");
     uint64_t now = results_log_now();
     if ((double)l->derived_ns <= RESULTS_LOG_BUDGET * (double)(now - l->t0_ns)) {
         long n = results_write_derived(r, false);

@@ -106,6 +106,13 @@ static void runlimits_set(struct run_result *out, enum metric_id id, int64_t v)
 
 void runlimits_finish(struct runlimits *rl, int status, struct run_result *out)
 {
+    if (thp_unavailable(rl->thp)) {
+        /* the mode could not take effect here (said once on stderr): its THP numbers are not
+         * results of that mode */
+        out->m.valid[METRIC_anon_huge_peak] = false;
+        out->m.valid[METRIC_thp_fault_alloc] = false;
+        out->m.valid[METRIC_thp_fault_fallback] = false;
+    }
     if (!rl->leaf_made)
         return;
     struct cgroup_usage u;

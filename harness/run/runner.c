@@ -186,6 +186,14 @@ static bool runner_prepare(const struct runner_options *o, const struct cell *c,
         argv[argc++] = "--events";
         argv[argc++] = o->events;
     }
+    char settlebuf[32];
+    if (o->settle_ms) {
+        snprintf(settlebuf, sizeof settlebuf, "%u", o->settle_ms);
+        argv[argc++] = "--settle-ms";
+        argv[argc++] = settlebuf;
+        if (o->settle_full)
+            argv[argc++] = "--settle-full";
+    }
     if (o->no_perf)
         argv[argc++] = "--no-perf";
     if (o->no_measure)

@@ -4,6 +4,7 @@
  * parsers drift apart. Exact long names only (no unique-prefix abbreviations), so adding an
  * option can never change what an existing command line means. */
 #include "cli_opt.h"
+#include "num.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -163,13 +164,9 @@ int cli_opt_next(struct cli_parse *p)
 int cli_opt_u64(const struct cli_parse *p, uint64_t *out, uint64_t min, uint64_t max)
 {
     const char *s = p->arg ? p->arg : "";
-    char *end;
-    errno = 0;
-    unsigned long long v = *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
-    if (*s < '0' || *s > '9' || *end || errno || v < min || v > max)
+    if (num_parse_u64(s, min, max, out) != 0) /* digits only, overflow checked */
         return cli_opt_error(p, "--%s %s: expected an integer %llu..%llu", p->opt->name, s,
                              (unsigned long long)min, (unsigned long long)max);
-    *out = v;
     return 0;
 }
 

@@ -2,18 +2,27 @@
 #include "json_read.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "infile.h"
 
 json_t *json_read_file(const char *path, char *err, size_t errlen)
 {
+    /* infile first: a FIFO must not hang us, /dev/zero must not be read forever */
+    char why[512];
+    size_t len;
+    char *text = infile_read(path, INFILE_MAX_BYTES, &len, why, sizeof why);
+    if (!text) {
+        snprintf(err, errlen, "cannot read %s", why);
+        return NULL;
+    }
     json_error_t e;
-    json_t *doc = json_load_file(path, 0, &e);
+    json_t *doc = json_loadb(text, len, 0, &e);
+    free(text);
     if (doc)
         return doc;
-    if (json_error_code(&e) == json_error_cannot_open_file)
-        snprintf(err, errlen, "cannot read %s: %s", path, e.text);
-    else
-        snprintf(err, errlen, "%s: line %d column %d (byte %d): %s", path, e.line, e.column,
-                 e.position, e.text);
+    snprintf(err, errlen, "%s: line %d column %d (byte %d): %s", path, e.line, e.column, e.position,
+             e.text);
     return NULL;
 }
 

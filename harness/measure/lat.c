@@ -1,0 +1,274 @@
+/* Latency sampling wrappers (see lat.h). Why one countdown per kind: with a single shared
+ * countdown, a workload that alternates malloc and free (churn) lands every sample on the same
+ * kind, and the other kind gets no histogram at all. Why unweighted: weighting a sample by N
+ * let one 50 us outlier move the mean by N x 50 us / ops; the sample itself is an unbiased
+ * draw from its kind's calls, so plain sample statistics estimate the population's. */
+#define _GNU_SOURCE
+#include "lat.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include "child.h"
+#include "lock.h"
+#include "prefault.h"
+#include "tails.h"
+
+static const struct backend_ops *lat_raw;
+static struct backend_ops lat_timed_ops, lat_sampling_ops;
+static struct hist *lat_hist;
+static uint64_t lat_every;
+static uint64_t lat_cost;
+static _Thread_local uint64_t lat_countdown[OP_COUNT];
+/* Blocks that were timed individually at allocation (big ones) are timed again at free: a
+ * 4096-bit filter on the pointer, cheaper than asking the backend for the block's size. */
+#define LAT_BIG_BITS 4096u
+#define LAT_WORD     (8 * sizeof(unsigned long))
+/* What the phase writes lives in a prefault_private() region (see prefault.h). */
+struct lat_mut {
+    struct lock lock;
+    _Atomic unsigned long big_bits[LAT_BIG_BITS / LAT_WORD];
+};
+static struct lat_mut lat_fallback = {.lock = LOCK_INIT};
+static struct lat_mut *lat_m = &lat_fallback;
+#define lat_lock     (lat_m->lock)
+#define lat_big_bits (lat_m->big_bits)
+
+static inline uint64_t lat_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t lat_timer_cost(void)
+{
+    return lat_cost;
+}
+
+static uint64_t lat_calibrate(void)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 2000; i++) {
+        uint64_t a = lat_now(), b = lat_now();
+        if (b - a < best)
+            best = b - a;
+    }
+    return best;
+}
+
+static void lat_record(enum op_kind kind, uint64_t t0, uint64_t t1, const struct tails_mark *m)
+{
+    uint64_t d = t1 - t0;
+    d = d > lat_cost ? d - lat_cost : 0;
+    tails_end(m, kind, d); /* explained tails, opt-in */
+    lock_acquire(&lat_lock);
+    hist_record(&lat_hist[kind], d, 1);
+    lock_release(&lat_lock);
+}
+
+static inline unsigned lat_big_slot(const void *p)
+{
+    uintptr_t x = (uintptr_t)p >> 4;
+    x ^= x >> 17;
+    return (unsigned)(x * 0x9e3779b1u) % LAT_BIG_BITS;
+}
+
+static inline void lat_big_mark(const void *p, bool on)
+{
+    unsigned s = lat_big_slot(p);
+    unsigned long bit = 1ul << (s % LAT_WORD);
+    if (on)
+        atomic_fetch_or_explicit(&lat_big_bits[s / LAT_WORD], bit, memory_order_relaxed);
+    else
+        atomic_fetch_and_explicit(&lat_big_bits[s / LAT_WORD], ~bit, memory_order_relaxed);
+}
+
+static inline bool lat_big_test(const void *p)
+{
+    unsigned s = lat_big_slot(p);
+    return (atomic_load_explicit(&lat_big_bits[s / LAT_WORD], memory_order_relaxed) >>
+            (s % LAT_WORD)) &
+           1;
+}
+
+static void *lat_t_malloc(size_t n)
+{
+    struct tails_mark tm;
+    tails_begin(&tm);
+    uint64_t t0 = lat_now();
+    void *p = lat_raw->malloc(n);
+    uint64_t t1 = lat_now();
+    lat_record(OP_MALLOC, t0, t1, &tm);
+    if (p && n >= CHILD_BIG_REQUEST)
+        lat_big_mark(p, true);
+    return p;
+}
+
+static void *lat_t_calloc(size_t n, size_t m)
+{
+    size_t total = (m && n > SIZE_MAX / m) ? SIZE_MAX : n * m;
+    struct tails_mark tm;
+    tails_begin(&tm);
+    uint64_t t0 = lat_now();
+    void *p = lat_raw->calloc(n, m);
+    uint64_t t1 = lat_now();
+    lat_record(OP_CALLOC, t0, t1, &tm);
+    if (p && total >= CHILD_BIG_REQUEST)
+        lat_big_mark(p, true);
+    return p;
+}
+
+static void *lat_t_memalign(size_t a, size_t n)
+{
+    struct tails_mark tm;
+    tails_begin(&tm);
+    uint64_t t0 = lat_now();
+    void *p = lat_raw->memalign(a, n);
+    uint64_t t1 = lat_now();
+    lat_record(OP_MEMALIGN, t0, t1, &tm);
+    if (p && n >= CHILD_BIG_REQUEST)
+        lat_big_mark(p, true);
+    return p;
+}
+
+static void *lat_t_realloc(void *old, size_t n)
+{
+    bool big_old = old && lat_big_test(old);
+    struct tails_mark tm;
+    tails_begin(&tm);
+    uint64_t t0 = lat_now();
+    void *p = lat_raw->realloc(old, n);
+    uint64_t t1 = lat_now();
+    lat_record(OP_REALLOC, t0, t1, &tm);
+    if (p) {
+        if (big_old)
+            lat_big_mark(old, false);
+        if (n >= CHILD_BIG_REQUEST)
+            lat_big_mark(p, true);
+    }
+    return p;
+}
+
+static void lat_t_free(void *p)
+{
+    if (p && lat_big_test(p))
+        lat_big_mark(p, false);
+    struct tails_mark tm;
+    tails_begin(&tm);
+    uint64_t t0 = lat_now();
+    lat_raw->free(p);
+    uint64_t t1 = lat_now();
+    lat_record(OP_FREE, t0, t1, &tm);
+}
+
+/* 1 in N calls of each kind, per thread, and every big request. */
+static inline bool lat_sampled(enum op_kind kind, size_t size)
+{
+    if (size >= CHILD_BIG_REQUEST)
+        return true;
+    if (lat_countdown[kind] > 1) {
+        lat_countdown[kind]--;
+        return false;
+    }
+    lat_countdown[kind] = lat_every;
+    return true;
+}
+
+static void *lat_s_malloc(size_t n)
+{
+    return lat_sampled(OP_MALLOC, n) ? lat_t_malloc(n) : lat_raw->malloc(n);
+}
+
+static void *lat_s_calloc(size_t n, size_t m)
+{
+    size_t total = (m && n > SIZE_MAX / m) ? SIZE_MAX : n * m;
+    return lat_sampled(OP_CALLOC, total) ? lat_t_calloc(n, m) : lat_raw->calloc(n, m);
+}
+
+static void *lat_s_memalign(size_t a, size_t n)
+{
+    return lat_sampled(OP_MEMALIGN, n) ? lat_t_memalign(a, n) : lat_raw->memalign(a, n);
+}
+
+static void *lat_s_realloc(void *old, size_t n)
+{
+    bool big_old = old && lat_big_test(old);
+    return big_old || lat_sampled(OP_REALLOC, n) ? lat_t_realloc(old, n) : lat_raw->realloc(old, n);
+}
+
+static void lat_s_free(void *p)
+{
+    bool big = p && lat_big_test(p);
+    if (big || lat_sampled(OP_FREE, 0))
+        lat_t_free(p);
+    else
+        lat_raw->free(p);
+}
+
+/* Touches reach here when wl_touch chose to time them: big ones (WL_TIMED_TOUCH_PAGES or more)
+ * and 1 in N small ones. One sample per timed touch: its ns per touched page. */
+void lat_touch(void *ctx, void *p, size_t len, size_t stride)
+{
+    (void)ctx;
+    volatile unsigned char *c = p;
+    uint64_t pages = (len + stride - 1) / stride;
+    uint64_t t0 = lat_now();
+    for (size_t off = 0; off < len; off += stride)
+        c[off] = (unsigned char)(off >> 12 | 1);
+    uint64_t t1 = lat_now();
+    uint64_t d = t1 - t0;
+    d = d > lat_cost ? d - lat_cost : 0;
+    lock_acquire(&lat_lock);
+    hist_record(&lat_hist[OP_TOUCH], pages ? d / pages : 0, 1);
+    lock_release(&lat_lock);
+}
+
+void lat_init(const struct backend_ops *raw, uint64_t every, struct hist *hist)
+{
+    struct lat_mut *m = prefault_private(sizeof *m);
+    if (m) {
+        memset(m, 0, sizeof *m);
+        lat_m = m;
+    }
+    lat_raw = raw;
+    lat_every = every ? every : 1;
+    lat_hist = hist;
+    for (int k = 0; k < OP_COUNT; k++)
+        lat_countdown[k] = lat_every;
+    lat_cost = lat_calibrate();
+    lat_timed_ops = *raw;
+    lat_timed_ops.malloc = lat_t_malloc;
+    lat_timed_ops.free = lat_t_free;
+    lat_timed_ops.calloc = lat_t_calloc;
+    lat_timed_ops.realloc = lat_t_realloc;
+    lat_timed_ops.memalign = lat_t_memalign;
+    lat_sampling_ops = *raw;
+    lat_sampling_ops.malloc = lat_s_malloc;
+    lat_sampling_ops.free = lat_s_free;
+    lat_sampling_ops.calloc = lat_s_calloc;
+    lat_sampling_ops.realloc = lat_s_realloc;
+    lat_sampling_ops.memalign = lat_s_memalign;
+}
+
+const struct backend_ops *lat_always_timed(void)
+{
+    return &lat_timed_ops;
+}
+
+const struct backend_ops *lat_sampling(void)
+{
+    return &lat_sampling_ops;
+}
+
+void lat_warm(void)
+{
+    /* free(NULL) is a no-op for every backend; the histograms are reset afterwards. */
+    lat_t_free(NULL);
+    lat_s_free(NULL);
+    for (int k = 0; k < OP_COUNT; k++)
+        hist_reset(&lat_hist[k]);
+    lat_countdown[OP_FREE] = lat_every;
+}

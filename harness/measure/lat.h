@@ -1,0 +1,28 @@
+/* Latency sampling of allocator calls inside the measured phase: the always-timed ops table
+ * that the workload helpers call for the 1-in-N calls they pick (one countdown per op kind, see
+ * wl_pick), and a sampling ops table for code that calls env->ops directly (worker threads).
+ * Every sample is recorded once (unweighted): percentiles and the mean are those of the
+ * samples, and the histogram count is the sample count. */
+#ifndef FAULTLINE_LAT_H
+#define FAULTLINE_LAT_H
+
+#include <stdint.h>
+
+#include "backend.h"
+#include "sample.h"
+
+/* Set up both tables over raw. every = N (1 = time every call). Histograms go to hist[]. */
+void lat_init(const struct backend_ops *raw, uint64_t every, struct hist *hist);
+/* The table whose every call is timed (env->timed). */
+const struct backend_ops *lat_always_timed(void);
+/* The table that times 1 in N calls of each kind and every big request (env->ops). */
+const struct backend_ops *lat_sampling(void);
+/* Recorder callback: times a touch; one sample of ns per touched page. */
+void lat_touch(void *ctx, void *p, size_t len, size_t stride);
+/* The clock's own cost (min of back-to-back reads), subtracted from every sample. */
+uint64_t lat_timer_cost(void);
+/* Calls every wrapper's cold path once on inputs that do nothing (free(NULL)), so its code
+ * and data are resident before the phase starts. */
+void lat_warm(void);
+
+#endif

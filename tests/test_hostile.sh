@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Issue 12's reproducers through the real CLI (see tests/hostile.cmake).
+# Usage: test_hostile.sh TEST BUILD_DIR SOURCE_DIR
+set -uo pipefail
+t=$1
+B=$2
+# shellcheck disable=SC2034 # S, the source dir: part of the common test signature, unused so far
+S=$3
+FL="$B/faultline"
+W=$(mktemp -d /tmp/fl-hostile-XXXXXX)
+trap 'rm -rf "$W"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+
+# survives CMD...: exit status 0, 1 or 2 (never a signal), no sanitizer report; sets $rc, $err
+survives() {
+    "$@" >"$W/out" 2>"$W/err"
+    rc=$?
+    err=$(cat "$W/err")
+    [ $rc -lt 128 ] || fail "$* died with status $rc: $err"
+    ! grep -qE 'Sanitizer|runtime error|corrupted' "$W/err" || fail "$*: sanitizer report: $err"
+    [ $rc -le 2 ] || fail "$*: status $rc: $err"
+}
+# refuses CMD...: exit 2 with one line on stderr that matches $want
+refuses() {
+    local want=$1
+    shift
+    survives "$@"
+    [ $rc = 2 ] || fail "$* exited $rc, expected 2: $err"
+    [ "$(wc -l <"$W/err")" = 1 ] || fail "$*: expected one line on stderr, got: $err"
+    grep -qE -- "$want" "$W/err" || fail "$*: '$err' does not say /$want/"
+}
+fake() { # fake DIR [extra args]: a small fake-measure results directory
+    local d=$1
+    shift
+    "$FL" run -b glibc -b 'hybrid:threshold=64K,trim=128K' -w churn:count=5,size=1M --runs 2 \
+        --fake-measure --quiet --out "$d" "$@" >/dev/null 2>&1 || fail "fake run into $d"
+}
+
+case "$t" in
+csv-crash)
+    # heap-buffer-overflow: rows counted by \n but split on a lone \r (report and merge)
+    mkdir -p "$W/cr"
+    printf 'cell,backend\nx\rx\rx\r' >"$W/cr/samples.csv"
+    survives "$FL" report --no-plots "$W/cr"
+    survives "$FL" merge "$W/cr-merged" "$W/cr"
+    # the same through hist/*.csv of a real directory
+    fake "$W/h"
+    mkdir -p "$W/h/hist"
+    printf 'value_ns,count,cumulative\n1\r2\r3\r\r\r\r\r' >"$W/h/hist/c001-malloc.csv"
+    survives "$FL" report --no-plots "$W/h"
+    survives "$FL" merge "$W/h-merged" "$W/h"
+    # a header with a lone CR: NULL reached strcmp (samples.csv, tune.csv)
+    mkdir -p "$W/hdr" "$W/tune"
+    printf 'cell\r,backend\nx,y\n' >"$W/hdr/samples.csv"
+    survives "$FL" report --no-plots "$W/hdr"
+    survives "$FL" merge "$W/hdr-merged" "$W/hdr"
+    printf 'id\r,round,pareto,default,recommended\nt001,1,1,1,1\n' >"$W/tune/tune.csv"
+    survives "$FL" report --no-plots "$W/tune"
+    # an unterminated quote is one clear error, not a crash
+    printf 'cell,backend\n"c001,glibc\n' >"$W/cr/samples.csv"
+    refuses 'unterminated quoted field' "$FL" merge "$W/q-merged" "$W/cr"
+    echo "ok: crash inputs handled"
+    ;;
+special-files)
+    fake "$W/f"
+    rm "$W/f/run.json"
+    mkfifo "$W/f/run.json"
+    timeout 20 "$FL" report --no-plots "$W/f" >"$W/out" 2>&1
+    rc=$?
+    [ $rc != 124 ] || fail "report hangs on a FIFO run.json"
+    [ $rc = 0 ] || fail "report with a FIFO run.json exited $rc: $(cat "$W/out")"
+    grep -q 'refusing to read a FIFO' "$W/f/index.html" || fail "index.html does not name the FIFO"
+    rm "$W/f/run.json"
+    ln -s /dev/zero "$W/f/steps.csv" 2>/dev/null || { rm "$W/f/steps.csv"; ln -s /dev/zero "$W/f/steps.csv"; }
+    refuses 'steps.csv: refusing to read a character device' timeout 20 "$FL" report --no-plots "$W/f"
+    refuses 'steps.csv: refusing to read a character device' timeout 20 "$FL" merge "$W/m" "$W/f"
+    echo "ok: FIFOs and devices refused"
+    ;;
+numbers)
+    for bad in 1/-1 0/4 5/4 1/ /4 ' 1/4' 1/4x 1/99999999999999999999; do
+        refuses "--shard.*expected K/N" "$FL" sweep -b glibc -w churn --fake-measure --no-out --shard "$bad"
+    done
+    for bad in -1 ' 3' 3x 99999999999999999999 0x10; do
+        refuses "--runs.*expected an integer" "$FL" run -b glibc -w churn --fake-measure --no-out --runs "$bad"
+    done
+    for bad in inf nan 1e999 -1 0 0x10; do
+        refuses "--timeout.*expected seconds" "$FL" run -b glibc -w churn --fake-measure --no-out --timeout "$bad"
+    done
+    # signed overflow in sweep ranges (UBSan at sweep.c:71 and :73)
+    survives "$FL" sweep -b 'hybrid:threshold=4611686018427387904..9223372036854775807:x2' -w churn --fake-measure --no-out
+    [ $rc = 2 ] || fail "huge geometric range accepted"
+    survives "$FL" sweep -b 'hybrid:threshold=9223372036854775806..9223372036854775807:+4' -w churn --fake-measure --no-out
+    [ $rc = 2 ] || fail "huge linear range accepted"
+    refuses 'geometric range cannot start at 0' "$FL" sweep -b 'hybrid:threshold=0..1M:x2' -w churn --fake-measure --no-out
+    echo "ok: numbers validated"
+    ;;
+csv-quoting)
+    # a comma and a ';' in parameters: RFC 4180 quoting keeps them through merge and report
+    fake "$W/q"
+    grep -q '"threshold=64K,trim=128K"' "$W/q/samples.csv" || fail "params not quoted: $(head -2 "$W/q/samples.csv")"
+    survives "$FL" merge "$W/qm" "$W/q"
+    [ $rc = 0 ] || fail "merge: $err"
+    python3 - "$W/q/samples.csv" "$W/qm/samples.csv" <<'PY' || fail "merge changed the cells"
+import csv, sys
+key = lambda f: sorted((r["backend"], r["backend_params"], r["workload"], r["workload_params"], r["rep"])
+                       for r in csv.DictReader(open(f, newline="")))
+a, b = key(sys.argv[1]), key(sys.argv[2])
+assert a == b, (a, b)
+assert any(r[1] == "threshold=64K,trim=128K" for r in a), a
+PY
+    survives "$FL" report --no-plots "$W/qm"
+    [ $rc = 0 ] || fail "report of the merged directory: $err"
+    grep -q 'hybrid:threshold=64K,trim=128K' "$W/qm/report.md" || fail "report.md lost the comma"
+    echo "ok: quoted values round-trip"
+    ;;
+compare-numbers)
+    # metrics of 1e308 printed "inf" medians; a negative rss_peak counted as "improved"
+    fake "$W/base"
+    for v in 1e308 -5 1e19; do
+        python3 - "$W/base/run.json" "$W/new.json" "$v" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["runs"][0]["metrics"]["rss_peak"] = float(sys.argv[3])
+json.dump(doc, open(sys.argv[2], "w"))
+PY
+        refuses "runs\[0\]\.metrics\.rss_peak = .*expected a finite number >= 0" \
+            "$FL" compare "$W/base/run.json" "$W/new.json"
+    done
+    printf '{"runs": [1e999]}' >"$W/huge.json"
+    refuses "huge.json: line 1" "$FL" compare "$W/base/run.json" "$W/huge.json"
+    mkfifo "$W/fifo.json"
+    refuses "fifo.json: refusing to read a FIFO" timeout 20 "$FL" compare "$W/base/run.json" "$W/fifo.json"
+    refuses "refusing to read a character device" timeout 20 "$FL" compare "$W/base/run.json" /dev/zero
+    echo "ok: compare refuses impossible numbers and special files"
+    ;;
+*)
+    fail "unknown test $t"
+    ;;
+esac
