@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "csv.h"
 #include "fingerprint.h"
+#include "merge_check.h"
 
 /* NAME + "k=v,k=v" -> "NAME:k=v,k=v" (the CSV keeps the commas, quoted) */
 static void cli_merge_spec(const char *name, const char *params, char *out, size_t len)
@@ -138,19 +139,25 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
     }
     struct cli_merge_machines mm;
     cli_merge_machines_load(dir, &mm);
+    unsigned dups = 0;
     for (size_t row = 0; row < s.nrows; row++) {
         char bspec[RESULTS_SPEC_MAX], wspec[RESULTS_SPEC_MAX];
         cli_merge_spec(csv_get(&s, row, cb), csv_get(&s, row, cbp), bspec, sizeof bspec);
         cli_merge_spec(csv_get(&s, row, cw), csv_get(&s, row, cwp), wspec, sizeof wspec);
         unsigned machine = cli_merge_row_machine(r, &s, row, &mm);
         unsigned cell = cli_merge_cell(r, bspec, wspec, r->machines[machine].count_id);
-        if (cli_merge_have_run(r, cell, (unsigned)atoi(csv_get(&s, row, crep)), machine))
+        /* the same cell, rep and machine from two inputs is one run counted twice: keep the
+         * first (merging a shard twice, or a merged directory with its shards, is idempotent) */
+        unsigned rep = (unsigned)strtoul(csv_get(&s, row, crep), NULL, 10); /* checked */
+        if (cli_merge_have_run(r, cell, rep, machine)) {
+            dups++;
             continue;
+        }
         struct run_result run;
         memset(&run, 0, sizeof run);
         run.cell = cell;
         run.machine = machine;
-        run.rep = (unsigned)atoi(csv_get(&s, row, crep));
+        run.rep = rep;
         run.seed = strtoull(csv_get(&s, row, cseed), NULL, 10);
         snprintf(run.outcome, sizeof run.outcome, "%s", csv_get(&s, row, cout));
         run.ok = !strcmp(run.outcome, "ok");
@@ -236,6 +243,11 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
     if (mm.have_csv)
         csv_free(&mm.csv);
     cli_merge_sweep_keys(r, dir);
+    if (dups)
+        fprintf(stderr,
+                "faultline merge: warning: %s: %u runs skipped, their cell and rep were already "
+                "merged from an earlier input\n",
+                dir, dups);
     return 0;
 }
 
@@ -272,6 +284,8 @@ int cli_merge_main(int argc, char **argv)
             return cli_usage_error("merge %s: not a faultline results directory (no samples.csv)",
                                    argv[i]);
     }
+    if (merge_check_inputs(argv[1], argc - 2, argv + 2) != 0)
+        return 2;
     if (cli_prepare_out(argv[1]) != 0)
         return 2;
     struct results r;

@@ -108,8 +108,10 @@ static int results_put_path(const char *path, const char *data, size_t len, bool
     char tmp[4400];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
+    if (fd < 0) {
+        atomic_file_note_failure(path, errno);
         return -1;
+    }
     size_t off = 0;
     while (off < len) {
         ssize_t n = write(fd, data + off, len - off);
@@ -119,6 +121,7 @@ static int results_put_path(const char *path, const char *data, size_t len, bool
             int e = errno;
             close(fd);
             unlink(tmp);
+            atomic_file_note_failure(path, e);
             errno = e;
             return -1;
         }
@@ -127,6 +130,7 @@ static int results_put_path(const char *path, const char *data, size_t len, bool
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
+        atomic_file_note_failure(path, e);
         errno = e;
         return -1;
     }
@@ -153,8 +157,7 @@ static void results_write_timeline(const struct results *r, const struct run_res
     snprintf(path, sizeof path, "%s/timeline", r->dir);
     atomic_file_mkdirs(path);
     snprintf(path, sizeof path, "%s/timeline/%s-r%u.csv", r->dir, r->cells[run->cell].id, run->rep);
-    if (results_put_path(path, sb.data, sb.len, false) != 0)
-        fprintf(stderr, "faultline: cannot write %s: %s\n", path, strerror(errno));
+    results_put_path(path, sb.data, sb.len, false); /* a failure is reported once, at exit */
     strbuf_free(&sb);
 }
 
@@ -299,10 +302,9 @@ static long results_put(const struct results *r, const char *name, const struct 
 {
     char path[4352];
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
-    if (results_put_path(path, sb->data, sb->len, durable) != 0) {
-        fprintf(stderr, "faultline: cannot write %s: %s\n", path, strerror(errno));
+    /* no message here: the dispatcher prints one line for all failed writes */
+    if (results_put_path(path, sb->data, sb->len, durable) != 0)
         return -1;
-    }
     return (long)sb->len;
 }
 
@@ -397,10 +399,8 @@ int results_write(struct results *r)
 {
     if (!r->dir[0])
         return 0;
-    if (atomic_file_mkdirs(r->dir) != 0) {
-        fprintf(stderr, "faultline: cannot create %s: %s\n", r->dir, strerror(errno));
+    if (atomic_file_mkdirs(r->dir) != 0)
         return -1;
-    }
     struct strbuf sb;
     strbuf_init(&sb);
     bool bad = false;

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "results_log.h"
 
+#include "atomic_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -54,7 +56,7 @@ static int results_log_open_file(const struct results *r, const char *name, cons
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        fprintf(stderr, "faultline: cannot append to %s: %s\n", path, strerror(errno));
+        atomic_file_note_failure(path, errno);
         return -1;
     }
     struct stat st;

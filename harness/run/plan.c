@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "perf.h"
 #include "results_log.h"
 
@@ -226,6 +227,9 @@ unsigned plan_execute(struct results *r, const struct plan_options *po)
         active[s] = NULL;
         inflight--;
         done++;
+        /* a failed write (disk full): start nothing new; what was written stays intact */
+        if (atomic_file_failed())
+            total = next;
     }
     for (unsigned s = 0; s < jobs; s++)
         if (scratch[s][0])

@@ -243,6 +243,12 @@ static int runner_child(void *arg)
     prctl(PR_SET_NAME, job->comm);
     if (job->no_aslr)
         personality(ADDR_NO_RANDOMIZE);
+    /* bounded child: brk and private mappings beyond the limit fail with ENOMEM, so a
+     * hostile trace (malloc(8 GiB), touched) ends as `failed: ENOMEM`, not host swap */
+    if (job->mem_limit) {
+        struct rlimit lim = {job->mem_limit, job->mem_limit};
+        setrlimit(RLIMIT_DATA, &lim);
+    }
     int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (devnull >= 0)
         dup3(devnull, STDOUT_FILENO, 0);
@@ -312,6 +318,7 @@ void runner_start(const struct runner_options *o, const struct cell *c, unsigned
     runner_build_env(o, preload, job);
     snprintf(job->comm, sizeof job->comm, "%.7s/%.7s", c->backend, c->workload);
     job->no_aslr = o->no_aslr;
+    job->mem_limit = o->mem_limit;
     fflush(NULL);
     job->deadline_ns = runner_now_ns() + (uint64_t)(o->timeout_s * 1e9);
     pid_t pid = runner_spawn(job);

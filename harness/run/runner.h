@@ -21,6 +21,7 @@ struct runner_options {
     uint64_t lat_sample_every;
     uint64_t timeline_every;
     double timeout_s;
+    uint64_t mem_limit;    /* RLIMIT_DATA of the measured child in bytes; 0 = none */
     unsigned settle_ms;    /* settle window after the phase (--settle), 0 = none */
     bool settle_full;      /* --settle given: sample all of it, no early stop */
     const char *extra_env; /* "KEY=VAL" for the child, or NULL (tests inject faults with it) */
@@ -46,6 +47,7 @@ struct runner_job {
     char preload_env[4200];
     char comm[16];
     bool no_aslr;
+    uint64_t mem_limit;  /* RLIMIT_DATA for the child (runner_options.mem_limit), 0: none */
     struct runlimits rl; /* the cell's run-level axes (leaf cgroup, THP) */
     bool rl_ready;       /* runlimits_prepare succeeded: runlimits_finish is due */
     bool forked;         /* started with fork (run-level axes), not clone(CLONE_VM) */
