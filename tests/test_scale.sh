@@ -112,7 +112,8 @@ small, big = key(sys.argv[1]), key(sys.argv[2])
 assert small <= big, small - big
 PY
     "$FL" merge "$W/m" "$W/s1" "$W/s2" "$W/s3" "$W/s4" 2>/dev/null || fail "merge"
-    "$FL" merge "$W/m2" "$W/s1" "$W/s2" "$W/s3" "$W/s4" "$W/s2" 2>/dev/null || fail "merge with a shard twice"
+    cp -r "$W/s2" "$W/s2-retried" # the same shard delivered twice (a retried task's upload)
+    "$FL" merge "$W/m2" "$W/s1" "$W/s2" "$W/s3" "$W/s4" "$W/s2-retried" 2>/dev/null || fail "merge with a shard twice"
     "$FL" merge "$W/m3" "$W/m" "$W/s3" 2>/dev/null || fail "merge of a merged dir and a shard"
     for f in samples.csv aggregates.csv sweep.csv steps.csv; do
         cmp -s "$W/m/$f" "$W/m2/$f" || fail "$f: merging a shard twice is not idempotent"
