@@ -5,6 +5,7 @@
 #include "report_html.h"
 
 #include "cli_opt.h"
+#include "json_read.h"
 
 #include <errno.h>
 #include <math.h>
@@ -235,52 +236,6 @@ static bool report_html_syscalls(const struct csv *c, size_t row, const char *su
 
 /* ---- run.json: the flat context object and the warnings array ---------------------------- */
 
-static const char *report_html_json_str(const char *p, char *out, size_t len)
-{
-    size_t n = 0;
-    if (*p != '"')
-        return NULL;
-    for (p++; *p && *p != '"'; p++) {
-        char c = *p;
-        if (c == '\\' && p[1]) {
-            p++;
-            c = *p == 'n' ? ' ' : *p == 't' ? ' ' : *p;
-            if (*p == 'u') { /* faultline writes ASCII; keep a placeholder */
-                c = '?';
-                for (int k = 0; k < 4 && p[1]; k++)
-                    p++;
-            }
-        }
-        if (n + 1 < len)
-            out[n++] = c;
-    }
-    out[n] = '\0';
-    return *p == '"' ? p + 1 : NULL;
-}
-
-static const char *report_html_json_key(const char *js, const char *key)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    const char *p = strstr(js, pat);
-    if (!p)
-        return NULL;
-    p += strlen(pat);
-    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
-        p++;
-    if (*p != ':')
-        return NULL;
-    for (p++; *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'; p++) {
-    }
-    return p;
-}
-
-static void report_html_skipws(const char **p)
-{
-    while (**p == ' ' || **p == '\n' || **p == '\t' || **p == '\r' || **p == ',')
-        (*p)++;
-}
-
 static void report_html_read_json(struct report_html *r)
 {
     char path[RH_PATH];
@@ -301,54 +256,35 @@ static void report_html_read_json(struct report_html *r)
         report_html_warn(r, "run.json is empty");
         return;
     }
-    const char *p = report_html_json_key(js, "context");
-    if (p && *p == '{') {
-        p++;
-        while (r->nctx < RH_CTX) {
-            report_html_skipws(&p);
-            if (*p != '"')
-                break;
-            p = report_html_json_str(p, r->ctx_key[r->nctx], sizeof r->ctx_key[0]);
-            if (!p)
-                break;
-            report_html_skipws(&p);
-            if (*p++ != ':')
-                break;
-            report_html_skipws(&p);
-            char *val = r->ctx_val[r->nctx];
-            if (*p == '"') {
-                p = report_html_json_str(p, val, sizeof r->ctx_val[0]);
-                if (!p)
-                    break;
-            } else {
-                size_t k = 0;
-                while (*p && *p != ',' && *p != '}' && *p != '\n')
-                    if (k + 1 < sizeof r->ctx_val[0])
-                        val[k++] = *p++;
-                    else
-                        p++;
-                val[k] = '\0';
-            }
-            r->nctx++;
-        }
-    }
-    p = report_html_json_key(js, "command");
-    if (p && *p == '"' && !report_html_json_str(p, r->command, sizeof r->command))
-        r->command[0] = '\0';
-    p = report_html_json_key(js, "warnings");
-    if (p && *p == '[') {
-        p++;
-        for (;;) {
-            report_html_skipws(&p);
-            if (*p != '"' || r->nwarnings >= RH_WARN)
-                break;
-            p = report_html_json_str(p, r->warnings[r->nwarnings], sizeof r->warnings[0]);
-            if (!p)
-                break;
-            r->nwarnings++;
-        }
-    }
+    /* through the one JSON reader (util/json_read, libjansson) */
+    json_t *doc = json_read_buf(js, n, err, sizeof err);
     free(js);
+    if (!doc) {
+        report_html_warn(r, "run.json: %s", err);
+        return;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(doc, "context"), key, v)
+    {
+        if (r->nctx >= RH_CTX)
+            break;
+        snprintf(r->ctx_key[r->nctx], sizeof r->ctx_key[0], "%s", key);
+        json_read_text(v, r->ctx_val[r->nctx], sizeof r->ctx_val[0]);
+        r->nctx++;
+    }
+    const char *cmd = json_read_str(doc, "command");
+    snprintf(r->command, sizeof r->command, "%s", cmd ? cmd : "");
+    size_t i;
+    json_array_foreach(json_read_get(doc, "warnings"), i, v)
+    {
+        if (r->nwarnings >= RH_WARN)
+            break;
+        if (json_is_string(v))
+            snprintf(r->warnings[r->nwarnings++], sizeof r->warnings[0], "%s",
+                     json_string_value(v));
+    }
+    json_decref(doc);
 }
 
 static const char *report_html_ctx(const struct report_html *r, const char *key)
