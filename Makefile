@@ -5,8 +5,9 @@ CMAKE_ARGS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 QUICK      ?= 0
 DIR        ?=
+FUZZ_SECONDS ?= 60
 
-.PHONY: twinfuzz all build deps test bench bench-overhead bench-exec bench-callsites bench-false-alarms report regress baseline format clean
+.PHONY: twinfuzz all build deps test fuzz bench bench-overhead bench-exec bench-callsites bench-false-alarms report regress baseline format clean
 
 all: build
 
@@ -21,6 +22,10 @@ deps:
 
 test: deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+# libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each (default 60), clang + ASan + UBSan
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash ci/fuzz.sh
 
 bench: deps build
 	@QUICK=$(QUICK) BUILD=$(BUILD) bash ci/bench.sh

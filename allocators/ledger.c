@@ -2,12 +2,12 @@
  * active per process. Callers hold the backend's lock, so no atomics are needed here. */
 #include "ledger.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 
 static struct ledger_entry *ledger_buf;
 static size_t ledger_cap, ledger_n;
 static uint64_t ledger_calls, ledger_op;
+static const uint64_t *ledger_counter;
 
 void ledger_start(struct ledger_entry *buf, size_t cap)
 {
@@ -27,7 +27,12 @@ void ledger_set_op(uint64_t op)
     ledger_op = op;
 }
 
-void ledger_add(enum os_call kind, uint64_t bytes, const char *fmt, ...)
+void ledger_set_op_counter(const uint64_t *counter)
+{
+    ledger_counter = counter;
+}
+
+void ledger_add(enum os_call kind, uint64_t bytes, const char *why, size_t a, size_t b)
 {
     if (!ledger_buf)
         return;
@@ -35,14 +40,22 @@ void ledger_add(enum os_call kind, uint64_t bytes, const char *fmt, ...)
     if (ledger_n >= ledger_cap)
         return;
     struct ledger_entry *e = &ledger_buf[ledger_n++];
-    e->op = ledger_op;
+    e->op = ledger_counter ? *ledger_counter : ledger_op;
     e->kind = kind;
     e->bytes = bytes;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->reason, sizeof e->reason, fmt, ap);
-    va_end(ap);
+    e->why = why;
+    e->a = a;
+    e->b = b;
 }
+
+/* The formats are the recorder's own literals with at most two %zu conversions. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+void ledger_reason(const struct ledger_entry *e, char *buf, size_t len)
+{
+    snprintf(buf, len, e->why ? e->why : "", e->a, e->b);
+}
+#pragma GCC diagnostic pop
 
 size_t ledger_kept(void)
 {

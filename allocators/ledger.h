@@ -12,13 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LEDGER_REASON_LEN 120
-
 struct ledger_entry {
     uint64_t op;       /* index of the workload op that triggered the call */
     enum os_call kind; /* brk, mmap, munmap, mremap, madvise */
     uint64_t bytes;    /* |break delta| for brk, length otherwise (new length for mremap) */
-    char reason[LEDGER_REASON_LEN];
+    const char *why;   /* printf format (a string literal) with up to two %zu for a and b */
+    size_t a, b;
 };
 
 /* Record into buf[0..cap) from now on (buf NULL: stop recording). Resets the count. */
@@ -26,9 +25,15 @@ void ledger_start(struct ledger_entry *buf, size_t cap);
 bool ledger_active(void);
 /* The op index the next calls belong to (the harness sets it before each op). */
 void ledger_set_op(uint64_t op);
-/* Record one call; printf-style reason. Calls beyond cap are counted but not kept. */
-void ledger_add(enum os_call kind, uint64_t bytes, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Or: read the op index from this counter at each call (the workload's ops-done count, which
+ * is the index of the op in progress); NULL goes back to ledger_set_op's value. */
+void ledger_set_op_counter(const uint64_t *counter);
+/* Record one call. The reason is kept as its format and two numbers and formatted only when
+ * read (ledger_reason), so recording costs a few stores, not a printf per syscall. Calls beyond
+ * cap are counted but not kept. */
+void ledger_add(enum os_call kind, uint64_t bytes, const char *why, size_t a, size_t b);
+/* The entry's reason as text. */
+void ledger_reason(const struct ledger_entry *e, char *buf, size_t len);
 /* Entries kept, and calls recorded in total (> kept when the array overflowed). */
 size_t ledger_kept(void);
 uint64_t ledger_total(void);

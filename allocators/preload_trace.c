@@ -246,6 +246,9 @@ enum { TRACE_OUT_UNDECIDED, TRACE_OUT_ON, TRACE_OUT_OFF };
 static atomic_int preload_trace_out = TRACE_OUT_UNDECIDED;
 static pthread_mutex_t preload_trace_out_mu = PTHREAD_MUTEX_INITIALIZER;
 static int preload_trace_fd = -1;
+/* FAULTLINE_TRACE_STATUS_FD: a memfd of `faultline trace` where the first failed write's errno
+ * goes, so a full disk is reported as ENOSPC instead of as a short file. */
+static int preload_trace_status_fd = -1;
 static atomic_uint preload_trace_threads;
 /* After the process destructor ran, every record is written at once: buffers may never be
  * flushed again. */
@@ -289,8 +292,14 @@ static void preload_trace_write_all(const void *buf, size_t len)
         ssize_t w = write(preload_trace_fd, c, len);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
-            return; /* disk full: the trace ends early; readers see a short file */
+        if (w <= 0) { /* disk full: the trace ends early; tell `faultline trace` why */
+            int err = w < 0 ? errno : ENOSPC, old = 0;
+            if (preload_trace_status_fd >= 0 &&
+                pread(preload_trace_status_fd, &old, sizeof old, 0) == (ssize_t)sizeof old &&
+                old == 0 && pwrite(preload_trace_status_fd, &err, sizeof err, 0) < 0)
+                preload_trace_status_fd = -1;
+            return;
+        }
         c += w;
         len -= (size_t)w;
     }
@@ -384,6 +393,7 @@ static int preload_trace_on(void)
         st = TRACE_OUT_OFF;
         const char *path = getenv("FAULTLINE_TRACE_OUT");
         const char *pid = getenv("FAULTLINE_TRACE_PID");
+        const char *status = getenv("FAULTLINE_TRACE_STATUS_FD");
         char file[4096];
         if (path && *path && (!pid || strtol(pid, NULL, 10) == (long)getpid()) &&
             preload_trace_expand(path, file, sizeof file) == 0) {
@@ -397,6 +407,8 @@ static int preload_trace_on(void)
                 h.record_size = sizeof(struct trace_format_record);
                 h.pid = (uint32_t)getpid();
                 preload_trace_fd = fd;
+                if (status && *status)
+                    preload_trace_status_fd = (int)strtol(status, NULL, 10);
                 preload_trace_write_all(&h, sizeof h);
                 pthread_key_create(&preload_trace_key, preload_trace_thread_exit);
                 pthread_atfork(NULL, NULL, preload_trace_atfork_child);

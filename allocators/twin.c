@@ -286,7 +286,7 @@ void twin_int_free(struct twin *t, struct chunk *p)
         return;
     }
     if (chunk_mmapped(p)) {
-        twin_sys_munmap_chunk(t, p);
+        twin_sys_munmap_chunk(t, p, false);
         return;
     }
     size = twin_coalesce(t, p, size);
@@ -304,7 +304,9 @@ static void twin_tcache_init(struct twin *t)
 {
     if (t->lists.tcache)
         return;
+    t->in_tcache_init = true;
     void *v = twin_int_malloc(t, CHUNK_TCACHE_SIZE);
+    t->in_tcache_init = false;
     if (v) {
         memset(v, 0, sizeof(struct chunk_tcache));
         t->lists.tcache = v;
@@ -354,12 +356,13 @@ void twin_free(struct twin *t, void *mem)
     t->live_bytes -= twin_usable_size(mem);
     if (chunk_mmapped(p)) {
         /* The sliding threshold: the size is compared with its IS_MMAPPED bit, as glibc does. */
-        if (!t->no_dyn_threshold && p->size > t->mmap_threshold &&
-            p->size <= TWIN_MMAP_THRESHOLD_MAX) {
+        bool raise = !t->no_dyn_threshold && p->size > t->mmap_threshold &&
+                     p->size <= TWIN_MMAP_THRESHOLD_MAX;
+        if (raise) {
             t->mmap_threshold = chunk_size(p);
             t->trim_threshold = 2 * t->mmap_threshold;
         }
-        twin_sys_munmap_chunk(t, p);
+        twin_sys_munmap_chunk(t, p, raise);
     } else {
         twin_tcache_init(t);
         twin_int_free(t, p);
@@ -471,7 +474,7 @@ void *twin_realloc(struct twin *t, void *oldmem, size_t bytes)
             return NULL;
         memcpy(newmem, oldmem, oldsize - CHUNK_HDR_SZ);
         t->live_bytes -= before;
-        twin_sys_munmap_chunk(t, oldp);
+        twin_sys_munmap_chunk(t, oldp, false);
         return newmem;
     }
     void *r = twin_int_realloc(t, oldp, oldsize, nb);

@@ -38,6 +38,7 @@ struct twin {
     char *sbrk_base;
     bool contiguous;
     bool ready;
+    bool in_tcache_init; /* for the ledger's reason: the first call's heap is for the tcache */
     /* mp_: the tunable policy */
     size_t top_pad, trim_threshold, mmap_threshold;
     int n_mmaps, n_mmaps_max, max_n_mmaps;
@@ -76,7 +77,8 @@ void twin_consolidate(struct twin *t);
 void *twin_sys_malloc(struct twin *t, size_t nb);
 int twin_sys_trim(struct twin *t, size_t pad, const char *why);
 int twin_sys_mtrim(struct twin *t, size_t pad);
-void twin_sys_munmap_chunk(struct twin *t, struct chunk *p);
+/* raised: this free moved the sliding threshold (for the ledger's reason only). */
+void twin_sys_munmap_chunk(struct twin *t, struct chunk *p, bool raised);
 struct chunk *twin_sys_mremap_chunk(struct twin *t, struct chunk *p, size_t nb);
 
 #endif

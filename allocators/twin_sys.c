@@ -33,7 +33,7 @@ static char *twin_sys_sbrk(intptr_t incr, const char *why, size_t a, size_t b)
     void *old = NULL;
     int rc = os_sbrk(incr, &old);
     if (first && ledger_active())
-        ledger_add(OS_BRK, 0, "first use of the break: brk(0) finds where it is");
+        ledger_add(OS_BRK, 0, "first use of the break: brk(0) finds where it is", 0, 0);
     if (incr != 0 && ledger_active())
         ledger_add(OS_BRK, (uint64_t)(incr < 0 ? -incr : incr), why, a, b);
     return rc == 0 ? (char *)old : TWIN_FAIL;
@@ -150,7 +150,10 @@ void *twin_sys_malloc(struct twin *t, size_t nb)
     size = (long)twin_sys_align_up((size_t)size, twin_sys_page());
     if (size > 0) {
         const char *why =
-            nb >= t->mmap_threshold
+            t->in_tcache_init
+                ? "first malloc of the process: the tcache's %zu B chunk needs a heap: grow by "
+                  "chunk + top_pad %zu B + 32, page-rounded"
+            : nb >= t->mmap_threshold
                 ? "top too small for chunk %zu B (mmap_max reached or mmap failed): grow by "
                   "chunk + top_pad %zu B + 32 - top, page-rounded"
                 : "top too small for chunk %zu B: grow by chunk + top_pad %zu B + 32 - top, "
@@ -238,7 +241,8 @@ int twin_sys_mtrim(struct twin *t, size_t pad)
                 os_madvise(pm, size & ~psm1, MADV_DONTNEED);
                 if (ledger_active())
                     ledger_add(OS_MADVISE, size & ~psm1,
-                               "malloc_trim: whole pages inside a free %zu B chunk", chunk_size(p));
+                               "malloc_trim: whole pages inside a free %zu B chunk", chunk_size(p),
+                               0);
                 result = 1;
             }
         }
@@ -246,16 +250,19 @@ int twin_sys_mtrim(struct twin *t, size_t pad)
     return result | twin_sys_trim(t, pad, "malloc_trim");
 }
 
-void twin_sys_munmap_chunk(struct twin *t, struct chunk *p)
+void twin_sys_munmap_chunk(struct twin *t, struct chunk *p, bool raised)
 {
     size_t total = p->prev_size + chunk_size(p);
     t->n_mmaps--;
     t->mmapped_mem -= total;
     os_munmap((char *)p - p->prev_size, total);
-    if (ledger_active())
+    if (raised)
         ledger_add(OS_MUNMAP, total,
-                   "free of a mmapped chunk (threshold now %zu B, trim threshold %zu B)",
+                   "free of a mmapped chunk raised the mmap threshold to %zu B and trim to %zu B",
                    t->mmap_threshold, t->trim_threshold);
+    else
+        ledger_add(OS_MUNMAP, total, "free of a mmapped chunk of %zu B (threshold %zu B stays)",
+                   total, t->mmap_threshold);
 }
 
 struct chunk *twin_sys_mremap_chunk(struct twin *t, struct chunk *p, size_t nb)

@@ -135,6 +135,121 @@ PY
     refuses "refusing to read a character device" timeout 20 "$FL" compare "$W/base/run.json" /dev/zero
     echo "ok: compare refuses impossible numbers and special files"
     ;;
+full-disk)
+    # a 64 KiB tmpfs: every writing command exits non-zero with one ENOSPC line naming the path,
+    # and what it wrote before stays parseable
+    if [ "$(id -u)" != 0 ]; then
+        echo "SKIP: mounting a 64 KiB tmpfs needs root"
+        exit 77
+    fi
+    M="$W/full"
+    mkdir -p "$M"
+    mount -t tmpfs -o size=64k tmpfs "$M" || { echo "SKIP: cannot mount tmpfs here"; exit 77; }
+    trap 'umount "$M" 2>/dev/null; rm -rf "$W"' EXIT
+    one_enospc() { # what: exit 1, exactly one stderr line, naming ENOSPC and a path under $M
+        [ $rc = 1 ] || fail "$1 exited $rc on a full disk: $err"
+        # one error line; "results: DIR" (where the run went) is information, not an error
+        [ "$(grep -vc '^results: ' "$W/err")" = 1 ] || fail "$1: expected one line, got: $err"
+        grep -qE "cannot write $M/.*No space left on device \(ENOSPC\)" "$W/err" ||
+            fail "$1: '$err' does not name the path and ENOSPC"
+    }
+    parseable() { # every run.json and CSV under $1 parses
+        python3 - "$1" <<'PY' || fail "files left unparseable under $1"
+import csv, glob, json, os, sys
+for f in glob.glob(os.path.join(sys.argv[1], "**", "*"), recursive=True):
+    if f.endswith(".json"):
+        json.load(open(f))
+    elif f.endswith(".csv"):
+        list(csv.reader(open(f, newline="")))
+PY
+    }
+    survives "$FL" run -b glibc -b hybrid -w churn:count=20 -w seed-sequence --runs 2 --quiet --out "$M/run"
+    one_enospc run
+    parseable "$M/run"
+    rm -rf "${M:?}"/*
+    survives "$FL" sweep -b 'hybrid:threshold=64K..1M:x2' -w churn:count=20 --runs 2 --quiet --out "$M/sweep"
+    one_enospc sweep
+    parseable "$M/sweep"
+    rm -rf "${M:?}"/*
+    fake "$W/src" --runs 5
+    head -c 40000 /dev/urandom >"$M/filler" 2>/dev/null || true
+    survives "$FL" merge "$M/merged" "$W/src"
+    one_enospc merge
+    parseable "$M/merged"
+    rm -rf "${M:?}"/*
+    cp -r "$W/src" "$M/rep"
+    head -c 36000 /dev/urandom >"$M/filler" 2>/dev/null || true
+    survives "$FL" report --no-plots "$M/rep"
+    one_enospc report
+    parseable "$M/rep"
+    rm -rf "${M:?}"/*
+    survives "$FL" trace --no-baseline -o "$M/t.fltrace" -- "$B/tests/trace_prog" stress
+    one_enospc trace
+    echo "ok: full disk: one ENOSPC line and a non-zero exit from run, sweep, merge, report, trace"
+    ;;
+traces)
+    python3 - "$W" <<'PY'
+import struct, sys
+hdr = b"FLTRACE\0" + struct.pack("<IIIIQ", 1, 32, 48, 1, 0)
+def rec(op, thread, seq, size, addr, result):
+    return struct.pack("<BBHIQQQQII", op, 0, 0, thread, seq, size, addr, result, 0, 0)
+# thread 0 mallocs block 1 at seq 1 and thread 1 frees it at seq 1 too: no defined order
+open(sys.argv[1] + "/dupseq.fltrace", "wb").write(hdr + rec(1, 0, 1, 64, 0, 1) + rec(2, 1, 1, 0, 1, 0))
+# valid, but malloc(8 GiB) touched page by page would exhaust the host
+open(sys.argv[1] + "/big.fltrace", "wb").write(hdr + rec(1, 0, 1, 8589934592, 0, 1) + rec(2, 0, 2, 0, 1, 0))
+PY
+    refuses "dupseq.fltrace: sequence number shared by two records at offset 80" \
+        "$FL" trace --dump "$W/dupseq.fltrace"
+    "$FL" run -b glibc -w "replay:file=$W/dupseq.fltrace" --runs 1 --no-out --quiet --format csv \
+        >"$W/out" 2>&1
+    grep -q "sequence number shared by two records at offset 80" "$W/out" ||
+        fail "replay does not reject the shared seq like --dump: $(cat "$W/out")"
+    if grep -q 'FAULTLINE_SANITIZED 1' "$B/config.h"; then
+        echo "ok: dump and replay agree (the 8 GiB trace needs the default data limit, off under ASan)"
+        exit 0
+    fi
+    "$FL" run -b mmap -b glibc -w "replay:file=$W/big.fltrace" --runs 1 --no-out --quiet \
+        --format csv >"$W/out" 2>&1
+    [ "$(grep -c ',failed: ENOMEM,' "$W/out")" = 2 ] || fail "8 GiB trace: $(cat "$W/out")"
+    refuses "--mem-limit 12: expected a size >= 1M" "$FL" run -b glibc -w churn --no-out --mem-limit 12
+    # --mem-limit off lifts the limit; a small explicit one bounds a small workload
+    "$FL" run -b mmap -w first-touch:size=64M --runs 1 --no-out --quiet --format csv \
+        --mem-limit 16M >"$W/out" 2>&1
+    grep -q ',failed: ENOMEM,' "$W/out" || fail "--mem-limit 16M did not bound first-touch 64M"
+    "$FL" run -b mmap -w first-touch:size=64M --runs 1 --no-out --quiet --format csv \
+        --mem-limit off >"$W/out" 2>&1 || fail "--mem-limit off: $(cat "$W/out")"
+    echo "ok: dump and replay agree; the measured child is bounded (failed: ENOMEM)"
+    ;;
+merge-checks)
+    fake "$W/a"
+    refuses "are the same directory" "$FL" merge "$W/m1" "$W/a" "$W/a/"
+    [ ! -e "$W/m1" ] || fail "merge created OUT before refusing"
+    cp -r "$W/a" "$W/a-copy"
+    survives "$FL" merge "$W/m2" "$W/a" "$W/a-copy"
+    [ $rc = 0 ] || fail "merge of a copy: $err"
+    grep -q "warning: .*a-copy: 4 runs skipped" "$W/err" || fail "no dedupe warning: $err"
+    [ "$(($(wc -l <"$W/m2/samples.csv") - 1))" = 4 ] || fail "runs counted twice"
+    # a cell id that walks out of the tree: refused before anything is created
+    mkdir -p "$W/evil/hist" "$W/secret"
+    echo "value_ns,count,cumulative" >"$W/secret/x-malloc.csv"
+    sed '2s/^c001,/..\/secret\/x,/' "$W/a/samples.csv" >"$W/evil/samples.csv"
+    refuses "cell id '../secret/x' is not c<digits>" "$FL" merge "$W/m3" "$W/evil"
+    [ ! -e "$W/m3" ] || fail "merge created OUT before refusing"
+    # a ';' in a parameter value (and a comma-separated parameter list) survive the merge
+    cp "$S/results/traces/sort.fltrace" "$W/a;b.fltrace"
+    "$FL" run -b glibc -w "replay:file=$W/a;b.fltrace,touch=off" --runs 1 --fake-measure --quiet \
+        --out "$W/semi" >/dev/null 2>&1 || fail "fake run with ';' in a file name"
+    survives "$FL" merge "$W/m4" "$W/semi"
+    [ $rc = 0 ] || fail "merge with ';': $err"
+    python3 - "$W/semi/samples.csv" "$W/m4/samples.csv" "$W/a;b.fltrace" <<'PY' || fail "';' not kept"
+import csv, sys
+a = list(csv.DictReader(open(sys.argv[1], newline="")))
+b = list(csv.DictReader(open(sys.argv[2], newline="")))
+assert [r["workload"] for r in b] == ["replay"], b
+assert b[0]["workload_params"] == a[0]["workload_params"] == "file=%s,touch=off" % sys.argv[3], b
+PY
+    echo "ok: merge refuses paths and repeated inputs, dedupes repeated runs, keeps ';'"
+    ;;
 *)
     fail "unknown test $t"
     ;;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -140,6 +141,23 @@ static void driver_op(char *line)
     }
 }
 
+/* Where the kernel places the next mmap (top-down, below the lowest mapping) differs between
+ * the two runs by the size of the preloaded library, and memalign's split of an mmapped chunk
+ * depends on that address modulo the alignment. A PROT_NONE filler down to the next 2 MiB
+ * boundary makes both runs place their mappings at the same addresses modulo 2 MiB. */
+static void driver_align_mmap_base(void)
+{
+    const size_t probe = 1u << 20, align = 2u << 20;
+    void *p = mmap(NULL, probe, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return;
+    uintptr_t end = (uintptr_t)p + probe;
+    munmap(p, probe);
+    size_t fill = end & (align - 1);
+    if (fill)
+        mmap(NULL, fill, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
@@ -154,6 +172,7 @@ int main(int argc, char **argv)
         got += (size_t)n;
     close(fd);
     driver_text[got] = '\0';
+    driver_align_mmap_base();
     long op = 0;
     for (char *line = driver_text; *line && op < DRIVER_MAX_OPS;) {
         char *end = strchr(line, '\n');

@@ -223,8 +223,15 @@ static int replay_check_order(struct replay_trace *t)
     for (unsigned i = h.n; i-- > 0;)
         replay_heap_down(t, &h, i);
     int64_t live = 0, peak = 0;
+    const struct replay_op *prev = NULL;
     for (uint64_t done = 0; done < t->n; done++) {
         const struct replay_op *o = replay_heap_pop(t, &h);
+        /* seq is one global order: equal seqs in two threads leave the order undefined; name
+         * the later record in the file, as `trace --dump` does */
+        if (prev && prev->seq == o->seq)
+            return replay_fail(t->path, "sequence number shared by two records",
+                               replay_offset(prev->index > o->index ? prev->index : o->index));
+        prev = o;
         struct trace_format_record r = {
             .op = o->op, .size = o->size, .addr = o->addr, .result = o->result};
         if (o->addr) {

@@ -1,6 +1,7 @@
 /* `faultline run` and `faultline list`, plus option helpers shared by the other subcommands. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "ledger_file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -52,6 +53,23 @@ void cli_default_out(char *buf, size_t len)
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(buf, len, "results/runs/%s-%s", stamp, FAULTLINE_GIT_SHA);
+}
+
+/* The measured child's RLIMIT_DATA unless --mem-limit said: 4 GiB, at most half the RAM. Not
+ * under ASan, whose shadow memory is itself a multi-TiB private mapping. */
+static void cli_default_mem_limit(struct runner_options *ro)
+{
+    if (ro->mem_limit == UINT64_MAX) {
+        ro->mem_limit = 0; /* --mem-limit off */
+        return;
+    }
+    if (ro->mem_limit || FAULTLINE_SANITIZED)
+        return;
+    uint64_t lim = (uint64_t)4 << 30;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0 && (uint64_t)pages * (uint64_t)page / 2 < lim)
+        lim = (uint64_t)pages * (uint64_t)page / 2;
+    ro->mem_limit = lim;
 }
 
 int cli_prepare_out(const char *dir)
@@ -181,9 +199,17 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
 }
 
 /* run/sweep only: the run-level axes (issue 18), applied per cell by runlimits.c */
-enum { CLI_ID_CGROUP = CLI_ID_COMMAND + 50, CLI_ID_THP, CLI_ID_SETTLE, CLI_ID_EXPLAIN_TAILS };
+enum {
+    CLI_ID_CGROUP = CLI_ID_COMMAND + 50,
+    CLI_ID_THP,
+    CLI_ID_SETTLE,
+    CLI_ID_EXPLAIN_TAILS,
+    CLI_ID_MEM_LIMIT,
+    CLI_ID_EXPLAIN
+};
 static const char *cli_cgroup_arg, *cli_thp_arg;
 static bool cli_explain_tails;
+static bool cli_explain; /* run --explain: print ledger.csv, one line per OS call */
 
 const struct cli_opt cli_run_opts[] = {
     CLI_ROW_RUNS("measured repetitions per cell (default 3)"),
@@ -204,6 +230,10 @@ const struct cli_opt cli_run_opts[] = {
     {"fake-measure", 0, NULL, "fixed synthetic numbers, no child processes (for tests)",
      CLI_ID_FAKE},
     {"env", 0, "KEY=VAL", "extra environment variable for the children", CLI_ID_ENV},
+    {"mem-limit", 0, "SIZE",
+     "data limit (RLIMIT_DATA) of each measured child, or off (default: 4G, at\nmost half the "
+     "RAM; beyond it allocations fail: outcome failed: ENOMEM)",
+     CLI_ID_MEM_LIMIT},
     {"cgroup", 0, "LIMITS",
      "run each child in its own leaf cgroup, e.g. memory.max=64M,memory.high=48M\n(keys "
      "memory.max, memory.high, memory.swap.max; needs root; outcome oom-killed)",
@@ -220,6 +250,8 @@ const struct cli_opt cli_run_opts[] = {
      "record the OS calls and faults inside every latency-sampled op (two\ngetrusage calls "
      "each): tails/*.csv, the report's explained-tails table",
      CLI_ID_EXPLAIN_TAILS},
+    {"explain", 0, NULL, "after the table print why each OS call happened (ledger.csv; hybrid)",
+     CLI_ID_EXPLAIN},
     CLI_ROW_QUIET,
     CLI_ROW_END,
 };
@@ -344,8 +376,19 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
         case CLI_ID_THP:
             cli_thp_arg = p.arg;
             break;
+        case CLI_ID_MEM_LIMIT: {
+            int64_t v = 0;
+            if (strcmp(p.arg, "off") && (param_parse_size(p.arg, &v) != 0 || v < (1 << 20)))
+                return cli_opt_error(&p, "--mem-limit %s: expected a size >= 1M (K/M/G) or off",
+                                     p.arg);
+            po->ro.mem_limit = v ? (uint64_t)v : UINT64_MAX; /* UINT64_MAX: off, said */
+            break;
+        }
         case CLI_ID_EXPLAIN_TAILS:
             cli_explain_tails = true;
+            break;
+        case CLI_ID_EXPLAIN:
+            cli_explain = true;
             break;
         case CLI_ID_SETTLE: {
             uint64_t v;
@@ -395,6 +438,7 @@ int cli_plan_main(int argc, char **argv, bool sweep)
     static struct cli_limits lim;
     if (cli_limits_expand(cli_cgroup_arg, cli_thp_arg, &lim) != 0)
         return 2;
+    cli_default_mem_limit(&po.ro);
     if (cli_resolve_out(out_dir, sizeof out_dir, out_none) != 0)
         return 2;
     if (cli_explain_tails && tails_dir_setup(out_none ? NULL : out_dir) != 0)
@@ -434,9 +478,14 @@ int cli_plan_main(int argc, char **argv, bool sweep)
                 for (unsigned l = 0; l < lim.count || l == 0; l++)
                     cli_limits_cell(&r, backends[i], workloads[j], &lim, l);
     }
+    if (!out_none && ledger_file_prepare(out_dir) != 0)
+        fprintf(stderr, "faultline: cannot create %s/ledger.csv; runs go unexplained\n", out_dir);
     unsigned failed = plan_execute(&r, &po);
     results_write(&r);
     cli_print_results(&r, format);
+    if (cli_explain && (out_none || ledger_file_print(out_dir) <= 0))
+        printf("why: no OS call explained (only hybrid records reasons; --no-out keeps no "
+               "ledger)\n");
     results_free(&r);
     return failed ? 1 : 0;
 }

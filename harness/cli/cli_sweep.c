@@ -11,6 +11,7 @@
 #include "atomic_file.h"
 #include "cli.h"
 #include "csv.h"
+#include "merge_check.h"
 
 /* NAME + "k=v,k=v" -> "NAME:k=v,k=v" (the CSV keeps the commas, quoted) */
 static void cli_merge_spec(const char *name, const char *params, char *out, size_t len)
@@ -70,15 +71,25 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
             csv_free(&st);
         return cli_usage_error("merge %s: samples.csv lacks the faultline columns", dir);
     }
+    unsigned dups = 0;
     for (size_t row = 0; row < s.nrows; row++) {
         char bspec[RESULTS_SPEC_MAX], wspec[RESULTS_SPEC_MAX];
         cli_merge_spec(csv_get(&s, row, cb), csv_get(&s, row, cbp), bspec, sizeof bspec);
         cli_merge_spec(csv_get(&s, row, cw), csv_get(&s, row, cwp), wspec, sizeof wspec);
         unsigned cell = cli_merge_cell(r, bspec, wspec);
+        /* the same cell and rep from two inputs is one run counted twice: keep the first */
+        unsigned rep = (unsigned)strtoul(csv_get(&s, row, crep), NULL, 10); /* checked */
+        bool dup = false;
+        for (unsigned i = 0; i < r->nruns && !dup; i++)
+            dup = r->runs[i].cell == cell && r->runs[i].rep == rep;
+        if (dup) {
+            dups++;
+            continue;
+        }
         struct run_result run;
         memset(&run, 0, sizeof run);
         run.cell = cell;
-        run.rep = (unsigned)atoi(csv_get(&s, row, crep));
+        run.rep = rep;
         run.seed = strtoull(csv_get(&s, row, cseed), NULL, 10);
         snprintf(run.outcome, sizeof run.outcome, "%s", csv_get(&s, row, cout));
         run.ok = !strcmp(run.outcome, "ok");
@@ -162,6 +173,11 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
     if (have_steps)
         csv_free(&st);
     cli_merge_sweep_keys(r, dir);
+    if (dups)
+        fprintf(stderr,
+                "faultline merge: warning: %s: %u runs skipped, their cell and rep were already "
+                "merged from an earlier input\n",
+                dir, dups);
     return 0;
 }
 
@@ -198,6 +214,8 @@ int cli_merge_main(int argc, char **argv)
             return cli_usage_error("merge %s: not a faultline results directory (no samples.csv)",
                                    argv[i]);
     }
+    if (merge_check_inputs(argv[1], argc - 2, argv + 2) != 0)
+        return 2;
     if (cli_prepare_out(argv[1]) != 0)
         return 2;
     struct results r;

@@ -1,10 +1,12 @@
 /* faultline: the command-line entry point. The dispatch table below is the one list of
  * commands: the top-level help, `faultline help CMD` and the unknown-command message are all
  * generated from it. Each command parses its own options from its option table (cli_opt.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
+#include "atomic_file.h"
 #include "cli.h"
 #include "cli_exec.h"
 #include "cli_opt.h"
@@ -96,5 +98,12 @@ int main(int argc, char **argv)
     const struct main_command *c = main_find(a);
     if (!c)
         return main_unknown(a);
-    return c->fn(argc - 1, argv + 1);
+    int rc = c->fn(argc - 1, argv + 1);
+    /* any failed write (ENOSPC...) fails the command with one line, whatever the command did
+     * about it; bad input (2) has said its line already */
+    if (rc != 2 && fflush(stdout) != 0)
+        atomic_file_note_failure("stdout", errno);
+    if (rc != 2 && atomic_file_report())
+        return rc ? rc : 1;
+    return rc;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -128,6 +129,13 @@ static int trace_cli_check(const char *path, struct trace_cli_file *f)
     int rc = 0;
     for (uint64_t k = 0; k < f->n && !rc; k++) {
         const struct trace_format_record *r = &f->rec[f->order[k]];
+        /* seq is one global order: two records (of two threads) sharing one has no replay
+         * order, and the replay workload refuses it too */
+        if (k > 0 && f->rec[f->order[k - 1]].seq == r->seq) {
+            rc = trace_cli_bad(path, "sequence number shared by two records",
+                               trace_cli_offset(f->order[k]));
+            break;
+        }
         if (r->addr) {
             if (state[r->addr] != 1) {
                 rc = trace_cli_bad(path, "free or realloc of a block that is not live",
@@ -283,8 +291,8 @@ static int trace_cli_wait(pid_t pid, struct callsites_run *csr)
 /* Runs cmd and waits. lib != NULL: traced into out. cs != NULL: call sites of this run are
  * sampled into cs (the child waits on a pipe until the sampling is attached, enabled at exec).
  * Returns the wait status, or -1. */
-static int trace_cli_spawn(char **cmd, const char *lib, const char *out, double *secs,
-                           struct callsites_table *cs)
+static int trace_cli_spawn(char **cmd, const char *lib, const char *out, int status_fd,
+                           double *secs, struct callsites_table *cs)
 {
     int go[2] = {-1, -1};
     if (cs && pipe2(go, O_CLOEXEC) != 0)
@@ -304,8 +312,11 @@ static int trace_cli_spawn(char **cmd, const char *lib, const char *out, double 
             char pre[8192], pidtxt[32];
             snprintf(pre, sizeof pre, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
             snprintf(pidtxt, sizeof pidtxt, "%ld", (long)getpid());
+            char fdtxt[16];
+            snprintf(fdtxt, sizeof fdtxt, "%d", status_fd);
             if (setenv("LD_PRELOAD", pre, 1) || setenv("FAULTLINE_TRACE_OUT", out, 1) ||
-                setenv("FAULTLINE_TRACE_PID", pidtxt, 1))
+                setenv("FAULTLINE_TRACE_PID", pidtxt, 1) ||
+                (status_fd >= 0 && setenv("FAULTLINE_TRACE_STATUS_FD", fdtxt, 1)))
                 _exit(127);
         } else {
             int null = open("/dev/null", O_WRONLY);
@@ -377,7 +388,19 @@ static int trace_cli_capture(const char *out, char **cmd, int baseline, const ch
     double traced = 0, plain = 0;
     struct callsites_table cs;
     memset(&cs, 0, sizeof cs);
-    int st = trace_cli_spawn(cmd, lib, out, &traced, sites ? &cs : NULL);
+    /* the tracer's first write error lands here (not close-on-exec: the command inherits it) */
+    int status_fd = memfd_create("faultline-trace-status", 0);
+    int zero = 0, werr = 0;
+    if (status_fd >= 0 && pwrite(status_fd, &zero, sizeof zero, 0) != (ssize_t)sizeof zero) {
+        close(status_fd);
+        status_fd = -1;
+    }
+    int st = trace_cli_spawn(cmd, lib, out, status_fd, &traced, sites ? &cs : NULL);
+    if (status_fd >= 0) {
+        if (pread(status_fd, &werr, sizeof werr, 0) != (ssize_t)sizeof werr)
+            werr = 0;
+        close(status_fd);
+    }
     if (sites)
         trace_cli_callsites(sites, &cs);
     int code = trace_cli_exit_code(st);
@@ -385,7 +408,11 @@ static int trace_cli_capture(const char *out, char **cmd, int baseline, const ch
         unlink(out);
         return 127;
     }
-    if (baseline && trace_cli_spawn(cmd, NULL, NULL, &plain, NULL) < 0)
+    if (werr) { /* the file is cut short; keep it, and say why (the dispatcher's one line) */
+        atomic_file_note_failure(out, werr);
+        return code ? code : 1;
+    }
+    if (baseline && trace_cli_spawn(cmd, NULL, NULL, -1, &plain, NULL) < 0)
         baseline = 0;
     struct trace_cli_file f;
     int rc = trace_cli_load(out, &f);

@@ -599,8 +599,7 @@ static void tune_write_csv(const struct tune_state *st)
     }
     char path[4200];
     snprintf(path, sizeof path, "%s/tune.csv", st->out_dir);
-    if (atomic_file_write(path, sb.data ? sb.data : "", sb.len) != 0)
-        fprintf(stderr, "faultline tune: cannot write %s: %s\n", path, strerror(errno));
+    atomic_file_write(path, sb.data ? sb.data : "", sb.len); /* a failure is reported at exit */
     strbuf_free(&sb);
 }
 

@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "inject.h"
 #include "lat.h"
+#include "ledger_file.h"
 #include "memview.h"
 #include "prefault.h"
 #include "procfs.h"
@@ -386,8 +387,10 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     /* ---- measured phase ---- */
     child_phase_begin(cfg, &env, &ends);
     child_test_hooks();
+    ledger_file_begin(&env.ops_done);
     int status = prep ? prep : wl->run(&env);
     child_phase_end(cfg, &ends);
+    ledger_file_end(cfg->backend_spec, cfg->workload_spec, cfg->seed);
     /* ---- end of measured phase ---- */
     tails_write(cfg->backend_spec, cfg->workload_spec, cfg->seed);
     if (!cfg->no_measure)

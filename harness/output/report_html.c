@@ -1820,11 +1820,7 @@ static int report_html_write(const struct report_html *r, const char *name, cons
 {
     char path[RH_PATH];
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
-    if (atomic_file_write(path, sb->data ? sb->data : "", sb->len) != 0) {
-        fprintf(stderr, "faultline report: cannot write %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return atomic_file_write(path, sb->data ? sb->data : "", sb->len); /* reported at exit */
 }
 
 static void report_html_free(struct report_html *r)

@@ -95,8 +95,7 @@ static void results_write_timeline(const struct results *r, const struct run_res
     snprintf(path, sizeof path, "%s/timeline", r->dir);
     atomic_file_mkdirs(path);
     snprintf(path, sizeof path, "%s/timeline/%s-r%u.csv", r->dir, r->cells[run->cell].id, run->rep);
-    if (atomic_file_write(path, sb.data, sb.len) != 0)
-        fprintf(stderr, "faultline: cannot write %s: %s\n", path, strerror(errno));
+    atomic_file_write(path, sb.data, sb.len); /* a failure is reported once, at exit */
     strbuf_free(&sb);
 }
 
@@ -186,21 +185,16 @@ static int results_put(const struct results *r, const char *name, const struct s
 {
     char path[4352];
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
-    if (atomic_file_write(path, sb->data ? sb->data : "", sb->len) != 0) {
-        fprintf(stderr, "faultline: cannot write %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    /* no message here: the dispatcher prints one line for all failed writes */
+    return atomic_file_write(path, sb->data ? sb->data : "", sb->len);
 }
 
 int results_write(struct results *r)
 {
     if (!r->dir[0])
         return 0;
-    if (atomic_file_mkdirs(r->dir) != 0) {
-        fprintf(stderr, "faultline: cannot create %s: %s\n", r->dir, strerror(errno));
+    if (atomic_file_mkdirs(r->dir) != 0)
         return -1;
-    }
     struct strbuf sb;
     strbuf_init(&sb);
     int rc = 0;

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "plan.h"
 
+#include "atomic_file.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +80,13 @@ unsigned plan_execute(struct results *r, const struct plan_options *po)
             }
             results_add_run(r, &res, rec);
             free(rec);
-            results_write(r);
             done++;
+            /* a failed write (disk full): stop here; what was written before stays intact */
+            if (results_write(r) != 0 || atomic_file_failed())
+                goto stop;
         }
     }
+stop:
     if (!po->quiet && isatty(STDERR_FILENO))
         fprintf(stderr, "\r\033[K");
     if (!po->quiet)

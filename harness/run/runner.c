@@ -205,6 +205,12 @@ int runner_run_one(const struct runner_options *o, const struct cell *c, unsigne
         prctl(PR_SET_NAME, name);
         if (o->no_aslr)
             personality(ADDR_NO_RANDOMIZE);
+        /* bounded child: brk and private mappings beyond the limit fail with ENOMEM, so a
+         * hostile trace (malloc(8 GiB), touched) ends as `failed: ENOMEM`, not host swap */
+        if (o->mem_limit) {
+            struct rlimit rl = {o->mem_limit, o->mem_limit};
+            setrlimit(RLIMIT_DATA, &rl);
+        }
         if (preload[0])
             setenv("LD_PRELOAD", preload, 1);
         if (o->extra_env) {

@@ -18,6 +18,7 @@ struct runner_options {
     uint64_t lat_sample_every;
     uint64_t timeline_every;
     double timeout_s;
+    uint64_t mem_limit;    /* RLIMIT_DATA of the measured child in bytes; 0 = none */
     unsigned settle_ms;    /* settle window after the phase (--settle), 0 = none */
     bool settle_full;      /* --settle given: sample all of it, no early stop */
     const char *extra_env; /* "KEY=VAL" for the child, or NULL (tests inject faults with it) */

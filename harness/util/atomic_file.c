@@ -32,7 +32,57 @@ static int atomic_file_write_in_place(const char *path, const char *data, size_t
     return close(fd);
 }
 
+/* The first failed write of the process and how many followed: one line at the end instead of
+ * one per file (a full disk used to print 30 lines and exit 0). */
+static struct {
+    char path[4096];
+    int err;
+    unsigned count;
+} atomic_file_fail;
+
+void atomic_file_note_failure(const char *path, int err)
+{
+    if (atomic_file_fail.count++ == 0) {
+        snprintf(atomic_file_fail.path, sizeof atomic_file_fail.path, "%s", path);
+        atomic_file_fail.err = err;
+    }
+}
+
+bool atomic_file_failed(void)
+{
+    return atomic_file_fail.count > 0;
+}
+
+bool atomic_file_report(void)
+{
+    if (!atomic_file_fail.count)
+        return false;
+    const char *name = strerrorname_np(atomic_file_fail.err);
+    char more[64] = "";
+    if (atomic_file_fail.count > 1)
+        snprintf(more, sizeof more, "; %u more writes failed", atomic_file_fail.count - 1);
+    fprintf(stderr, "faultline: cannot write %s: %s (%s)%s\n", atomic_file_fail.path,
+            strerror(atomic_file_fail.err), name ? name : "?", more);
+    return true;
+}
+
+static int atomic_file_fail_with(const char *path, int err)
+{
+    atomic_file_note_failure(path, err);
+    errno = err;
+    return -1;
+}
+
+static int atomic_file_write_tmp(const char *path, const char *data, size_t len);
+
 int atomic_file_write(const char *path, const char *data, size_t len)
+{
+    if (atomic_file_write_tmp(path, data, len) == 0)
+        return 0;
+    return atomic_file_fail_with(path, errno);
+}
+
+static int atomic_file_write_tmp(const char *path, const char *data, size_t len)
 {
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
@@ -86,15 +136,13 @@ int atomic_file_mkdirs(const char *path)
             continue;
         *p = '\0';
         if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return -1;
+            return atomic_file_fail_with(buf, errno);
         *p = '/';
     }
     if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return -1;
+        return atomic_file_fail_with(buf, errno);
     struct stat st;
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+        return atomic_file_fail_with(buf, ENOTDIR);
     return 0;
 }

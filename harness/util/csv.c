@@ -93,6 +93,10 @@ static int csv_field_cut(char *buf, size_t len, size_t *r, size_t *w)
 
 static int csv_cut_all(struct csv *c, size_t len, const char *name)
 {
+    /* a NUL would silently cut a cell short: text files have none */
+    const char *nul = memchr(c->buf, '\0', len);
+    if (nul)
+        return csv_fail(c, EINVAL, name, "NUL byte", (size_t)(nul - c->buf));
     struct csv_vec cells = {NULL, 0, 0, sizeof(char *)}, rows = {NULL, 0, 0, sizeof(size_t)};
     size_t r = 0, w = 0, in_row = 0;
     bool ok = true;
