@@ -19,7 +19,8 @@ static _Atomic uint64_t os_failures[OS_CALL_COUNT];
 static _Atomic int64_t os_mapped;
 static _Atomic(os_event_fn) os_hook;
 
-static const char *const os_names[OS_CALL_COUNT] = {"brk", "mmap", "munmap", "mremap", "madvise"};
+static const char *const os_names[OS_CALL_COUNT] = {"brk",    "mmap",    "munmap",
+                                                    "mremap", "madvise", "mprotect"};
 
 const char *os_call_name(enum os_call call)
 {
@@ -171,6 +172,16 @@ int os_madvise(void *addr, size_t len, int advice)
     os_count(OS_MADVISE, len, err != 0);
     if (!err)
         os_event(OS_MADVISE, 0);
+    return err;
+}
+
+int os_mprotect(void *addr, size_t len, int prot)
+{
+    /* dropping access to committed pages does not free them: no pre-release RSS read */
+    int err = mprotect(addr, len, prot) == 0 ? 0 : errno;
+    os_count(OS_MPROTECT, len, err != 0);
+    if (!err)
+        os_event(OS_MPROTECT, 0);
     return err;
 }
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum os_call { OS_BRK, OS_MMAP, OS_MUNMAP, OS_MREMAP, OS_MADVISE, OS_CALL_COUNT };
+enum os_call { OS_BRK, OS_MMAP, OS_MUNMAP, OS_MREMAP, OS_MADVISE, OS_MPROTECT, OS_CALL_COUNT };
 
 struct os_counts {
     uint64_t calls[OS_CALL_COUNT];
@@ -16,7 +16,7 @@ struct os_counts {
     uint64_t failures[OS_CALL_COUNT];
 };
 
-/* Name of a call kind: "brk", "mmap", "munmap", "mremap", "madvise". */
+/* Name of a call kind: "brk", "mmap", "munmap", "mremap", "madvise", "mprotect". */
 const char *os_call_name(enum os_call call);
 
 /* Current program break. Costs one counted brk(0) the first time the process asks (glibc's
@@ -34,6 +34,9 @@ int os_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, void
 int os_munmap(void *addr, size_t len);
 int os_mremap(void *old, size_t old_len, size_t new_len, int flags, void **out);
 int os_madvise(void *addr, size_t len, int advice);
+/* mprotect (glibc grows and shrinks its non-main arenas' heaps with it; a backend modelling
+ * that calls this). Returns 0 or errno. */
+int os_mprotect(void *addr, size_t len, int prot);
 
 /* Process-wide counters (relaxed atomics: a syscall costs ~2 us here, an atomic add ~5 ns). */
 void os_counts_read(struct os_counts *out);

@@ -7,7 +7,7 @@ foreach(t csv num)
   add_test(NAME hostile_${t} COMMAND hostile_test_${t})
   set_tests_properties(hostile_${t} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
 endforeach()
-foreach(t csv-crash special-files numbers csv-quoting compare-numbers full-disk traces merge-checks)
+foreach(t csv-crash special-files numbers csv-quoting compare-numbers full-disk traces merge-checks reuse-out)
   add_test(NAME hostile_${t}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_hostile.sh ${t} ${CMAKE_BINARY_DIR}
                    ${CMAKE_SOURCE_DIR})

@@ -250,6 +250,25 @@ assert b[0]["workload_params"] == a[0]["workload_params"] == "file=%s,touch=off"
 PY
     echo "ok: merge refuses paths and repeated inputs, dedupes repeated runs, keeps ';'"
     ;;
+reuse-out)
+    # a run into a directory that held a sweep: nothing of the sweep may remain beside the run
+    "$FL" sweep -b 'hybrid:threshold=64K..256K:x2' -w churn:count=5 --runs 1 --fake-measure \
+        --quiet --out "$W/o" >/dev/null 2>&1 || fail "sweep"
+    [ -f "$W/o/sweep.csv" ] || fail "no sweep.csv to start from"
+    touch "$W/o/timeline-marker"
+    survives "$FL" run -b glibc -w churn:count=5 --runs 1 --fake-measure --quiet --out "$W/o"
+    [ $rc = 0 ] || fail "run into the old sweep directory: $err"
+    [ ! -e "$W/o/sweep.csv" ] && [ ! -e "$W/o/timeline-marker" ] || fail "stale sweep files mixed in"
+    [ "$(($(wc -l <"$W/o/samples.csv") - 1))" = 1 ] || fail "samples.csv is not the new run's"
+    ! ls -d "$W"/o.replaced-* 2>/dev/null || fail "the old set was not removed after success"
+    # a non-empty directory that is not a results directory is refused, untouched
+    mkdir -p "$W/mine"
+    echo keep >"$W/mine/notes.txt"
+    refuses "--out .*mine: not empty and not a faultline results directory" \
+        "$FL" run -b glibc -w churn --fake-measure --out "$W/mine"
+    [ "$(cat "$W/mine/notes.txt")" = keep ] || fail "refused directory was touched"
+    echo "ok: --out replaces an earlier result set whole, refuses other directories"
+    ;;
 *)
     fail "unknown test $t"
     ;;

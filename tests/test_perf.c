@@ -24,8 +24,8 @@
 
 #define NO_ASAN TEST_UTIL_NO_ASAN
 
-static const char *const fixed_names[PERF_FIXED_COUNT] = {"minflt", "majflt", "brk",    "mmap",
-                                                          "munmap", "mremap", "madvise"};
+static const char *const fixed_names[PERF_FIXED_COUNT] = {
+    "minflt", "majflt", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect"};
 
 static bool has_warning(const struct perf_session *s, const char *needle)
 {
@@ -141,7 +141,7 @@ static void test_tracepoints(void)
     char err[256];
     CHECK(perf_session_open(&s, 0, NULL, false, false, err, sizeof err) == 0, "open: %s", err);
     bool tp = true;
-    for (int k = PERF_SYS_BRK; k <= PERF_SYS_MADVISE; k++)
+    for (int k = PERF_SYS_BRK; k < PERF_FIXED_COUNT; k++)
         tp = tp && s.fixed_fd[k] >= 0;
     if (!tp) {
         print_warnings("tracepoints", &s);
@@ -150,7 +150,7 @@ static void test_tracepoints(void)
         CHECK(count_warnings(&s, "syscall tracepoints") <= 1, "one warning per kind");
         struct perf_reading r;
         perf_session_read(&s, &r);
-        for (int k = PERF_SYS_BRK; k <= PERF_SYS_MADVISE; k++)
+        for (int k = PERF_SYS_BRK; k < PERF_FIXED_COUNT; k++)
             CHECK(s.fixed_fd[k] >= 0 || !r.fixed[k].available, "%s must read unavailable",
                   fixed_names[k]);
         printf("SKIP tracepoint equality: tracepoints unavailable (uid %d, tracefs %s)\n",
@@ -189,12 +189,11 @@ static void test_tracepoints(void)
                (unsigned long long)od.calls[OS_MMAP], (unsigned long long)od.calls[OS_MUNMAP]);
         CHECK(od.calls[OS_BRK] == 40 && od.calls[OS_MMAP] == 50 && od.calls[OS_MUNMAP] == 50,
               "the OS layer must count the window's calls");
-        static const int map[] = {[PERF_SYS_BRK] = OS_BRK,
-                                  [PERF_SYS_MMAP] = OS_MMAP,
-                                  [PERF_SYS_MUNMAP] = OS_MUNMAP,
-                                  [PERF_SYS_MREMAP] = OS_MREMAP,
-                                  [PERF_SYS_MADVISE] = OS_MADVISE};
-        for (int k = PERF_SYS_BRK; k <= PERF_SYS_MADVISE; k++) {
+        static const int map[] = {
+            [PERF_SYS_BRK] = OS_BRK,         [PERF_SYS_MMAP] = OS_MMAP,
+            [PERF_SYS_MUNMAP] = OS_MUNMAP,   [PERF_SYS_MREMAP] = OS_MREMAP,
+            [PERF_SYS_MADVISE] = OS_MADVISE, [PERF_SYS_MPROTECT] = OS_MPROTECT};
+        for (int k = PERF_SYS_BRK; k < PERF_FIXED_COUNT; k++) {
             CHECK(d.fixed[k].available, "%s available", fixed_names[k]);
             CHECK(d.fixed[k].value == od.calls[map[k]], "rep %d: tracepoint %s = %llu, os = %llu",
                   rep, fixed_names[k], (unsigned long long)d.fixed[k].value,
@@ -461,7 +460,7 @@ static int restricted_child(void)
             bad |= 2;
     }
     if (par >= 2) {
-        for (int k = PERF_SYS_BRK; k <= PERF_SYS_MADVISE; k++)
+        for (int k = PERF_SYS_BRK; k < PERF_FIXED_COUNT; k++)
             if (s.fixed_fd[k] >= 0)
                 bad |= 4;
         if (s.fixed_fd[PERF_MINFLT] >= 0 &&
@@ -617,7 +616,7 @@ static int tracefs_child(bool drop_root)
         /* root mounts it itself and the tracepoints open */
         if (!perf_tracefs_dir() || strcmp(perf_tracefs_dir(), "/sys/kernel/tracing") != 0)
             bad |= 4;
-        for (int k = PERF_SYS_BRK; k <= PERF_SYS_MADVISE; k++)
+        for (int k = PERF_SYS_BRK; k < PERF_FIXED_COUNT; k++)
             if (s.fixed_fd[k] < 0)
                 bad |= 8;
     }

@@ -115,7 +115,7 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["backend"] == sys.argv[2], s["backend"]
 for group in ("os_calls", "os_bytes"):
-    assert set(s[group]) == {"brk", "mmap", "munmap", "mremap", "madvise"}, s[group]
+    assert set(s[group]) == {"brk", "mmap", "munmap", "mremap", "madvise", "mprotect"}, s[group]
     assert all(isinstance(v, int) and v >= 0 for v in s[group].values())
 # sorting 20 MB needs memory from the kernel, and every byte of it came through os.c
 assert sum(s["os_calls"].values()) > 0, s

@@ -12,6 +12,8 @@
 #   perf-phase        perf record -e page-faults cut to the phase (FAULTLINE_MARK_PHASE=1)
 #                     == faultline's minflt + majflt, first-touch/churn/sawtooth/seed-sequence x
 #                     brk/mmap/hybrid/glibc, ASLR on (skips without perf or tracepoints)
+#   mprotect-strace   threads on glibc and hybrid: sys_mprotect == strace -f's mprotect calls
+#                     between the phase marks; foreign_mprotect == sys_mprotect - os_mprotect
 #   timeline          sawtooth on mmap: the timeline's RSS rises and falls once per cycle
 # Usage: test_truth.sh MODE BUILD_DIR SOURCE_DIR; exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
@@ -170,6 +172,30 @@ perf-phase)
                 fail "$b x $w: perf record counts $n faults in the phase, faultline minflt+majflt $minflt+$majflt"
             echo "ok: $b x $w: perf record $n == minflt $minflt + majflt $majflt"
         done
+    done
+    ;;
+mprotect-strace)
+    # glibc's non-main arenas grow with mprotect: sys_mprotect against strace -f cut to the phase
+    command -v strace >/dev/null || {
+        echo "SKIP: strace not installed"
+        exit 77
+    }
+    for b in glibc hybrid; do
+        FAULTLINE_MARK_PHASE=1 strace -f -qq -e trace=mprotect,write -e signal=none -o "$W/st.txt" \
+            "$FL" run -b $b -w threads:count=2000 --runs 1 --quiet --no-out --format csv >"$W/c.csv"
+        n=$(awk '/write\(-1, "faultline:phase-begin"/ {inside = 1; next}
+                 /write\(-1, "faultline:phase-end"/ {inside = 0}
+                 inside && / mprotect\(/ {n++} END {print n + 0}' "$W/st.txt")
+        read -r sys os foreign < <(csv sys_mprotect os_mprotect foreign_mprotect <"$W/c.csv")
+        [ -n "$sys" ] || {
+            echo "SKIP: syscall tracepoints unavailable (sys_mprotect is null)"
+            exit 77
+        }
+        [ "$n" = "$sys" ] || fail "$b x threads: strace counts $n mprotect calls in the phase, sys_mprotect $sys"
+        if [ -n "$os" ]; then
+            [ "$foreign" = $((sys - os)) ] || fail "$b: foreign_mprotect $foreign != $sys - $os"
+        fi
+        echo "ok: $b x threads: strace $n == sys_mprotect $sys (os $os, foreign $foreign)"
     done
     ;;
 timeline)

@@ -290,8 +290,8 @@ static int compare_load_callgrind_tsv(struct compare_side *s, const char *path)
 }
 
 /* Numbers from files are checked where they enter: a metric must be finite and, except for the
- * ones that can shrink (break_growth), >= 0. 1e308 used to print "inf" medians and a negative
- * rss_peak counted as "improved". */
+ * ones that can shrink (break_growth, retained RSS, foreign calls, breakdown growths), >= 0. 1e308
+ * used to print "inf" medians and a negative rss_peak counted as "improved". */
 static int compare_check_metrics(const struct compare_side *s, const json_t *run, size_t i)
 {
     const json_t *metrics = json_read_get(run, "metrics");
@@ -301,7 +301,10 @@ static int compare_check_metrics(const struct compare_side *s, const json_t *run
     {
         if (!json_is_number(v))
             continue;
-        bool may_shrink = !strcmp(key, "break_growth") || !strcmp(key, "cgroup_headroom");
+        /* differences of two readings: can be negative */
+        bool may_shrink = !strcmp(key, "break_growth") || !strcmp(key, "cgroup_headroom") ||
+                          !strcmp(key, "rss_retained") || !strcmp(key, "retained_bytes") ||
+                          !strncmp(key, "foreign_", 8) || !strncmp(key, "bd_", 3);
         double x = json_number_value(v);
         if (!num_metric_ok(x, may_shrink))
             return compare_bad("%s: %s: runs[%zu].metrics.%s = %g: expected a finite number%s "

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "ledger_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "num.h"
 #include "perf.h"
+#include "runner.h"
 #include "cli_limits.h"
 #include "cli_opt.h"
 #include "path.h"
@@ -72,8 +74,59 @@ static void cli_default_mem_limit(struct runner_options *ro)
     ro->mem_limit = lim;
 }
 
+/* --out into a directory that holds earlier results: the old set is renamed aside (one atomic
+ * rename) and removed once the new set is complete, so files of two runs never mix and a failed
+ * or interrupted run still has the old set next to it. */
+static char cli_out_old[4200];
+
+static bool cli_out_nonempty(const char *dir, bool *results)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool any = false;
+    *results = false;
+    static const char *const marks[] = {"run.json", "samples.csv", "tune.csv", "sweep.csv"};
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        any = true;
+        for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+            *results |= !strcmp(e->d_name, marks[i]);
+    }
+    closedir(d);
+    return any;
+}
+
+void cli_finish_out(bool ok)
+{
+    if (!cli_out_old[0])
+        return;
+    if (ok)
+        runner_rmtree(cli_out_old);
+    else
+        fprintf(stderr, "faultline: the earlier results are kept in %s\n", cli_out_old);
+    cli_out_old[0] = '\0';
+}
+
 int cli_prepare_out(const char *dir)
 {
+    bool results = false;
+    if (cli_out_nonempty(dir, &results)) {
+        if (!results) {
+            cli_usage_error("--out %s: not empty and not a faultline results directory (use a new "
+                            "directory)",
+                            dir);
+            return -1;
+        }
+        snprintf(cli_out_old, sizeof cli_out_old, "%s.replaced-%ld", dir, (long)getpid());
+        if (rename(dir, cli_out_old) != 0) {
+            cli_usage_error("--out %s: cannot move the earlier results aside (%s)", dir,
+                            strerror(errno));
+            cli_out_old[0] = '\0';
+            return -1;
+        }
+    }
     if (atomic_file_mkdirs(dir) != 0 || access(dir, W_OK) != 0) {
         cli_usage_error("--out %s: cannot create or write that directory (%s)", dir,
                         strerror(errno));
@@ -217,7 +270,8 @@ const struct cli_opt cli_run_opts[] = {
     CLI_ROW_TIMEOUT("kill a run after S seconds, outcome 'timeout' (default 60)"),
     {"events", 0, "LIST", "hardware events, e.g. cycles,instructions,dTLB-load-misses",
      CLI_ID_EVENTS},
-    CLI_ROW_OUT("results directory (default results/runs/<UTC>-<sha>)"),
+    CLI_ROW_OUT("results directory (default results/runs/<UTC>-<sha>); earlier results\nthere "
+                "are replaced whole, any other non-empty directory is refused"),
     CLI_ROW_NO_OUT,
     CLI_ROW_FORMAT("console|json|csv|md|gbench on stdout (default console)"),
     {"seed", 0, "N", "workload seed (default 1; the same for every repetition)", CLI_ID_SEED},
@@ -225,7 +279,7 @@ const struct cli_opt cli_run_opts[] = {
     {"no-measure", 0, NULL, "no latency histograms and no timeline (overhead baseline)",
      CLI_ID_NO_MEASURE},
     {"no-aslr", 0, NULL, "run children with address randomization off", CLI_ID_NO_ASLR},
-    {"lat-sample", 0, "N", "time 1 in N cheap operations (default 256; 1 = every op)",
+    {"lat-sample", 0, "N", "time 1 in N cheap operations (default 1024, per op kind; 1 = every op)",
      CLI_ID_LAT_SAMPLE},
     {"fake-measure", 0, NULL, "fixed synthetic numbers, no child processes (for tests)",
      CLI_ID_FAKE},

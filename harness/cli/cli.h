@@ -30,6 +30,9 @@ void cli_default_out(char *buf, size_t len);
 int cli_resolve_out(char *out_dir, size_t len, bool out_none);
 /* Check that dir can be created and written (creates it). 0 or -1 (message printed). */
 int cli_prepare_out(const char *dir);
+/* At the command's end: remove the earlier results cli_prepare_out moved aside when the new set
+ * was written (ok), else keep them and say where. */
+void cli_finish_out(bool ok);
 /* The run options shared by run, sweep and seed (ids CLI_ID_*), parsed by cli_common_option. */
 extern const struct cli_opt cli_run_opts[];
 /* Common run options shared by run/sweep/seed: parse one option; returns 1 if consumed,

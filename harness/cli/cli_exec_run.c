@@ -99,7 +99,7 @@ static void cli_exec_run_fill_perf(const struct perf_reading *rd, struct sample_
         {PERF_MINFLT, METRIC_perf_minflt},      {PERF_MAJFLT, METRIC_perf_majflt},
         {PERF_SYS_BRK, METRIC_sys_brk},         {PERF_SYS_MMAP, METRIC_sys_mmap},
         {PERF_SYS_MUNMAP, METRIC_sys_munmap},   {PERF_SYS_MREMAP, METRIC_sys_mremap},
-        {PERF_SYS_MADVISE, METRIC_sys_madvise},
+        {PERF_SYS_MADVISE, METRIC_sys_madvise}, {PERF_SYS_MPROTECT, METRIC_sys_mprotect},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (rd->fixed[map[i].k].available)

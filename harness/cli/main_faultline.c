@@ -103,7 +103,7 @@ int main(int argc, char **argv)
      * about it; bad input (2) has said its line already */
     if (rc != 2 && fflush(stdout) != 0)
         atomic_file_note_failure("stdout", errno);
-    if (rc != 2 && atomic_file_report())
-        return rc ? rc : 1;
-    return rc;
+    bool failed = rc != 2 && atomic_file_report();
+    cli_finish_out(rc != 2 && !failed);
+    return failed && !rc ? 1 : rc;
 }

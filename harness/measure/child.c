@@ -214,7 +214,7 @@ static void child_fill_counts(struct sample_values *m, const struct child_ends *
     perf_reading_diff(&e->pr1, &child_perf_start, &prd);
     static const enum metric_id fixed_metric[PERF_FIXED_COUNT] = {
         METRIC_perf_minflt, METRIC_perf_majflt, METRIC_sys_brk,     METRIC_sys_mmap,
-        METRIC_sys_munmap,  METRIC_sys_mremap,  METRIC_sys_madvise,
+        METRIC_sys_munmap,  METRIC_sys_mremap,  METRIC_sys_madvise, METRIC_sys_mprotect,
     };
     for (int i = 0; i < PERF_FIXED_COUNT; i++)
         if (prd.fixed[i].available)
@@ -233,10 +233,20 @@ static void child_fill_counts(struct sample_values *m, const struct child_ends *
         struct os_counts osd;
         os_counts_diff(&e->os1, &child_os_start, &osd);
         static const enum metric_id os_metric[OS_CALL_COUNT] = {
-            METRIC_os_brk, METRIC_os_mmap, METRIC_os_munmap, METRIC_os_mremap, METRIC_os_madvise,
+            METRIC_os_brk,    METRIC_os_mmap,    METRIC_os_munmap,
+            METRIC_os_mremap, METRIC_os_madvise, METRIC_os_mprotect,
         };
-        for (int i = 0; i < OS_CALL_COUNT; i++)
+        static const enum metric_id foreign_metric[OS_CALL_COUNT] = {
+            METRIC_foreign_brk,    METRIC_foreign_mmap,    METRIC_foreign_munmap,
+            METRIC_foreign_mremap, METRIC_foreign_madvise, METRIC_foreign_mprotect,
+        };
+        for (int i = 0; i < OS_CALL_COUNT; i++) {
             sample_set(m, os_metric[i], (double)osd.calls[i]);
+            /* same order: PERF_SYS_BRK + i is the tracepoint of OS call kind i */
+            if (prd.fixed[PERF_SYS_BRK + i].available)
+                sample_set(m, foreign_metric[i],
+                           (double)prd.fixed[PERF_SYS_BRK + i].value - (double)osd.calls[i]);
+        }
     }
 }
 
@@ -406,3 +416,8 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     rec->phase = PHASE_DONE;
     return status == 0 ? 0 : 3;
 }
+
+/* child_fill_counts pairs tracepoint PERF_SYS_BRK + i with OS call kind i. */
+_Static_assert(PERF_SYS_MPROTECT - PERF_SYS_BRK == OS_MPROTECT &&
+                   PERF_FIXED_COUNT - PERF_SYS_BRK == OS_CALL_COUNT,
+               "perf syscall tracepoints and OS call kinds must stay in the same order");

@@ -22,7 +22,7 @@ struct child_config {
     bool settle_full;          /* sample the whole window (else stop after 100 ms unchanged) */
 };
 
-#define CHILD_LAT_SAMPLE_DEFAULT 256
+#define CHILD_LAT_SAMPLE_DEFAULT 1024
 #define CHILD_TIMELINE_DEFAULT   4096
 /* Requests at least this big are always timed individually: they are the ones that may make a
  * syscall (brk growth, mmap) and would be invisible in a 1-in-N sample. */

@@ -27,7 +27,7 @@
 
 static const char *const perf_syscalls[PERF_FIXED_COUNT] = {
     [PERF_SYS_BRK] = "brk",       [PERF_SYS_MMAP] = "mmap",       [PERF_SYS_MUNMAP] = "munmap",
-    [PERF_SYS_MREMAP] = "mremap", [PERF_SYS_MADVISE] = "madvise",
+    [PERF_SYS_MREMAP] = "mremap", [PERF_SYS_MADVISE] = "madvise", [PERF_SYS_MPROTECT] = "mprotect",
 };
 
 /* One warning per kind of failure: these bits remember which kinds were already reported. */
@@ -204,7 +204,7 @@ static void perf_open_tracepoints(struct perf_open_ctx *c)
                        "tracefs nodev /sys/kernel/tracing (ci/deps.sh does this)");
         return;
     }
-    for (int k = PERF_SYS_BRK; k <= PERF_SYS_MADVISE && !c->denied; k++) {
+    for (int k = PERF_SYS_BRK; k < PERF_FIXED_COUNT && !c->denied; k++) {
         char path[160], text[32];
         snprintf(path, sizeof path, "%s/events/syscalls/sys_enter_%s/id", dir, perf_syscalls[k]);
         if (procfs_read_text(path, text, sizeof text) != 0) {
@@ -550,7 +550,8 @@ void perf_list_events(FILE *out)
     const char *dir = perf_tracefs_dir();
     fprintf(out,
             "this machine: perf_event_paranoid=%d, tracefs=%s, hardware counters %s; always "
-            "counted: minor/major faults and syscalls:sys_enter_{brk,mmap,munmap,mremap,madvise}\n",
+            "counted: minor/major faults and "
+            "syscalls:sys_enter_{brk,mmap,munmap,mremap,madvise,mprotect}\n",
             perf_paranoid(), dir ? dir : "(not mounted)",
             perf_pmu_usable() ? "usable" : "not usable (events open as null)");
 }

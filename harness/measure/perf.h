@@ -22,6 +22,7 @@ enum perf_fixed {
     PERF_SYS_MUNMAP,
     PERF_SYS_MREMAP,
     PERF_SYS_MADVISE,
+    PERF_SYS_MPROTECT,
     PERF_FIXED_COUNT
 };
 

@@ -1,10 +1,9 @@
 /* CSV by RFC 4180, both directions. The reader takes a header row and records separated by CRLF,
  * LF or a lone CR; a field in double quotes may hold commas, line breaks and doubled quotes.
  * Blank lines are skipped, short rows read as empty cells, cells beyond the header are ignored,
- * a NUL byte makes the file malformed,
- * and an empty cell means "not measured". Input files must be regular files of at most
- * INFILE_MAX_BYTES (256 MiB) with at most CSV_MAX_COLS columns. The writer quotes exactly the
- * fields that need it, so what was written reads back unchanged. */
+ * a NUL byte makes the file malformed, and an empty cell means "not measured". Input files must
+ * be regular files of at most INFILE_MAX_BYTES (256 MiB) with at most CSV_MAX_COLS columns. The
+ * writer quotes exactly the fields that need it, so what was written reads back unchanged. */
 #ifndef FAULTLINE_CSV_H
 #define FAULTLINE_CSV_H
 
