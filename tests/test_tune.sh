@@ -36,7 +36,9 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
 
 case "$mode" in
 program)
-    timeout 500 "$fl" tune --objective retained-rss --budget 24 --out "$tmp/out" -- \
+    # one run per setting: retained RSS is what this test checks, and 24 x 3 runs of a 16-thread
+    # program do not fit its time limit (the default is 3 runs, for time's spread)
+    timeout 500 "$fl" tune --objective retained-rss --budget 24 --runs 1 --out "$tmp/out" -- \
         "$bin/tune_prog" >"$tmp/stdout.txt" 2>"$tmp/stderr.txt" ||
         fail "tune exited $?: $(cat "$tmp/stderr.txt")"
     cat "$tmp/stdout.txt"
@@ -52,6 +54,8 @@ program)
     grep -qE "^  retained RSS .* -> .*: ${ratio}x lower than the default" "$tmp/stdout.txt" ||
         fail "no 'retained RSS A -> B: Nx lower' line"
     grep -q '^  default (reference)' "$tmp/stdout.txt" || fail "no reference row in the front"
+    grep -qE '^  time: [0-9.]+x the default \(one run each: no spread' "$tmp/stdout.txt" ||
+        fail "a 1-run time ratio must say it has no spread"
 
     csv=$tmp/out/tune.csv
     [ -f "$csv" ] || fail "no tune.csv"
@@ -93,6 +97,8 @@ workload)
     cat "$tmp/stdout.txt"
     grep -qE '^  GLIBC_TUNABLES=glibc\.malloc\.' "$tmp/stdout.txt" || fail "no recommendation"
     grep -qE '^  \(as a backend spec: glibc:' "$tmp/stdout.txt" || fail "no backend spec line"
+    grep -qE '^  time: [0-9.]+x the default \([0-9.]+x\.\.[0-9.]+x over 2 and 2 runs\)' "$tmp/stdout.txt" ||
+        fail "the time ratio shows no spread"
     ratio=$(sed -n 's/.*(improvement_ratio=\([0-9.]*\))$/\1/p' "$tmp/stdout.txt")
     awk -v r="$ratio" 'BEGIN { exit !(r >= 1.5) }' || fail "improvement ratio '$ratio' < 1.5"
     for f in tune.csv round0/run.json round0/samples.csv round1/run.json round1/samples.csv; do
@@ -107,6 +113,8 @@ workload)
         fail "round1 lacks the glibc:mmap_threshold=32M,trim_threshold=1G cell"
     ;;
 usage)
+    "$fl" tune --tie-band 60 --workload churn >/dev/null 2>"$tmp/e0"
+    [ $? -eq 2 ] && grep -q -- "--tie-band 60: expected a percentage 0..50" "$tmp/e0" || fail "bad --tie-band"
     "$fl" tune >/dev/null 2>"$tmp/e1"
     [ $? -eq 2 ] && grep -q "nothing to tune" "$tmp/e1" || fail "tune without a target: not exit 2"
     "$fl" tune --objective speed -- true >/dev/null 2>"$tmp/e2"

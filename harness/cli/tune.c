@@ -33,7 +33,6 @@
 
 #define TUNE_UNSET    (-1)
 #define TUNE_MMAP_MAX (32LL << 20) /* glibc's largest mmap_threshold (HEAP_MAX_SIZE / 2) */
-#define TUNE_NOISE    1.05         /* differences below 5 % are treated as run-to-run noise */
 
 enum tune_knob { TUNE_MMAP, TUNE_TRIM, TUNE_TOP_PAD, TUNE_ARENA, TUNE_KNOBS };
 
@@ -71,7 +70,8 @@ struct tune_setting {
 
 struct tune_entry {
     struct tune_setting s;
-    double m[TUNE_METRICS]; /* medians over ok runs; NAN = not measured */
+    double m[TUNE_METRICS];                    /* medians over ok runs; NAN = not measured */
+    double lo[TUNE_METRICS], hi[TUNE_METRICS]; /* their smallest and largest run */
     unsigned runs, ok_runs;
     char outcome[96]; /* of the first failed run, or "ok" */
     unsigned round;
@@ -84,6 +84,7 @@ struct tune_state {
     unsigned budget, runs;
     double timeout_s;
     bool verbose, quiet;
+    double tie;           /* 1 + the --tie-band fraction: scores this close are a tie */
     char **cmd;           /* program mode: argv of the program */
     const char *workload; /* workload mode: the workload spec */
     struct plan_options po;
@@ -373,6 +374,20 @@ static int tune_exec_once(const struct tune_state *st, const struct tune_setting
 
 /* ---- evaluation of a batch of settings ---- */
 
+/* Median, smallest and largest of metric k over n runs. */
+static void tune_spread(struct tune_entry *e, int k, const double *v, size_t n)
+{
+    e->m[k] = e->lo[k] = e->hi[k] = NAN;
+    if (!n)
+        return;
+    e->m[k] = stats_median(v, n);
+    e->lo[k] = e->hi[k] = v[0];
+    for (size_t i = 1; i < n; i++) {
+        e->lo[k] = fmin(e->lo[k], v[i]);
+        e->hi[k] = fmax(e->hi[k], v[i]);
+    }
+}
+
 static void tune_progress(const struct tune_state *st, const struct tune_entry *e)
 {
     if (st->quiet)
@@ -419,7 +434,7 @@ static void tune_eval_program(struct tune_state *st, unsigned first)
             for (unsigned j = 0; j < e->ok_runs; j++)
                 if (isfinite(v[j]))
                     v[n++] = v[j];
-            e->m[k] = n ? stats_median(v, n) : NAN;
+            tune_spread(e, k, v, n);
         }
         tune_progress(st, e);
     }
@@ -468,7 +483,7 @@ static void tune_eval_workload(struct tune_state *st, unsigned first, unsigned r
                     x += run->m.v[METRIC_majflt];
                 v[n++] = x;
             }
-            e->m[k] = n ? stats_median(v, n) : NAN;
+            tune_spread(e, k, v, n);
         }
         for (unsigned i = 0; i < r.nruns; i++) {
             if (r.runs[i].cell != c)
@@ -528,16 +543,17 @@ static void tune_rank(struct tune_state *st)
     }
 }
 
-/* The lowest score; among settings within 5 % of it (single-run noise, e.g. a few pages of
- * RSS), the one that is best across all four metrics, so a tie is not won by accident. A
- * setting must beat the default by more than that band too, else the default stays. */
+/* The lowest score; among settings within the tie band of it (--tie-band, default 5 %: run-to-run
+ * noise, e.g. a few pages of RSS), the one that is best across all four metrics, so a tie is not
+ * won by accident. A setting must beat the default by more than the band too, else the default
+ * stays. */
 static unsigned tune_best(const struct tune_state *st)
 {
     unsigned best = 0;
     for (unsigned i = 1; i < st->n; i++)
         if (st->e[i].score < st->e[best].score)
             best = i;
-    if (!isfinite(st->e[best].score) || !(st->e[best].score * TUNE_NOISE < st->e[0].score))
+    if (!isfinite(st->e[best].score) || !(st->e[best].score * st->tie < st->e[0].score))
         return 0;
     if (st->objective == TUNE_BALANCED)
         return best;
@@ -546,7 +562,7 @@ static unsigned tune_best(const struct tune_state *st)
     unsigned pick = best;
     double pick_bal = tune_score(&bal, &st->e[best], &st->e[0]);
     for (unsigned i = 0; i < st->n; i++) {
-        if (!(st->e[i].score <= st->e[best].score * TUNE_NOISE))
+        if (!(st->e[i].score <= st->e[best].score * st->tie))
             continue;
         double b = tune_score(&bal, &st->e[i], &st->e[0]);
         if (b < pick_bal) {
@@ -555,6 +571,36 @@ static unsigned tune_best(const struct tune_state *st)
         }
     }
     return pick;
+}
+
+/* Say when the pick was a tie: how many settings scored within the band of the lowest. */
+static void tune_explain_tie(const struct tune_state *st, const struct tune_entry *b)
+{
+    double low = INFINITY;
+    unsigned tied = 0;
+    for (unsigned i = 1; i < st->n; i++)
+        low = fmin(low, st->e[i].score);
+    for (unsigned i = 1; i < st->n; i++)
+        tied += st->e[i].score <= low * st->tie;
+    if (tied > 1)
+        printf("  (%u settings within %.0f %% of the best score, the tie band (--tie-band): "
+               "choosing the one best across all four metrics%s)\n",
+               tied, (st->tie - 1) * 100, b->score > low ? ", not the lowest score" : "");
+}
+
+/* "time: 0.68x the default (0.61x..0.75x, 3 runs each)": the spread is the ratio of the extreme
+ * runs, so a ratio from runs that overlap is visible as one. */
+static void tune_print_ratio(const struct tune_state *st, int k, const struct tune_entry *b,
+                             const struct tune_entry *def)
+{
+    printf("  %s: %.2fx the default", tune_metrics[k].what, b->m[k] / def->m[k]);
+    if (b->ok_runs >= 2 && def->ok_runs >= 2 && def->lo[k] > 0)
+        printf(" (%.2fx..%.2fx over %u and %u runs)", b->lo[k] / def->hi[k], b->hi[k] / def->lo[k],
+               b->ok_runs, def->ok_runs);
+    else
+        printf(" (one run each: no spread; --runs 3 or more to see one)");
+    (void)st;
+    printf("\n");
 }
 
 static void tune_csv_value(struct strbuf *sb, double v)
@@ -671,11 +717,13 @@ static void tune_report(const struct tune_state *st)
     printf("\nrecommended for %s:\n", obj);
     if (best == 0 || !isfinite(b->score)) {
         printf("  GLIBC_TUNABLES= (keep the defaults: no setting tried beats them by more than "
-               "5 %%)\n");
+               "the %.0f %% tie band, --tie-band)\n",
+               (st->tie - 1) * 100);
         printf("  improvement_ratio=1.00\n");
         return;
     }
     printf("  GLIBC_TUNABLES=%s\n", tunables);
+    tune_explain_tie(st, b);
     if (st->workload) {
         char params[256];
         tune_setting_short(&b->s, ",", params, sizeof params);
@@ -699,7 +747,7 @@ static void tune_report(const struct tune_state *st)
     for (int k = 0; k < TUNE_METRICS; k++) {
         if (k == st->objective || !isfinite(def->m[k]) || !isfinite(b->m[k]) || def->m[k] <= 0)
             continue;
-        printf("  %s: %.2fx the default\n", tune_metrics[k].what, b->m[k] / def->m[k]);
+        tune_print_ratio(st, k, b, def);
     }
 }
 
@@ -826,7 +874,7 @@ static void tune_search(struct tune_state *st)
 
 /* ---- command line ---- */
 
-enum { TUNE_ID_OBJECTIVE = CLI_ID_COMMAND, TUNE_ID_BUDGET, TUNE_ID_VERBOSE };
+enum { TUNE_ID_OBJECTIVE = CLI_ID_COMMAND, TUNE_ID_BUDGET, TUNE_ID_VERBOSE, TUNE_ID_TIE_BAND };
 
 static const struct cli_opt tune_opts[] = {
     {"objective", 0, "OBJ",
@@ -835,7 +883,11 @@ static const struct cli_opt tune_opts[] = {
      TUNE_ID_OBJECTIVE},
     {"budget", 0, "N", "settings to try, the default included (default 40, at least 2)",
      TUNE_ID_BUDGET},
-    CLI_ROW_RUNS("runs per setting (default 1 for a program, 3 for a workload)"),
+    CLI_ROW_RUNS("runs per setting (default 3: time and its spread need them)"),
+    {"tie-band", 0, "P",
+     "scores within P % of the best are a tie, won by the setting best\nacross all four metrics; "
+     "a setting must beat the default by more (default 5)",
+     TUNE_ID_TIE_BAND},
     CLI_ROW_WORKLOAD("tune for a synthetic workload instead of a program"),
     CLI_ROW_TIMEOUT("kill a run after S seconds (default 60)"),
     CLI_ROW_OUT("results directory (default results/runs/<UTC>-<sha>)"),
@@ -892,6 +944,15 @@ static int tune_option(struct cli_parse *p, int c, struct tune_state *st, bool *
         st->objective = found;
         return 0;
     }
+    case TUNE_ID_TIE_BAND: {
+        char *end;
+        errno = 0;
+        double pct = strtod(p->arg, &end);
+        if (*end || errno || !(pct >= 0) || pct > 50)
+            return cli_opt_error(p, "--tie-band %s: expected a percentage 0..50", p->arg);
+        st->tie = 1 + pct / 100;
+        return 0;
+    }
     case TUNE_ID_BUDGET:
         if (cli_opt_u64(p, &v, 2, 10000) != 0)
             return 2;
@@ -946,6 +1007,7 @@ int tune_main(int argc, char **argv)
     st.objective = TUNE_BALANCED;
     st.budget = 40;
     st.timeout_s = 60;
+    st.tie = 1.05;
     bool no_out = false, runs_given = false;
     struct cli_parse p;
     cli_opt_init(&p, &tune_usage, argc, argv);
@@ -970,7 +1032,7 @@ int tune_main(int argc, char **argv)
                                "allocator replaces glibc malloc in the runner, so no glibc setting "
                                "can apply; use a build without FAULTLINE_SANITIZE");
     if (!runs_given)
-        st.runs = st.cmd ? 1 : 3;
+        st.runs = 3;
     if (!no_out && !st.out_dir[0])
         cli_default_out(st.out_dir, sizeof st.out_dir);
     if (!no_out && cli_prepare_out(st.out_dir) != 0)

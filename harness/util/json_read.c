@@ -26,6 +26,30 @@ json_t *json_read_file(const char *path, char *err, size_t errlen)
     return NULL;
 }
 
+json_t *json_read_buf(const char *buf, size_t len, char *err, size_t errlen)
+{
+    json_error_t e;
+    json_t *doc = json_loadb(buf, len, 0, &e);
+    if (!doc)
+        snprintf(err, errlen, "line %d column %d (byte %d): %s", e.line, e.column, e.position,
+                 e.text);
+    return doc;
+}
+
+void json_read_text(const json_t *v, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (json_is_string(v)) {
+        snprintf(out, len, "%s", json_string_value(v));
+    } else if (json_is_integer(v)) {
+        snprintf(out, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    } else if (json_is_real(v)) {
+        snprintf(out, len, "%.15g", json_real_value(v));
+    } else if (json_is_boolean(v) || json_is_null(v)) {
+        snprintf(out, len, "%s", json_is_null(v) ? "null" : json_is_true(v) ? "true" : "false");
+    }
+}
+
 const json_t *json_read_get(const json_t *obj, const char *key)
 {
     return json_is_object(obj) ? json_object_get(obj, key) : NULL;

@@ -17,6 +17,12 @@
 /* The whole document of path, or NULL with "cannot read PATH: ..." or "PATH: line L column C
  * (byte B): what" in err. Free with json_decref. */
 json_t *json_read_file(const char *path, char *err, size_t errlen);
+/* The document in buf (len bytes, e.g. from infile_read); NULL with "line L column C (byte B):
+ * what" in err. Free with json_decref. */
+json_t *json_read_buf(const char *buf, size_t len, char *err, size_t errlen);
+/* A scalar as text, the way the file spells it: strings as is, numbers, true/false/null; ""
+ * for arrays and objects. */
+void json_read_text(const json_t *v, char *out, size_t len);
 /* obj[key] when obj is an object that has it, else NULL. */
 const json_t *json_read_get(const json_t *obj, const char *key);
 /* obj[key] as a string; NULL when missing or not a string. */
