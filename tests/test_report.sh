@@ -143,7 +143,18 @@ badinput)
     set -e
     rmdir "$empty"
     [ $rc -eq 2 ] || fail "report on a directory without samples.csv exited $rc, want 2"
-    echo "badinput: exit 2 with one line: $err"
+    # --ref names a backend: anything else is refused with one line, before anything runs
+    set +e
+    err2=$("$faultline" run -b glibc -w churn:count=2 --ref nosuch --no-out 2>&1 >/dev/null)
+    rc=$?
+    set -e
+    [ $rc -eq 2 ] || fail "run --ref nosuch exited $rc, want 2"
+    [ "$(printf '%s\n' "$err2" | wc -l)" -eq 1 ] && grep -q -- '--ref nosuch' <<<"$err2" || fail "want one line naming --ref, got: $err2"
+    # the console table: spread, noisy mark, and the relative column against --ref
+    tab=$("$faultline" run -b glibc -b hybrid -w churn:count=2 --runs 2 --fake-measure --no-out --ref hybrid)
+    grep -q 'time vs hybrid' <<<"$tab" || fail "console table lacks the relative column: $tab"
+    grep -qE '^hybrid +churn:count=2 .* 1\.00x ' <<<"$tab" || fail "the reference row is not 1.00x: $tab"
+    echo "badinput: exit 2 with one line: $err; --ref: $err2"
     ;;
 tune)
     # fixture: tune.csv of `faultline tune --objective retained-rss --budget 10 -- tune_prog`,

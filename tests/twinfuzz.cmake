@@ -13,3 +13,12 @@ add_test(NAME twinfuzz_sees_divergence COMMAND ${FL_TWINFUZZ_RUN}
 set_tests_properties(twinfuzz_corpus twinfuzz_quick twinfuzz_sees_divergence PROPERTIES
   SKIP_RETURN_CODE 77 TIMEOUT 120)
 set_tests_properties(twinfuzz_sees_divergence PROPERTIES WILL_FAIL TRUE)
+
+# hybrid is single-arena: stated in `list backends`, checked against glibc's thread arena.
+add_executable(twin_threads_prog ${CMAKE_CURRENT_SOURCE_DIR}/twin_threads_prog.c)
+target_link_libraries(twin_threads_prog pthread)
+target_compile_options(twin_threads_prog PRIVATE -fno-sanitize=all)
+target_link_options(twin_threads_prog PRIVATE -fno-sanitize=all)
+add_test(NAME twin_single_arena COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_twin_arena.sh
+  $<TARGET_FILE:faultline> $<TARGET_FILE:twin_threads_prog> $<TARGET_FILE:faultline-hybrid>)
+set_tests_properties(twin_single_arena PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)

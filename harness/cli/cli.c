@@ -22,6 +22,7 @@
 #include "cli_limits.h"
 #include "cli_opt.h"
 #include "path.h"
+#include "report_table.h"
 #include "spec.h"
 #include "sweep.h"
 #include "tails.h"
@@ -258,7 +259,8 @@ enum {
     CLI_ID_SETTLE,
     CLI_ID_EXPLAIN_TAILS,
     CLI_ID_MEM_LIMIT,
-    CLI_ID_EXPLAIN
+    CLI_ID_EXPLAIN,
+    CLI_ID_REF
 };
 static const char *cli_cgroup_arg, *cli_thp_arg;
 static bool cli_explain_tails;
@@ -306,6 +308,10 @@ const struct cli_opt cli_run_opts[] = {
      CLI_ID_EXPLAIN_TAILS},
     {"explain", 0, NULL, "after the table print why each OS call happened (ledger.csv; hybrid)",
      CLI_ID_EXPLAIN},
+    {"ref", 0, "BACKEND",
+     "reference backend of the console table's relative column (default glibc when\nrun, "
+     "else the first backend)",
+     CLI_ID_REF},
     CLI_ROW_QUIET,
     CLI_ROW_END,
 };
@@ -452,6 +458,14 @@ static int cli_plan_parse(int argc, char **argv, bool sweep, struct plan_options
             po->ro.settle_full = true;
             break;
         }
+        case CLI_ID_REF:
+            if (!backend_find(p.arg)) {
+                cli_usage_error("--ref %s: expected a backend name (see faultline list backends)",
+                                p.arg);
+                return 2;
+            }
+            report_table_set_ref(p.arg);
+            break;
         default:
             if (cli_common_option(c, p.arg, po, out_dir, out_len, format, out_none) < 0)
                 return 2;

@@ -22,6 +22,8 @@
 #include "config.h"
 #include "csv.h"
 #include "infile.h"
+#include "report_esc.h"
+#include "report_front.h"
 #include "report_tails.h"
 #include "results.h"
 #include "sample.h"
@@ -62,82 +64,22 @@ struct report_html {
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-static void report_html_esc(struct strbuf *sb, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            strbuf_puts(sb, "&lt;");
-            break;
-        case '>':
-            strbuf_puts(sb, "&gt;");
-            break;
-        case '&':
-            strbuf_puts(sb, "&amp;");
-            break;
-        case '"':
-            strbuf_puts(sb, "&quot;");
-            break;
-        default:
-            strbuf_add(sb, s, 1);
-        }
-    }
-}
-
-/* Markdown text: every character Markdown or the HTML it may contain would read as markup is
- * escaped (backslash for Markdown punctuation, entities for < > &), and a newline becomes a
- * space, so a value from the results can neither open a tag, a link, a code block or a new
- * table row. The one Markdown escaper; report_html_esc is the one HTML escaper. */
-static void report_html_md_cell(struct strbuf *sb, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            strbuf_puts(sb, "&lt;");
-            break;
-        case '>':
-            strbuf_puts(sb, "&gt;");
-            break;
-        case '&':
-            strbuf_puts(sb, "&amp;");
-            break;
-        case '\n':
-        case '\r':
-            strbuf_puts(sb, " ");
-            break;
-        case '\\':
-        case '`':
-        case '*':
-        case '_':
-        case '[':
-        case ']':
-        case '|':
-        case '#':
-            strbuf_add(sb, "\\", 1);
-            strbuf_add(sb, s, 1);
-            break;
-        default:
-            strbuf_add(sb, s, 1);
-        }
-    }
-}
-
 static void report_html_para(struct report_html *r, const char *text, const char *cls)
 {
     strbuf_printf(&r->html, "<p%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
-    report_html_esc(&r->html, text);
+    report_esc_html(&r->html, text);
     strbuf_puts(&r->html, "</p>\n");
-    report_html_md_cell(&r->md, text);
+    report_esc_md(&r->md, text);
     strbuf_puts(&r->md, "\n\n");
 }
 
 static void report_html_heading(struct report_html *r, int level, const char *text)
 {
     strbuf_printf(&r->html, "<h%d>", level);
-    report_html_esc(&r->html, text);
+    report_esc_html(&r->html, text);
     strbuf_printf(&r->html, "</h%d>\n", level);
     strbuf_printf(&r->md, "%.*s ", level, "######");
-    report_html_md_cell(&r->md, text);
+    report_esc_md(&r->md, text);
     strbuf_puts(&r->md, "\n\n");
 }
 
@@ -1069,12 +1011,12 @@ static void report_html_context(struct report_html *r)
         if (!val)
             continue;
         strbuf_puts(&r->html, "<tr><th class=\"l\">");
-        report_html_esc(&r->html, name);
+        report_esc_html(&r->html, name);
         strbuf_puts(&r->html, "</th><td class=\"l\">");
-        report_html_esc(&r->html, val);
+        report_esc_html(&r->html, val);
         strbuf_puts(&r->html, "</td></tr>\n");
         strbuf_printf(&r->md, "| %s | ", name);
-        report_html_md_cell(&r->md, val);
+        report_esc_md(&r->md, val);
         strbuf_puts(&r->md, " |\n");
     }
     strbuf_puts(&r->html, "</table>\n");
@@ -1152,22 +1094,22 @@ static void report_html_summary(struct report_html *r)
             const char *ok = csv_get(c, i, csv_col(c, "ok_runs"));
             const char *runs = csv_get(c, i, csv_col(c, "runs"));
             strbuf_puts(&r->html, "<tr><td class=\"l\">");
-            report_html_esc(&r->html, wl[i]);
+            report_esc_html(&r->html, wl[i]);
             strbuf_puts(&r->html, "</td><td class=\"l\">");
-            report_html_esc(&r->html, be);
+            report_esc_html(&r->html, be);
             strbuf_puts(&r->html, "</td><td>");
-            report_html_esc(&r->html, ok);
+            report_esc_html(&r->html, ok);
             strbuf_puts(&r->html, "/");
-            report_html_esc(&r->html, runs);
+            report_esc_html(&r->html, runs);
             strbuf_puts(&r->html, "</td>");
             strbuf_puts(&r->md, "| ");
-            report_html_md_cell(&r->md, wl[i]);
+            report_esc_md(&r->md, wl[i]);
             strbuf_puts(&r->md, " | ");
-            report_html_md_cell(&r->md, be);
+            report_esc_md(&r->md, be);
             strbuf_puts(&r->md, " | ");
-            report_html_md_cell(&r->md, ok);
+            report_esc_md(&r->md, ok);
             strbuf_puts(&r->md, "/");
-            report_html_md_cell(&r->md, runs);
+            report_esc_md(&r->md, runs);
             strbuf_puts(&r->md, " |");
             for (int k = 0; k < RH_SUMMARY_COLS; k++) {
                 size_t at = i * RH_SUMMARY_COLS + k;
@@ -1225,14 +1167,14 @@ static void report_html_figure(struct report_html *r, char *fields[4], const cha
         return;
     strbuf_printf(&r->html, "<figure id=\"%s\"><img src=\"plots/%s.svg\" alt=\"", fields[0],
                   fields[0]);
-    report_html_esc(&r->html, fields[3]);
+    report_esc_html(&r->html, fields[3]);
     strbuf_puts(&r->html, "\" width=\"960\"><figcaption>");
-    report_html_esc(&r->html, reading);
+    report_esc_html(&r->html, reading);
     strbuf_puts(&r->html, "</figcaption></figure>\n");
     strbuf_puts(&r->md, "![");
-    report_html_md_cell(&r->md, fields[3]);
+    report_esc_md(&r->md, fields[3]);
     strbuf_printf(&r->md, "](plots/%s.png)\n\n", fields[0]);
-    report_html_md_cell(&r->md, reading);
+    report_esc_md(&r->md, reading);
     strbuf_puts(&r->md, "\n\n");
 }
 
@@ -1317,10 +1259,10 @@ static void report_html_claims(struct report_html *r)
                               : !strcmp(f[1], "differs") ? "l differs"
                                                          : "l";
             strbuf_printf(&r->html, "<td class=\"%s\">", cls);
-            report_html_esc(&r->html, f[k]);
+            report_esc_html(&r->html, f[k]);
             strbuf_puts(&r->html, "</td>");
             strbuf_puts(&r->md, " ");
-            report_html_md_cell(&r->md, f[k]);
+            report_esc_md(&r->md, f[k]);
             strbuf_puts(&r->md, " |");
         }
         strbuf_puts(&r->html, "</tr>\n");
@@ -1402,10 +1344,10 @@ static void report_html_warnings(struct report_html *r)
     strbuf_puts(&r->html, "<ul>\n");
     for (int i = 0; i < r->nwarnings; i++) {
         strbuf_puts(&r->html, "<li class=\"warn\">");
-        report_html_esc(&r->html, r->warnings[i]);
+        report_esc_html(&r->html, r->warnings[i]);
         strbuf_puts(&r->html, "</li>\n");
         strbuf_puts(&r->md, "- ");
-        report_html_md_cell(&r->md, r->warnings[i]);
+        report_esc_md(&r->md, r->warnings[i]);
         strbuf_puts(&r->md, "\n");
     }
     strbuf_puts(&r->html, "</ul>\n");
@@ -1540,10 +1482,10 @@ static void report_html_tune_row(struct report_html *r, size_t i, const char *cl
     report_html_tune_setting(c, i, setting, sizeof setting);
     strbuf_printf(&r->html, "<tr%s%s%s><td class=\"l\">", cls ? " class=\"" : "", cls ? cls : "",
                   cls ? "\"" : "");
-    report_html_esc(&r->html, setting);
+    report_esc_html(&r->html, setting);
     strbuf_printf(&r->html, "</td><td class=\"l\">%s</td>", mark);
     strbuf_puts(&r->md, "| ");
-    report_html_md_cell(&r->md, setting);
+    report_esc_md(&r->md, setting);
     strbuf_printf(&r->md, " | %s |", mark);
     bool bold = cls && !strcmp(cls, "rec");
     for (int k = 0; k < RH_TUNE_COLS; k++) {
@@ -1599,12 +1541,12 @@ static void report_html_tune(struct report_html *r)
                  *line ? "" : " (glibc's defaults: leave GLIBC_TUNABLES unset)");
         report_html_para(r, text, NULL);
         strbuf_puts(&r->html, "<pre><code>GLIBC_TUNABLES=");
-        report_html_esc(&r->html, line);
+        report_esc_html(&r->html, line);
         strbuf_puts(&r->html, "</code></pre>\n");
         /* a code block shows its text raw: a value that could end it is not shown there */
         if (strpbrk(line, "`\n\r")) {
             strbuf_puts(&r->md, "GLIBC\\_TUNABLES=");
-            report_html_md_cell(&r->md, line);
+            report_esc_md(&r->md, line);
             strbuf_puts(&r->md, "\n\n");
         } else {
             strbuf_printf(&r->md, "```\nGLIBC_TUNABLES=%s\n```\n\n", line);
@@ -1733,10 +1675,14 @@ static int report_html_run_plots(struct report_html *r)
     return 0;
 }
 
-enum { REPORT_HTML_ID_NO_PLOTS = CLI_ID_COMMAND };
+enum { REPORT_HTML_ID_NO_PLOTS = CLI_ID_COMMAND, REPORT_HTML_ID_FRONT };
 
 static const struct cli_opt report_html_opts[] = {
     {"no-plots", 0, NULL, "keep DIR/plots as it is (do not run gnuplot)", REPORT_HTML_ID_NO_PLOTS},
+    {"front", 0, NULL,
+     "DIR holds reports (a `make bench` run): write DIR/index.html linking each with its "
+     "headline findings",
+     REPORT_HTML_ID_FRONT},
     CLI_ROW_END,
 };
 
@@ -1744,11 +1690,12 @@ static const struct cli_opt *const report_html_tables[] = {report_html_opts, NUL
 
 static const struct cli_usage report_html_usage = {
     .name = "report",
-    .synopsis = "[--no-plots] DIR",
+    .synopsis = "[--no-plots] DIR | --front DIR",
     .about = "Renders the plots of a results directory (plots/plot.sh; set FAULTLINE_PLOTS_DIR to "
              "use\nanother plots/ directory) and writes DIR/index.html and DIR/report.md.\n",
     .tables = report_html_tables,
-    .examples = "faultline report results/runs/<id>",
+    .examples = "faultline report results/runs/<id>\n"
+                "faultline report --front results/runs/<bench-id>",
     .exit_status = "0 report written, 1 report written but plotting failed, 2 bad input",
 };
 
@@ -1775,7 +1722,7 @@ static void report_html_free(struct report_html *r)
 
 int report_html_main(int argc, char **argv)
 {
-    bool no_plots = false;
+    bool no_plots = false, front = false;
     const char *dir = NULL;
     struct cli_parse p;
     cli_opt_init(&p, &report_html_usage, argc, argv);
@@ -1787,6 +1734,8 @@ int report_html_main(int argc, char **argv)
             return 2;
         if (c == REPORT_HTML_ID_NO_PLOTS)
             no_plots = true;
+        else if (c == REPORT_HTML_ID_FRONT)
+            front = true;
         else if (dir)
             return cli_opt_error(&p, "unexpected argument '%s' (see faultline report --help)",
                                  p.arg);
@@ -1804,6 +1753,8 @@ int report_html_main(int argc, char **argv)
                 stat(dir, &st) != 0 ? strerror(errno) : "not a directory");
         return 2;
     }
+    if (front)
+        return report_front_write(dir);
     struct report_html *r = calloc(1, sizeof *r);
     if (!r)
         abort();

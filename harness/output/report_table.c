@@ -1,9 +1,26 @@
-/* Console and Markdown tables of per-cell medians, units scaled for humans. */
+/* Console and Markdown tables of per-cell medians with their spread, units scaled for humans,
+ * noisy cells marked in place, a time column relative to a reference backend, and a warning
+ * about outlier runs (in the manner of hyperfine's). */
+#include "report_table.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hw_events.h"
 #include "results.h"
+
+static const char *report_table_ref;
+
+void report_table_set_ref(const char *backend)
+{
+    report_table_ref = backend;
+}
+
+/* A cell is noisy when its runs vary by more than this coefficient of variation. */
+#define REPORT_TABLE_NOISY_CV 0.10
+/* A run is an outlier when its time is this far from the cell's median (factor). */
+#define REPORT_TABLE_OUTLIER 1.5
 
 /* The columns a human wants first; everything else is in the files. */
 static const char *const report_table_cols[] = {
@@ -11,6 +28,8 @@ static const char *const report_table_cols[] = {
 };
 #define REPORT_TABLE_NCOLS (sizeof report_table_cols / sizeof report_table_cols[0])
 
+/* "855 us ±12%!": the median, half the min-max range of the runs relative to it (omitted when
+ * the runs agree), and '!' when the cell is noisy. */
 static void report_table_cell_text(const struct results *r, unsigned c, unsigned col, char *buf,
                                    size_t len)
 {
@@ -20,7 +39,66 @@ static void report_table_cell_text(const struct results *r, unsigned c, unsigned
         snprintf(buf, len, "-");
         return;
     }
-    report_human(s.median, sample_metrics[m].unit, buf, len);
+    char med[48];
+    report_human(s.median, sample_metrics[m].unit, med, sizeof med);
+    double half = s.median > 0 ? (s.max - s.min) / 2 / s.median * 100 : 0;
+    bool noisy = s.n >= 2 && s.cv > REPORT_TABLE_NOISY_CV;
+    if (s.n >= 2 && half >= 0.5)
+        snprintf(buf, len, "%s ±%.0f%%%s", med, half, noisy ? "!" : "");
+    else
+        snprintf(buf, len, "%s%s", med, noisy ? "!" : "");
+}
+
+/* The reference backend: --ref, else glibc when it was run, else the first cell's backend. */
+static const char *report_table_refname(const struct results *r)
+{
+    if (report_table_ref)
+        return report_table_ref;
+    for (unsigned c = 0; c < r->ncells; c++)
+        if (!strcmp(r->cells[c].backend_spec, "glibc"))
+            return "glibc";
+    return r->ncells ? r->cells[0].backend_spec : "";
+}
+
+/* Median time of this cell over the reference backend's on the same workload: "1.13x". */
+static void report_table_rel(const struct results *r, unsigned c, const char *ref, char *buf,
+                             size_t len)
+{
+    int m = sample_metric_index("ns_per_op");
+    struct stats_summary a, b;
+    snprintf(buf, len, "-");
+    if (m < 0 || !results_cell_summary(r, c, m, &a))
+        return;
+    for (unsigned k = 0; k < r->ncells; k++)
+        if (!strcmp(r->cells[k].backend_spec, ref) &&
+            !strcmp(r->cells[k].workload_spec, r->cells[c].workload_spec) &&
+            results_cell_summary(r, k, m, &b) && b.median > 0) {
+            snprintf(buf, len, "%.2fx", a.median / b.median);
+            return;
+        }
+}
+
+/* Cells with a run whose time is REPORT_TABLE_OUTLIER times off the median: a warning. */
+static void report_table_outliers(const struct results *r, struct strbuf *sb, bool md)
+{
+    int m = sample_metric_index("ns_per_op");
+    unsigned n = 0, first = 0;
+    for (unsigned c = 0; m >= 0 && c < r->ncells; c++) {
+        struct stats_summary s;
+        if (!results_cell_summary(r, c, m, &s) || s.n < 3 || s.median <= 0)
+            continue;
+        if (s.max > s.median * REPORT_TABLE_OUTLIER || s.min < s.median / REPORT_TABLE_OUTLIER) {
+            if (!n++)
+                first = c;
+        }
+    }
+    if (n)
+        strbuf_printf(sb,
+                      "%sWarning: statistical outliers in %u cell%s (a run's time %.1fx off its "
+                      "median; first %s x %s). Other programs or caches may disturb the runs: "
+                      "more --runs, --warmup 1 and a quieter machine help.\n",
+                      md ? "\n" : "\n  ", n, n == 1 ? "" : "s", REPORT_TABLE_OUTLIER,
+                      r->cells[first].backend_spec, r->cells[first].workload_spec);
 }
 
 static void report_table_outcomes(const struct results *r, unsigned c, char *buf, size_t len)
@@ -48,14 +126,18 @@ static void report_table_render(const struct results *r, struct strbuf *sb, bool
     if (md)
         strbuf_puts(sb, "| ");
     strbuf_printf(sb, md ? "%s%s%s" : "%-34s%s%-30s", "backend", sep, "workload");
+    const char *ref = report_table_refname(r);
+    char relh[64];
+    snprintf(relh, sizeof relh, "time vs %s", ref);
     for (unsigned k = 0; k < REPORT_TABLE_NCOLS; k++)
-        strbuf_printf(sb, md ? "%s%s" : "%s%11s", sep, report_table_cols[k]);
+        strbuf_printf(sb, md ? "%s%s" : "%s%15s", sep, report_table_cols[k]);
+    strbuf_printf(sb, md ? "%s%s" : "%s%14s", sep, relh);
     for (unsigned k = 0; k < r->nhw; k++) /* --events: one column each, medians */
         strbuf_printf(sb, md ? "%s%s" : "%s%16s", sep, r->hw_events[k]);
     strbuf_printf(sb, "%s%s%s\n", sep, "runs", md ? " |" : "");
     if (md) {
         strbuf_puts(sb, "|---|---|");
-        for (unsigned k = 0; k < REPORT_TABLE_NCOLS + r->nhw; k++)
+        for (unsigned k = 0; k < REPORT_TABLE_NCOLS + 1 + r->nhw; k++)
             strbuf_puts(sb, "---:|");
         strbuf_puts(sb, "---|\n");
     }
@@ -69,8 +151,11 @@ static void report_table_render(const struct results *r, struct strbuf *sb, bool
         for (unsigned k = 0; k < REPORT_TABLE_NCOLS; k++) {
             char v[64];
             report_table_cell_text(r, c, k, v, sizeof v);
-            strbuf_printf(sb, md ? "%s%s" : "%s%11s", sep, v);
+            strbuf_printf(sb, md ? "%s%s" : "%s%15s", sep, v);
         }
+        char rel[32];
+        report_table_rel(r, c, ref, rel, sizeof rel);
+        strbuf_printf(sb, md ? "%s%s" : "%s%14s", sep, rel);
         for (unsigned k = 0; k < r->nhw; k++) {
             char v[64] = "-";
             double med;
@@ -80,6 +165,12 @@ static void report_table_render(const struct results *r, struct strbuf *sb, bool
         }
         strbuf_printf(sb, "%s%s%s\n", sep, out, md ? " |" : "");
     }
+    strbuf_printf(sb,
+                  "%smedian ±: half the min-max range of the runs, relative to the median; "
+                  "!: noisy (cv > %.0f%%); time vs %s: median time per op over %s's on the same "
+                  "workload\n",
+                  md ? "\n" : "", REPORT_TABLE_NOISY_CV * 100, ref, ref);
+    report_table_outliers(r, sb, md);
     if (r->nwarnings) {
         strbuf_puts(sb, md ? "\n**Warnings**\n\n" : "\nwarnings:\n");
         for (unsigned i = 0; i < r->nwarnings; i++)

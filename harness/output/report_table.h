@@ -1,0 +1,9 @@
+/* Console and Markdown tables of per-cell medians (report_console, report_md in results.h). */
+#ifndef FAULTLINE_REPORT_TABLE_H
+#define FAULTLINE_REPORT_TABLE_H
+
+/* The backend the relative column compares against (`--ref`); NULL or unset: glibc when it was
+ * run, else the first backend of the table. The name is kept, not copied. */
+void report_table_set_ref(const char *backend);
+
+#endif
