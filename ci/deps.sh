@@ -4,7 +4,8 @@
 set -u
 PKGS="build-essential cmake pkg-config libjansson-dev libpfm4-dev libbenchmark-dev libbenchmark-tools \
 python3 python3-scipy shellcheck hyperfine gnuplot-nox valgrind strace linux-perf time \
-libdw-dev libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 sqlite3 chromium clang libclang-rt-14-dev"
+libdw-dev libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 sqlite3 chromium clang libclang-rt-14-dev \
+slurm-wlm munge nodejs npm"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

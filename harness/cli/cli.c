@@ -147,6 +147,9 @@ int cli_resolve_out(char *out_dir, size_t len, bool out_none)
     return 0;
 }
 
+/* -j/--jobs: run and sweep only (the short letter is its id, as for the shared rows). */
+enum { CLI_RUN_ID_JOBS = 'j' };
+
 int cli_common_option(int opt, const char *arg, struct plan_options *po, char *out_dir,
                       size_t out_len, const char **format, bool *out_none)
 {
@@ -230,22 +233,19 @@ int cli_common_option(int opt, const char *arg, struct plan_options *po, char *o
         snprintf(out_dir, out_len, "%s", arg);
         return 1;
     case CLI_ID_SHARD: {
-        /* strict digits on both sides: sscanf's %u took "1/-1" as 1/4294967295 */
-        char k_s[24], n_s[24];
-        const char *slash = strchr(arg, '/');
-        uint64_t k = 0, n = 0;
-        bool ok = slash && (size_t)(slash - arg) < sizeof k_s && strlen(slash + 1) < sizeof n_s;
-        if (ok) {
-            snprintf(k_s, sizeof k_s, "%.*s", (int)(slash - arg), arg);
-            snprintf(n_s, sizeof n_s, "%s", slash + 1);
-            ok = num_parse_u64(n_s, 1, 1u << 20, &n) == 0 && num_parse_u64(k_s, 1, n, &k) == 0;
-        }
-        if (!ok) {
-            cli_usage_error("--shard %s: expected K/N with 1 <= K <= N <= 1048576", arg);
+        char err[512];
+        if (plan_parse_shard(arg, &po->shard_k, &po->shard_n, err, sizeof err) != 0) {
+            cli_usage_error("%s", err);
             return -1;
         }
-        po->shard_k = (unsigned)k;
-        po->shard_n = (unsigned)n;
+        return 1;
+    }
+    case CLI_RUN_ID_JOBS: {
+        char err[256];
+        if (plan_parse_jobs(arg, &po->jobs, err, sizeof err) != 0) {
+            cli_usage_error("%s", err);
+            return -1;
+        }
         return 1;
     }
     }
@@ -313,6 +313,10 @@ const struct cli_opt cli_run_opts[] = {
      "else the first backend)",
      CLI_ID_REF},
     CLI_ROW_QUIET,
+    {"jobs", 'j', "N",
+     "N runs at once (default 1); counts are unaffected, timings are marked\n"
+     "parallel when N > 1 (run.json context.timing, a warning)",
+     CLI_RUN_ID_JOBS},
     CLI_ROW_END,
 };
 
@@ -323,7 +327,9 @@ static const struct cli_opt cli_run_specs[] = {
 };
 
 static const struct cli_opt cli_sweep_only[] = {
-    {"shard", 0, "K/N", "run only the cells whose index modulo N is K-1 (join with merge)",
+    {"shard", 0, "K/N",
+     "run only shard K of N (cells by a stable hash of their specs; join with merge);\n"
+     "auto/N: K-1 from FAULTLINE_SHARD, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX",
      CLI_ID_SHARD},
     CLI_ROW_END,
 };
@@ -357,8 +363,11 @@ static const struct cli_usage cli_sweep_usage = {
         "  key=4K..32M:x2     a geometric range\n"
         "  key=0..10:+2       a linear range\n"
         "Writes sweep.csv (one row per cell: swept parameters as columns, medians of every "
-        "metric)\nbeside the usual files. --shard K/N runs a deterministic 1/N of the cells "
-        "(cell index\nmodulo N); `faultline merge OUT DIR...` joins the shard directories.\n",
+        "metric)\nbeside the usual files. --shard K/N runs a deterministic 1/N of the cells (a "
+        "stable\nhash of the cell's specs, so a retried shard redoes exactly its cells); "
+        "--shard auto/N\ntakes K-1 from FAULTLINE_SHARD, SLURM_ARRAY_TASK_ID or "
+        "JOB_COMPLETION_INDEX.\n`faultline merge OUT DIR...` joins the shard directories "
+        "(ci/slurm-sweep.sh runs them).\n",
     .tables = cli_sweep_tables,
     .examples =
         "faultline sweep -b 'hybrid:threshold=4K..32M:x2,trim=128K,1M,off' -w "
@@ -366,6 +375,7 @@ static const struct cli_usage cli_sweep_usage = {
         "faultline sweep -b 'glibc:mmap_threshold=64K,1M,trim_threshold=128K,1M' -w "
         "sawtooth\n"
         "faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn --shard 2/4 --out shard2\n"
+        "faultline sweep -b 'hybrid:threshold=4K..32M:x2' -w churn:size=1M -j 2 --no-perf\n"
         "faultline sweep -b mmap -w first-touch:size=64M --thp never,madvise-on",
     .exit_status = "0 all runs ok, 1 some runs failed, 2 bad input",
 };

@@ -1,6 +1,8 @@
 /* `faultline merge OUT DIR...`: join result directories (sweep shards from a CI matrix or a
  * batch cluster) into one: samples, steps, histograms and timelines are re-keyed by cell and
- * every file (run.json, aggregates, sweep.csv) is regenerated from them. */
+ * every file (run.json, aggregates, sweep.csv) is regenerated from them. Runs keep the machine
+ * they were measured on (fingerprint.h): counts pool across machines that agree on the
+ * count-affecting fields, timings never pool across machines (timings_by_machine.csv). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include "atomic_file.h"
 #include "cli.h"
 #include "csv.h"
+#include "fingerprint.h"
 #include "merge_check.h"
 
 /* NAME + "k=v,k=v" -> "NAME:k=v,k=v" (the CSV keeps the commas, quoted) */
@@ -22,12 +25,75 @@ static void cli_merge_spec(const char *name, const char *params, char *out, size
         snprintf(out, len, "%s:%s", name, params);
 }
 
-static unsigned cli_merge_cell(struct results *r, const char *bspec, const char *wspec)
+/* Cells are keyed by their specs and the count key of the machine: counts pool across
+ * machines that agree on kernel, glibc, THP and build, and stay apart otherwise. */
+static unsigned cli_merge_cell(struct results *r, const char *bspec, const char *wspec,
+                               const char *count_id)
 {
     for (unsigned i = 0; i < r->ncells; i++)
-        if (!strcmp(r->cells[i].backend_spec, bspec) && !strcmp(r->cells[i].workload_spec, wspec))
+        if (!strcmp(r->cells[i].backend_spec, bspec) && !strcmp(r->cells[i].workload_spec, wspec) &&
+            !strcmp(r->cells[i].count_id, count_id))
             return i;
-    return results_add_cell(r, bspec, wspec);
+    unsigned c = results_add_cell(r, bspec, wspec);
+    snprintf(r->cells[c].count_id, sizeof r->cells[c].count_id, "%s", count_id);
+    return c;
+}
+
+/* The machines of an input directory: its machines.csv (a merged directory names one per
+ * run) and, for rows that name none, the context of its run.json. */
+struct cli_merge_machines {
+    struct csv csv;
+    bool have_csv;
+    struct fingerprint dir_fp;
+};
+
+static void cli_merge_machines_load(const char *dir, struct cli_merge_machines *mm)
+{
+    struct context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    fingerprint_read_context(dir, &ctx);
+    fingerprint_from_context(&ctx, &mm->dir_fp);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/machines.csv", dir);
+    mm->have_csv = csv_load(&mm->csv, path) == 0;
+}
+
+/* The machine of one samples row, added to the results when first used. */
+static unsigned cli_merge_row_machine(struct results *r, const struct csv *s, size_t row,
+                                      const struct cli_merge_machines *mm)
+{
+    int col = csv_col(s, "machine");
+    const char *id = col >= 0 ? csv_get(s, row, col) : "";
+    const struct csv *m = &mm->csv;
+    for (size_t k = 0; id[0] && mm->have_csv && k < m->nrows; k++) {
+        if (strcmp(csv_get(m, k, csv_col(m, "machine")), id) != 0)
+            continue;
+        struct fingerprint f;
+        memset(&f, 0, sizeof f);
+        snprintf(f.id, sizeof f.id, "%s", id);
+        snprintf(f.count_id, sizeof f.count_id, "%s", csv_get(m, k, csv_col(m, "count_key")));
+        snprintf(f.cpu_model, sizeof f.cpu_model, "%s", csv_get(m, k, csv_col(m, "cpu_model")));
+        snprintf(f.kernel, sizeof f.kernel, "%s", csv_get(m, k, csv_col(m, "kernel")));
+        snprintf(f.glibc, sizeof f.glibc, "%s", csv_get(m, k, csv_col(m, "glibc")));
+        snprintf(f.thp, sizeof f.thp, "%s", csv_get(m, k, csv_col(m, "thp")));
+        snprintf(f.build, sizeof f.build, "%s", csv_get(m, k, csv_col(m, "build")));
+        return results_add_machine(r, &f);
+    }
+    return results_add_machine(r, &mm->dir_fp);
+}
+
+/* A run already merged (the same shard given twice, or a merged directory merged again with
+ * one of its shards): merging is idempotent. */
+static bool cli_merge_have_run(const struct results *r, unsigned cell, unsigned rep,
+                               unsigned machine)
+{
+    const struct cell *c = &r->cells[cell];
+    for (unsigned i = 0; i < c->nrun_idx; i++) {
+        const struct run_result *run = &r->runs[c->run_idx[i]];
+        if (run->rep == rep && run->machine == machine)
+            return true;
+    }
+    return false;
 }
 
 static void cli_merge_sweep_keys(struct results *r, const char *dir)
@@ -71,24 +137,26 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
             csv_free(&st);
         return cli_usage_error("merge %s: samples.csv lacks the faultline columns", dir);
     }
+    struct cli_merge_machines mm;
+    cli_merge_machines_load(dir, &mm);
     unsigned dups = 0;
     for (size_t row = 0; row < s.nrows; row++) {
         char bspec[RESULTS_SPEC_MAX], wspec[RESULTS_SPEC_MAX];
         cli_merge_spec(csv_get(&s, row, cb), csv_get(&s, row, cbp), bspec, sizeof bspec);
         cli_merge_spec(csv_get(&s, row, cw), csv_get(&s, row, cwp), wspec, sizeof wspec);
-        unsigned cell = cli_merge_cell(r, bspec, wspec);
-        /* the same cell and rep from two inputs is one run counted twice: keep the first */
+        unsigned machine = cli_merge_row_machine(r, &s, row, &mm);
+        unsigned cell = cli_merge_cell(r, bspec, wspec, r->machines[machine].count_id);
+        /* the same cell, rep and machine from two inputs is one run counted twice: keep the
+         * first (merging a shard twice, or a merged directory with its shards, is idempotent) */
         unsigned rep = (unsigned)strtoul(csv_get(&s, row, crep), NULL, 10); /* checked */
-        bool dup = false;
-        for (unsigned i = 0; i < r->nruns && !dup; i++)
-            dup = r->runs[i].cell == cell && r->runs[i].rep == rep;
-        if (dup) {
+        if (cli_merge_have_run(r, cell, rep, machine)) {
             dups++;
             continue;
         }
         struct run_result run;
         memset(&run, 0, sizeof run);
         run.cell = cell;
+        run.machine = machine;
         run.rep = rep;
         run.seed = strtoull(csv_get(&s, row, cseed), NULL, 10);
         snprintf(run.outcome, sizeof run.outcome, "%s", csv_get(&s, row, cout));
@@ -172,6 +240,8 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
     csv_free(&s);
     if (have_steps)
         csv_free(&st);
+    if (mm.have_csv)
+        csv_free(&mm.csv);
     cli_merge_sweep_keys(r, dir);
     if (dups)
         fprintf(stderr,
@@ -220,6 +290,7 @@ int cli_merge_main(int argc, char **argv)
         return 2;
     struct results r;
     results_init(&r, argv[1], argc, argv);
+    r.nmachines = 0; /* the inputs' machines, not the merging one */
     struct run_record *rec = malloc(sizeof *rec);
     if (!rec)
         abort();
@@ -230,8 +301,8 @@ int cli_merge_main(int argc, char **argv)
     if (rc == 0 && results_write(&r) != 0)
         rc = 1;
     if (rc == 0)
-        fprintf(stderr, "merged %d directories: %u cells, %u runs -> %s\n", argc - 2, r.ncells,
-                r.nruns, r.dir);
+        fprintf(stderr, "merged %d directories: %u cells, %u runs, %u machine%s -> %s\n", argc - 2,
+                r.ncells, r.nruns, r.nmachines, r.nmachines == 1 ? "" : "s", r.dir);
     results_free(&r);
     return rc;
 }

@@ -11,14 +11,25 @@
 #include "hw_events.h"
 #include "results.h"
 
+/* Integers (nearly every metric) skip printf's float formatting, which dominated profiles of
+ * large plans; the digits are the same as "%.0f" for |v| < 9e15. */
 static void report_csv_value(struct strbuf *sb, double v, bool valid)
 {
     if (!valid || !isfinite(v))
         return;
-    if (v == floor(v) && fabs(v) < 9e15)
-        strbuf_printf(sb, "%.0f", v);
-    else
+    if (v == floor(v) && fabs(v) < 9e15) {
+        char buf[24], *p = buf + sizeof buf;
+        unsigned long long u = (unsigned long long)fabs(v);
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--p = '-';
+        strbuf_add(sb, p, (size_t)(buf + sizeof buf - p));
+    } else {
         strbuf_printf(sb, "%.12g", v);
+    }
 }
 
 static void report_csv_text(struct strbuf *sb, const char *s)
@@ -39,31 +50,43 @@ static void report_csv_cell_columns(struct strbuf *sb, const struct cell *c)
     report_csv_text(sb, c->workload_params);
 }
 
-static void report_csv_render(const struct results *r, struct strbuf *sb)
+void report_csv_samples_header(const struct results *r, struct strbuf *sb)
 {
     strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,rep,seed,outcome");
     for (int m = 0; m < METRIC_COUNT; m++)
         strbuf_printf(sb, ",%s", sample_metrics[m].name);
     for (unsigned k = 0; k < r->nhw; k++) /* --events, after the fixed metrics */
         strbuf_printf(sb, ",hw_%s", r->hw_events[k]);
-    strbuf_puts(sb, "\n");
-    for (unsigned i = 0; i < r->nruns; i++) {
-        const struct run_result *run = &r->runs[i];
-        report_csv_cell_columns(sb, &r->cells[run->cell]);
-        strbuf_printf(sb, ",%u,%llu,", run->rep, (unsigned long long)run->seed);
-        report_csv_text(sb, run->outcome);
-        for (int m = 0; m < METRIC_COUNT; m++) {
-            strbuf_puts(sb, ",");
-            report_csv_value(sb, run->m.v[m], run->m.valid[m]);
-        }
-        for (unsigned k = 0; k < r->nhw; k++) {
-            double v;
-            bool have = hw_events_run_value(r, run, k, &v);
-            strbuf_puts(sb, ",");
-            report_csv_value(sb, have ? v : 0, have);
-        }
-        strbuf_puts(sb, "\n");
+    strbuf_puts(sb, ",machine\n");
+}
+
+void report_csv_samples_row(const struct results *r, const struct run_result *run,
+                            struct strbuf *sb)
+{
+    report_csv_cell_columns(sb, &r->cells[run->cell]);
+    strbuf_printf(sb, ",%u,%llu,", run->rep, (unsigned long long)run->seed);
+    report_csv_text(sb, run->outcome);
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        strbuf_puts(sb, ",");
+        report_csv_value(sb, run->m.v[m], run->m.valid[m]);
     }
+    for (unsigned k = 0; k < r->nhw; k++) {
+        double v;
+        bool have = hw_events_run_value(r, run, k, &v);
+        strbuf_puts(sb, ",");
+        report_csv_value(sb, have ? v : 0, have);
+    }
+    strbuf_puts(sb, ",");
+    if (run->machine < r->nmachines)
+        strbuf_puts(sb, r->machines[run->machine].id);
+    strbuf_puts(sb, "\n");
+}
+
+static void report_csv_render(const struct results *r, struct strbuf *sb)
+{
+    report_csv_samples_header(r, sb);
+    for (unsigned i = 0; i < r->nruns; i++)
+        report_csv_samples_row(r, &r->runs[i], sb);
 }
 
 void report_csv_aggregates(const struct results *r, struct strbuf *sb)
@@ -95,37 +118,44 @@ void report_csv_aggregates(const struct results *r, struct strbuf *sb)
     }
 }
 
-void report_csv_steps(const struct results *r, struct strbuf *sb)
+void report_csv_steps_header(struct strbuf *sb)
 {
     strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,rep,step,label,ops,"
                     "break_offset,heap_bytes,mapped_bytes,minflt,majflt,sys_brk,sys_mmap,"
                     "sys_munmap,sys_mremap,sys_madvise,os_brk,os_mmap,os_munmap,os_mremap,"
                     "os_madvise\n");
-    for (unsigned i = 0; i < r->nruns; i++) {
-        const struct run_result *run = &r->runs[i];
-        for (unsigned k = 0; k < run->step_count; k++) {
-            const struct step_snapshot *s = &run->steps[k];
-            report_csv_cell_columns(sb, &r->cells[run->cell]);
-            strbuf_printf(sb, ",%u,%u,", run->rep, k);
-            report_csv_text(sb, s->label);
-            strbuf_printf(sb, ",%llu,%lld,", (unsigned long long)s->ops,
-                          (long long)s->break_offset);
-            report_csv_value(sb, (double)s->heap_bytes, s->heap_bytes >= 0);
+}
+
+void report_csv_steps_rows(const struct results *r, const struct run_result *run, struct strbuf *sb)
+{
+    for (unsigned k = 0; k < run->step_count; k++) {
+        const struct step_snapshot *s = &run->steps[k];
+        report_csv_cell_columns(sb, &r->cells[run->cell]);
+        strbuf_printf(sb, ",%u,%u,", run->rep, k);
+        report_csv_text(sb, s->label);
+        strbuf_printf(sb, ",%llu,%lld,", (unsigned long long)s->ops, (long long)s->break_offset);
+        report_csv_value(sb, (double)s->heap_bytes, s->heap_bytes >= 0);
+        strbuf_puts(sb, ",");
+        report_csv_value(sb, (double)s->mapped_bytes, s->mapped_bytes >= 0);
+        strbuf_printf(sb, ",%llu,%llu", (unsigned long long)s->minflt,
+                      (unsigned long long)s->majflt);
+        for (int j = 0; j < 5; j++) {
             strbuf_puts(sb, ",");
-            report_csv_value(sb, (double)s->mapped_bytes, s->mapped_bytes >= 0);
-            strbuf_printf(sb, ",%llu,%llu", (unsigned long long)s->minflt,
-                          (unsigned long long)s->majflt);
-            for (int j = 0; j < 5; j++) {
-                strbuf_puts(sb, ",");
-                report_csv_value(sb, (double)s->sys[j], s->sys[j] >= 0);
-            }
-            for (int j = 0; j < 5; j++) {
-                strbuf_puts(sb, ",");
-                report_csv_value(sb, (double)s->os[j], s->os[j] >= 0);
-            }
-            strbuf_puts(sb, "\n");
+            report_csv_value(sb, (double)s->sys[j], s->sys[j] >= 0);
         }
+        for (int j = 0; j < 5; j++) {
+            strbuf_puts(sb, ",");
+            report_csv_value(sb, (double)s->os[j], s->os[j] >= 0);
+        }
+        strbuf_puts(sb, "\n");
     }
+}
+
+void report_csv_steps(const struct results *r, struct strbuf *sb)
+{
+    report_csv_steps_header(sb);
+    for (unsigned i = 0; i < r->nruns; i++)
+        report_csv_steps_rows(r, &r->runs[i], sb);
 }
 
 /* The value of key in "k=v,k=v", or "" (the default was used). A value never holds a comma:
@@ -210,6 +240,56 @@ void report_csv_claims(const struct results *r, struct strbuf *sb)
         strbuf_puts(sb, ",");
         report_csv_text(sb, r->claims[i].measured);
         strbuf_puts(sb, "\n");
+    }
+}
+
+void report_csv_machines(const struct results *r, struct strbuf *sb)
+{
+    strbuf_puts(sb, "machine,count_key,runs,cpu_model,kernel,glibc,thp,build\n");
+    for (unsigned i = 0; i < r->nmachines; i++) {
+        const struct fingerprint *f = &r->machines[i];
+        unsigned runs = 0;
+        for (unsigned k = 0; k < r->nruns; k++)
+            runs += r->runs[k].machine == i;
+        strbuf_printf(sb, "%s,%s,%u,", f->id, f->count_id, runs);
+        const char *fields[5] = {f->cpu_model, f->kernel, f->glibc, f->thp, f->build};
+        for (int k = 0; k < 5; k++) {
+            if (k)
+                strbuf_puts(sb, ",");
+            report_csv_text(sb, fields[k]);
+        }
+        strbuf_puts(sb, "\n");
+    }
+}
+
+void report_csv_timings_by_machine(const struct results *r, struct strbuf *sb)
+{
+    strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,machine,ok_runs");
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (fingerprint_timing_metric(m))
+            strbuf_printf(sb, ",%s_median", sample_metrics[m].name);
+    strbuf_puts(sb, "\n");
+    for (unsigned c = 0; c < r->ncells; c++) {
+        for (unsigned mi = 0; mi < r->nmachines; mi++) {
+            unsigned ok = 0;
+            for (unsigned i = 0; i < r->cells[c].nrun_idx; i++) {
+                const struct run_result *run = &r->runs[r->cells[c].run_idx[i]];
+                ok += run->ok && run->machine == mi;
+            }
+            if (!ok)
+                continue;
+            report_csv_cell_columns(sb, &r->cells[c]);
+            strbuf_printf(sb, ",%s,%u", r->machines[mi].id, ok);
+            for (int m = 0; m < METRIC_COUNT; m++) {
+                if (!fingerprint_timing_metric(m))
+                    continue;
+                struct stats_summary s;
+                strbuf_puts(sb, ",");
+                if (results_cell_machine_summary(r, c, mi, m, &s))
+                    report_csv_value(sb, s.median, true);
+            }
+            strbuf_puts(sb, "\n");
+        }
     }
 }
 

@@ -25,8 +25,7 @@ static void report_memory_file(const struct results *r, const struct run_result 
     snprintf(path, sizeof path, "%s/%s", r->dir, sub);
     atomic_file_mkdirs(path);
     snprintf(path, sizeof path, "%s/%s/%s-r%u.csv", r->dir, sub, r->cells[run->cell].id, run->rep);
-    if (atomic_file_write(path, sb->data ? sb->data : "", sb->len) != 0)
-        fprintf(stderr, "faultline: cannot write %s: %s\n", path, strerror(errno));
+    atomic_file_write(path, sb->data ? sb->data : "", sb->len); /* reported once, at exit */
 }
 
 void report_memory_write_run(const struct results *r, const struct run_result *run,

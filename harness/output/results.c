@@ -3,14 +3,17 @@
 #include "results.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "workload.h"
 #include "atomic_file.h"
+#include "results_log.h"
 #include "report_memory.h"
 
 void results_init(struct results *r, const char *dir, int argc, char **argv)
@@ -26,17 +29,36 @@ void results_init(struct results *r, const char *dir, int argc, char **argv)
         used += (size_t)n;
     }
     context_collect(&r->ctx);
+    struct fingerprint self;
+    fingerprint_from_context(&r->ctx, &self);
+    results_add_machine(r, &self);
+}
+
+unsigned results_add_machine(struct results *r, const struct fingerprint *fp)
+{
+    for (unsigned i = 0; i < r->nmachines; i++)
+        if (!strcmp(r->machines[i].id, fp->id))
+            return i;
+    struct fingerprint *m = realloc(r->machines, (r->nmachines + 1) * sizeof *m);
+    if (!m)
+        abort();
+    r->machines = m;
+    m[r->nmachines] = *fp;
+    return r->nmachines++;
 }
 
 void results_free(struct results *r)
 {
-    for (unsigned i = 0; i < r->ncells; i++)
+    for (unsigned i = 0; i < r->ncells; i++) {
         free(r->cells[i].hist);
+        free(r->cells[i].run_idx);
+    }
     for (unsigned i = 0; i < r->nruns; i++)
         free(r->runs[i].steps);
     free(r->cells);
     free(r->runs);
     free(r->claims);
+    free(r->machines);
     memset(r, 0, sizeof *r);
 }
 
@@ -75,6 +97,46 @@ void results_warn(struct results *r, const char *text)
         snprintf(r->warnings[r->nwarnings++], sizeof r->warnings[0], "%s", text);
 }
 
+/* Whole-file write through a temporary name and rename, so readers never see a torn file.
+ * `durable` goes through atomic_file_write (fsync before the rename); otherwise no fsync: used
+ * during a plan for files that are regenerated (and fsynced) at its end, and for new per-run
+ * files that the group commit and the final syncfs cover (see results_log.c). */
+static int results_put_path(const char *path, const char *data, size_t len, bool durable)
+{
+    if (durable || strncmp(path, "/dev/", 5) == 0)
+        return atomic_file_write(path, data ? data : "", len);
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        atomic_file_note_failure(path, errno);
+        return -1;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            atomic_file_note_failure(path, e);
+            errno = e;
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        atomic_file_note_failure(path, e);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
 static void results_write_timeline(const struct results *r, const struct run_result *run,
                                    const struct run_record *rec)
 {
@@ -95,7 +157,7 @@ static void results_write_timeline(const struct results *r, const struct run_res
     snprintf(path, sizeof path, "%s/timeline", r->dir);
     atomic_file_mkdirs(path);
     snprintf(path, sizeof path, "%s/timeline/%s-r%u.csv", r->dir, r->cells[run->cell].id, run->rep);
-    atomic_file_write(path, sb.data, sb.len); /* a failure is reported once, at exit */
+    results_put_path(path, sb.data, sb.len, false); /* a failure is reported once, at exit */
     strbuf_free(&sb);
 }
 
@@ -107,6 +169,15 @@ void results_add_run(struct results *r, const struct run_result *run, const stru
         if (!r->runs)
             abort();
     }
+    struct cell *owner = &r->cells[run->cell];
+    if (owner->nrun_idx == owner->cap_run_idx) {
+        owner->cap_run_idx = owner->cap_run_idx ? owner->cap_run_idx * 2 : 4;
+        owner->run_idx = realloc(owner->run_idx, owner->cap_run_idx * sizeof *owner->run_idx);
+        if (!owner->run_idx)
+            abort();
+    }
+    owner->run_idx[owner->nrun_idx++] = r->nruns;
+    owner->dirty = true;
     struct run_result *dst = &r->runs[r->nruns++];
     *dst = *run;
     dst->steps = NULL;
@@ -152,79 +223,101 @@ unsigned results_failed_runs(const struct results *r)
     return n;
 }
 
+/* Both walk only the cell's own runs (cell.run_idx): with every cell summarized for every
+ * metric, scanning all runs made aggregates quadratic in the plan size. */
 void results_cell_runs(const struct results *r, unsigned cell, unsigned *total, unsigned *ok)
 {
-    *total = *ok = 0;
-    for (unsigned i = 0; i < r->nruns; i++) {
-        if (r->runs[i].cell != cell)
+    const struct cell *c = &r->cells[cell];
+    *total = c->nrun_idx;
+    *ok = 0;
+    for (unsigned i = 0; i < c->nrun_idx; i++)
+        *ok += r->runs[c->run_idx[i]].ok;
+}
+
+/* Summary over the cell's ok runs with a value, of one machine (machine < 0: any machine,
+ * but a timing metric spanning machines has none). */
+static bool results_summary_of(const struct results *r, unsigned cell, int machine, int metric,
+                               struct stats_summary *out)
+{
+    const struct cell *c = &r->cells[cell];
+    double small[64];
+    double *v = c->nrun_idx <= 64 ? small : malloc(c->nrun_idx * sizeof *v);
+    if (!v)
+        abort();
+    size_t n = 0;
+    int first_machine = -1;
+    bool mixed = false;
+    for (unsigned i = 0; i < c->nrun_idx; i++) {
+        const struct run_result *run = &r->runs[c->run_idx[i]];
+        if (!run->ok || !run->m.valid[metric] ||
+            (machine >= 0 && run->machine != (unsigned)machine))
             continue;
-        (*total)++;
-        *ok += r->runs[i].ok;
+        if (first_machine < 0)
+            first_machine = (int)run->machine;
+        mixed |= run->machine != (unsigned)first_machine;
+        v[n++] = run->m.v[metric];
     }
+    if (mixed && fingerprint_timing_metric(metric))
+        n = 0;
+    if (n)
+        stats_summarize(v, n, out);
+    if (v != small)
+        free(v);
+    return n > 0;
 }
 
 bool results_cell_summary(const struct results *r, unsigned cell, int metric,
                           struct stats_summary *out)
 {
-    double *v = malloc((r->nruns + 1) * sizeof *v);
-    if (!v)
-        abort();
-    size_t n = 0;
-    for (unsigned i = 0; i < r->nruns; i++) {
-        const struct run_result *run = &r->runs[i];
-        if (run->cell == cell && run->ok && run->m.valid[metric])
-            v[n++] = run->m.v[metric];
-    }
-    if (n)
-        stats_summarize(v, n, out);
-    free(v);
-    return n > 0;
+    return results_summary_of(r, cell, -1, metric, out);
 }
 
-static int results_put(const struct results *r, const char *name, const struct strbuf *sb)
+bool results_cell_machine_summary(const struct results *r, unsigned cell, unsigned machine,
+                                  int metric, struct stats_summary *out)
+{
+    return results_summary_of(r, cell, (int)machine, metric, out);
+}
+
+static int results_cmp_plan_order(const void *a, const void *b)
+{
+    const struct run_result *x = a, *y = b;
+    if (x->rep != y->rep)
+        return x->rep < y->rep ? -1 : 1;
+    return x->cell < y->cell ? -1 : x->cell > y->cell;
+}
+
+void results_sort_runs(struct results *r)
+{
+    qsort(r->runs, r->nruns, sizeof *r->runs, results_cmp_plan_order);
+    for (unsigned c = 0; c < r->ncells; c++)
+        r->cells[c].nrun_idx = 0;
+    for (unsigned i = 0; i < r->nruns; i++) {
+        struct cell *c = &r->cells[r->runs[i].cell];
+        c->run_idx[c->nrun_idx++] = i; /* capacity is already there: same runs, new order */
+    }
+}
+
+static long results_put(const struct results *r, const char *name, const struct strbuf *sb,
+                        bool durable)
 {
     char path[4352];
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
     /* no message here: the dispatcher prints one line for all failed writes */
-    return atomic_file_write(path, sb->data ? sb->data : "", sb->len);
+    if (results_put_path(path, sb->data, sb->len, durable) != 0)
+        return -1;
+    return (long)sb->len;
 }
 
-int results_write(struct results *r)
+static long results_write_hists(struct results *r, bool durable)
 {
-    if (!r->dir[0])
-        return 0;
-    if (atomic_file_mkdirs(r->dir) != 0)
-        return -1;
-    struct strbuf sb;
-    strbuf_init(&sb);
-    int rc = 0;
-    report_json.render(r, &sb);
-    rc |= results_put(r, "run.json", &sb);
-    strbuf_reset(&sb);
-    report_csv.render(r, &sb);
-    rc |= results_put(r, "samples.csv", &sb);
-    strbuf_reset(&sb);
-    report_csv_aggregates(r, &sb);
-    rc |= results_put(r, "aggregates.csv", &sb);
-    strbuf_reset(&sb);
-    report_csv_steps(r, &sb);
-    rc |= results_put(r, "steps.csv", &sb);
-    if (r->nsweep_keys) {
-        strbuf_reset(&sb);
-        report_csv_sweep(r, &sb);
-        rc |= results_put(r, "sweep.csv", &sb);
-    }
-    if (r->nclaims) {
-        strbuf_reset(&sb);
-        report_csv_claims(r, &sb);
-        rc |= results_put(r, "seed.csv", &sb);
-    }
     char path[4352];
     snprintf(path, sizeof path, "%s/hist", r->dir);
     atomic_file_mkdirs(path);
+    long bytes = 0;
     for (unsigned c = 0; c < r->ncells; c++) {
-        if (!r->cells[c].hist)
+        if (!r->cells[c].hist || !r->cells[c].dirty)
             continue;
+        r->cells[c].dirty = false;
         for (int k = 0; k < OP_COUNT; k++) {
             if (r->cells[c].hist[k].count == 0)
                 continue;
@@ -237,11 +330,90 @@ int results_write(struct results *r)
             fclose(mem);
             snprintf(path, sizeof path, "%s/hist/%s-%s.csv", r->dir, r->cells[c].id,
                      sample_op_names[k]);
-            if (atomic_file_write(path, buf, len) != 0)
-                rc = -1;
+            if (results_put_path(path, buf, len, durable) != 0)
+                bytes = -1;
+            else if (bytes >= 0)
+                bytes += (long)len;
             free(buf);
         }
     }
+    return bytes;
+}
+
+long results_write_json(struct results *r)
+{
+    if (!r->dir[0])
+        return 0;
+    struct strbuf sb;
+    strbuf_init(&sb);
+    report_json.render(r, &sb);
+    long n = results_put(r, "run.json", &sb, false);
     strbuf_free(&sb);
-    return rc ? -1 : 0;
+    return n;
+}
+
+long results_write_derived(struct results *r, bool durable)
+{
+    if (!r->dir[0])
+        return 0;
+    struct strbuf sb;
+    strbuf_init(&sb);
+    long total = 0, n;
+    bool bad = false;
+    report_json.render(r, &sb);
+    bad |= (n = results_put(r, "run.json", &sb, durable)) < 0;
+    total += n;
+    strbuf_reset(&sb);
+    report_csv_aggregates(r, &sb);
+    bad |= (n = results_put(r, "aggregates.csv", &sb, durable)) < 0;
+    total += n;
+    if (r->nsweep_keys) {
+        strbuf_reset(&sb);
+        report_csv_sweep(r, &sb);
+        bad |= (n = results_put(r, "sweep.csv", &sb, durable)) < 0;
+        total += n;
+    }
+    if (r->nclaims) {
+        strbuf_reset(&sb);
+        report_csv_claims(r, &sb);
+        bad |= (n = results_put(r, "seed.csv", &sb, durable)) < 0;
+        total += n;
+    }
+    strbuf_reset(&sb);
+    report_csv_machines(r, &sb);
+    bad |= (n = results_put(r, "machines.csv", &sb, durable)) < 0;
+    total += n;
+    if (r->nmachines > 1) {
+        strbuf_reset(&sb);
+        report_csv_timings_by_machine(r, &sb);
+        bad |= (n = results_put(r, "timings_by_machine.csv", &sb, durable)) < 0;
+        total += n;
+    }
+    bad |= (n = results_write_hists(r, durable)) < 0;
+    total += n;
+    strbuf_free(&sb);
+    return bad ? -1 : total;
+}
+
+int results_write(struct results *r)
+{
+    if (!r->dir[0])
+        return 0;
+    if (atomic_file_mkdirs(r->dir) != 0)
+        return -1;
+    struct strbuf sb;
+    strbuf_init(&sb);
+    bool bad = false;
+    report_csv.render(r, &sb);
+    bad |= results_put(r, "samples.csv", &sb, true) < 0;
+    strbuf_reset(&sb);
+    report_csv_steps(r, &sb);
+    bad |= results_put(r, "steps.csv", &sb, true) < 0;
+    strbuf_free(&sb);
+    for (unsigned c = 0; c < r->ncells; c++)
+        r->cells[c].dirty = true;
+    bad |= results_write_derived(r, true) < 0;
+    if (r->log)
+        bad |= results_log_reopen(r) != 0;
+    return bad ? -1 : 0;
 }

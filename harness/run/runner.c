@@ -5,14 +5,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,9 +55,35 @@ static int runner_rm_entry(const char *path, const struct stat *st, int flag, st
     return remove(path) == 0 ? 0 : 0;
 }
 
+static int runner_rm_below(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    if (ftw->level > 0)
+        remove(path);
+    return 0;
+}
+
 void runner_rmtree(const char *dir)
 {
     nftw(dir, runner_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Close the record and pidfd and remove the scratch directory (the job's files, not its result). */
+static void runner_cleanup(struct runner_job *job)
+{
+    if (job->memfd >= 0)
+        close(job->memfd);
+    if (job->pidfd >= 0)
+        close(job->pidfd);
+    job->memfd = job->pidfd = -1;
+    if (job->tmpdir[0] && job->keep_tmpdir) /* a worker's own directory: empty it */
+        nftw(job->tmpdir, runner_rm_below, 16, FTW_DEPTH | FTW_PHYS);
+    else if (job->tmpdir[0])
+        runner_rmtree(job->tmpdir);
+    job->tmpdir[0] = '\0';
+    free(job->envp);
+    job->envp = NULL;
 }
 
 /* Deterministic synthetic numbers for golden-file tests of reporters and statistics. */
@@ -101,66 +130,58 @@ static void runner_outcome(int status, bool timed_out, const struct run_record *
     }
 }
 
-int runner_run_one(const struct runner_options *o, const struct cell *c, unsigned rep,
-                   uint64_t seed, struct run_result *out, struct run_record **rec_out)
+/* Prepare the child's argv and scratch state; false with job->res.outcome set on a setup error
+ * or a skip (no child is started then). */
+static bool runner_prepare(const struct runner_options *o, const struct cell *c, uint64_t seed,
+                           struct runner_job *job, char *preload, size_t preload_len)
 {
-    memset(out, 0, sizeof *out);
-    out->rep = rep;
-    out->seed = seed;
-    *rec_out = NULL;
-    if (o->fake) {
-        runner_fake(c, rep, out);
-        return 0;
-    }
+    struct run_result *out = &job->res;
     const struct backend_ops *ops = backend_find(c->backend);
-    char preload[4096] = "";
-    if (ops && ops->preload && peers_resolve(ops->preload, preload, sizeof preload) != 0) {
+    if (ops && ops->preload && peers_resolve(ops->preload, preload, preload_len) != 0) {
         snprintf(out->outcome, sizeof out->outcome,
                  "skipped: %s not installed (apt-get install %s)", ops->preload,
                  peers_package(ops->preload));
-        return 0;
+        return false;
     }
-    char runner[4096];
-    if (runner_sibling_path("faultline-runner", runner, sizeof runner) != 0) {
+    if (runner_sibling_path("faultline-runner", job->exe, sizeof job->exe) != 0) {
         snprintf(out->outcome, sizeof out->outcome,
                  "error: faultline-runner not found next to faultline");
-        return 0;
+        return false;
     }
-    int fd = memfd_create("faultline-record", 0);
-    if (fd < 0 || ftruncate(fd, sizeof(struct run_record)) != 0) {
+    job->memfd = memfd_create("faultline-record", MFD_CLOEXEC);
+    if (job->memfd < 0 || ftruncate(job->memfd, sizeof(struct run_record)) != 0) {
         snprintf(out->outcome, sizeof out->outcome, "error: memfd: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return 0;
+        return false;
     }
-    char tmpdir[] = "/tmp/faultline-run-XXXXXX";
-    if (!mkdtemp(tmpdir)) {
+    if (job->keep_tmpdir) {
+        /* the caller's per-worker scratch directory, reused run after run */
+    } else if (snprintf(job->tmpdir, sizeof job->tmpdir, "/tmp/faultline-run-XXXXXX"),
+               !mkdtemp(job->tmpdir)) {
         snprintf(out->outcome, sizeof out->outcome, "error: mkdtemp: %s", strerror(errno));
-        close(fd);
-        return 0;
+        job->tmpdir[0] = '\0';
+        return false;
     }
-    char fdbuf[16], seedbuf[32], latbuf[32], tlbuf[32];
-    snprintf(fdbuf, sizeof fdbuf, "%d", fd);
-    snprintf(seedbuf, sizeof seedbuf, "%llu", (unsigned long long)seed);
-    snprintf(latbuf, sizeof latbuf, "%llu", (unsigned long long)o->lat_sample_every);
-    snprintf(tlbuf, sizeof tlbuf, "%llu", (unsigned long long)o->timeline_every);
-    const char *argv[24];
+    snprintf(job->fdbuf, sizeof job->fdbuf, "%d", job->memfd);
+    snprintf(job->seedbuf, sizeof job->seedbuf, "%llu", (unsigned long long)seed);
+    snprintf(job->latbuf, sizeof job->latbuf, "%llu", (unsigned long long)o->lat_sample_every);
+    snprintf(job->tlbuf, sizeof job->tlbuf, "%llu", (unsigned long long)o->timeline_every);
+    const char **argv = job->argv;
     int argc = 0;
-    argv[argc++] = runner;
+    argv[argc++] = job->exe;
     argv[argc++] = "--backend";
     argv[argc++] = c->backend_spec;
     argv[argc++] = "--workload";
     argv[argc++] = c->workload_spec;
     argv[argc++] = "--seed";
-    argv[argc++] = seedbuf;
+    argv[argc++] = job->seedbuf;
     argv[argc++] = "--record-fd";
-    argv[argc++] = fdbuf;
+    argv[argc++] = job->fdbuf;
     argv[argc++] = "--tmpdir";
-    argv[argc++] = tmpdir;
+    argv[argc++] = job->tmpdir;
     argv[argc++] = "--lat-sample";
-    argv[argc++] = latbuf;
+    argv[argc++] = job->latbuf;
     argv[argc++] = "--timeline-every";
-    argv[argc++] = tlbuf;
+    argv[argc++] = job->tlbuf;
     if (o->events && o->events[0]) {
         argv[argc++] = "--events";
         argv[argc++] = o->events;
@@ -178,93 +199,209 @@ int runner_run_one(const struct runner_options *o, const struct cell *c, unsigne
     if (o->no_measure)
         argv[argc++] = "--no-measure";
     argv[argc] = NULL;
+    return true;
+}
 
-    struct runlimits rl;
-    char rlerr[300];
-    if (runlimits_prepare(c, &rl, rlerr, sizeof rlerr) != 0) {
-        snprintf(out->outcome, sizeof out->outcome, "error: %.80s", rlerr);
-        close(fd);
-        runner_rmtree(tmpdir);
-        return 0;
+/* The environment of the child: ours, with LD_PRELOAD and the --env variable replaced. Built
+ * in the parent, because the child shares our memory until it execs (see runner_spawn). */
+static void runner_build_env(const struct runner_options *o, const char *preload,
+                             struct runner_job *job)
+{
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    job->envp = calloc(n + 3, sizeof *job->envp);
+    if (!job->envp)
+        abort();
+    size_t extra_key = 0, k = 0;
+    if (o->extra_env && strchr(o->extra_env, '='))
+        extra_key = (size_t)(strchr(o->extra_env, '=') - o->extra_env) + 1;
+    for (size_t i = 0; i < n; i++) {
+        if (preload[0] && !strncmp(environ[i], "LD_PRELOAD=", 11))
+            continue;
+        if (extra_key && !strncmp(environ[i], o->extra_env, extra_key))
+            continue;
+        job->envp[k++] = environ[i];
     }
-    fflush(NULL);
-    uint64_t t0 = runner_now_ns();
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out->outcome, sizeof out->outcome, "error: fork: %s", strerror(errno));
-        runlimits_finish(&rl, 0, out);
-        close(fd);
-        runner_rmtree(tmpdir);
-        return 0;
+    if (preload[0]) {
+        snprintf(job->preload_env, sizeof job->preload_env, "LD_PRELOAD=%s", preload);
+        job->envp[k++] = job->preload_env;
     }
-    if (pid == 0) {
-        setpgid(0, 0); /* its own group: a timeout kills workload helpers (shm peer) too */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        char name[16];
-        snprintf(name, sizeof name, "%.7s/%.7s", c->backend, c->workload);
-        prctl(PR_SET_NAME, name);
-        if (o->no_aslr)
-            personality(ADDR_NO_RANDOMIZE);
-        /* bounded child: brk and private mappings beyond the limit fail with ENOMEM, so a
-         * hostile trace (malloc(8 GiB), touched) ends as `failed: ENOMEM`, not host swap */
-        if (o->mem_limit) {
-            struct rlimit rl = {o->mem_limit, o->mem_limit};
-            setrlimit(RLIMIT_DATA, &rl);
-        }
-        if (preload[0])
-            setenv("LD_PRELOAD", preload, 1);
-        if (o->extra_env) {
-            char kv[512];
-            snprintf(kv, sizeof kv, "%s", o->extra_env);
-            char *eq = strchr(kv, '=');
-            if (eq) {
-                *eq = '\0';
-                setenv(kv, eq + 1, 1);
-            }
-        }
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDOUT_FILENO);
-        if (runlimits_in_child(&rl) != 0)
+    if (extra_key)
+        job->envp[k++] = (char *)o->extra_env;
+    job->envp[k] = NULL;
+}
+
+/* The child between clone and exec: its own process group, name, ASLR, stdout, then exec.
+ * Only system calls here: it runs on our memory with its own small stack. */
+static int runner_child(void *arg)
+{
+    struct runner_job *job = arg;
+    setpgid(0, 0); /* its own group: a timeout kills workload helpers (shm peer) too */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_NAME, job->comm);
+    if (job->no_aslr)
+        personality(ADDR_NO_RANDOMIZE);
+    /* bounded child: brk and private mappings beyond the limit fail with ENOMEM, so a
+     * hostile trace (malloc(8 GiB), touched) ends as `failed: ENOMEM`, not host swap */
+    if (job->mem_limit) {
+        struct rlimit lim = {job->mem_limit, job->mem_limit};
+        setrlimit(RLIMIT_DATA, &lim);
+    }
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (devnull >= 0)
+        dup3(devnull, STDOUT_FILENO, 0);
+    /* the record fd is the only descriptor the runner inherits on purpose */
+    fcntl(job->memfd, F_SETFD, 0);
+    if (job->forked) {
+        /* a private copy of our memory (run-level axes): the hook may use setenv */
+        extern char **environ;
+        environ = job->envp;
+        if (runlimits_in_child(&job->rl) != 0)
             _exit(126); /* "exited: 126": could not join the leaf cgroup or set THP */
-        execv(runner, (char *const *)argv);
-        _exit(127);
+        execv(job->exe, (char *const *)job->argv);
+    } else {
+        execve(job->exe, (char *const *)job->argv, job->envp);
     }
-    int status = 0;
-    struct rusage ru;
-    bool timed_out = false;
-    uint64_t deadline = t0 + (uint64_t)(o->timeout_s * 1e9);
+    _exit(127);
+}
+
+/* clone(CLONE_VM | CLONE_VFORK) instead of fork: no copy of our page tables, whose size grows
+ * with the results held in memory, so starting a run costs the same at run 1 and run 10000.
+ * A cell with run-level axes (runlimits.h) forks: its child hook needs its own memory. */
+static pid_t runner_spawn(struct runner_job *job)
+{
+    if (job->forked) {
+        pid_t pid = fork();
+        if (pid == 0)
+            runner_child(job);
+        return pid;
+    }
+    enum { STACK = 64 * 1024 };
+    char *stack = malloc(STACK);
+    if (!stack)
+        return -1;
+    pid_t pid = clone(runner_child, stack + STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, job);
+    free(stack);
+    return pid;
+}
+
+void runner_start(const struct runner_options *o, const struct cell *c, unsigned rep, uint64_t seed,
+                  const char *scratch, struct runner_job *job)
+{
+    memset(job, 0, sizeof *job);
+    job->memfd = job->pidfd = -1;
+    if (scratch) {
+        snprintf(job->tmpdir, sizeof job->tmpdir, "%s", scratch);
+        job->keep_tmpdir = true;
+    }
+    job->res.rep = rep;
+    job->res.seed = seed;
+    if (o->fake) {
+        runner_fake(c, rep, &job->res);
+        return;
+    }
+    char preload[4096] = "";
+    if (!runner_prepare(o, c, seed, job, preload, sizeof preload)) {
+        runner_cleanup(job);
+        return;
+    }
+    char rlerr[300];
+    if (runlimits_prepare(c, &job->rl, rlerr, sizeof rlerr) != 0) {
+        snprintf(job->res.outcome, sizeof job->res.outcome, "error: %.80s", rlerr);
+        runner_cleanup(job);
+        return;
+    }
+    job->rl_ready = true;
+    job->forked = c->run_params[0] != '\0';
+    runner_build_env(o, preload, job);
+    snprintf(job->comm, sizeof job->comm, "%.7s/%.7s", c->backend, c->workload);
+    job->no_aslr = o->no_aslr;
+    job->mem_limit = o->mem_limit;
+    fflush(NULL);
+    job->deadline_ns = runner_now_ns() + (uint64_t)(o->timeout_s * 1e9);
+    pid_t pid = runner_spawn(job);
+    if (pid < 0) {
+        snprintf(job->res.outcome, sizeof job->res.outcome, "error: clone: %s", strerror(errno));
+        runlimits_finish(&job->rl, 0, &job->res);
+        runner_cleanup(job);
+        return;
+    }
+    job->pid = pid;
+    job->running = true;
+    /* a pidfd becomes readable when the child exits: poll() on it replaces a sleep loop */
+    job->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Reap the child if it exited (or kill it past its deadline). True once it is reaped. */
+static bool runner_reap(struct runner_job *job, uint64_t now)
+{
+    pid_t w = waitpid(job->pid, &job->status, WNOHANG);
+    if (w == 0 && now > job->deadline_ns) {
+        kill(-job->pid, SIGKILL);
+        kill(job->pid, SIGKILL);
+        job->timed_out = true;
+        while ((w = waitpid(job->pid, &job->status, 0)) < 0 && errno == EINTR)
+            ;
+    }
+    if (w == 0 || (w < 0 && errno == EINTR))
+        return false;
+    job->running = false;
+    return true;
+}
+
+int runner_wait_any(struct runner_job *const *jobs, unsigned n)
+{
     for (;;) {
-        pid_t w = wait4(pid, &status, WNOHANG, &ru);
-        if (w == pid)
-            break;
-        if (w < 0 && errno != EINTR)
-            break;
-        if (runner_now_ns() > deadline) {
-            kill(-pid, SIGKILL);
-            kill(pid, SIGKILL);
-            timed_out = true;
-            while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
-                ;
-            break;
+        uint64_t now = runner_now_ns(), next = UINT64_MAX;
+        struct pollfd pfd[RUNNER_MAX_JOBS];
+        unsigned np = 0;
+        bool fallback = false;
+        for (unsigned i = 0; i < n; i++) {
+            if (!jobs[i])
+                continue;
+            if (!jobs[i]->running || runner_reap(jobs[i], now))
+                return (int)i;
+            if (jobs[i]->deadline_ns < next)
+                next = jobs[i]->deadline_ns;
+            if (jobs[i]->pidfd >= 0 && np < RUNNER_MAX_JOBS)
+                pfd[np++] = (struct pollfd){.fd = jobs[i]->pidfd, .events = POLLIN};
+            else
+                fallback = true;
         }
-        struct timespec ts = {0, 2000000}; /* 2 ms: cheap, and fine-grained enough for timeouts */
-        nanosleep(&ts, NULL);
+        if (next == UINT64_MAX)
+            return -1;
+        /* sleep until a child exits or the earliest deadline; a kernel without pidfds
+         * (before 5.3) falls back to a 2 ms poll */
+        uint64_t ms = next > now ? (next - now) / 1000000 + 1 : 0;
+        if (fallback && ms > 2)
+            ms = 2;
+        if (ms > 1000)
+            ms = 1000;
+        poll(np ? pfd : NULL, np, (int)ms);
     }
-    kill(-pid, SIGKILL); /* leftovers of the group (a forked peer) */
-    struct run_record *shared = mmap(NULL, sizeof *shared, PROT_READ, MAP_SHARED, fd, 0);
-    struct run_record *rec = NULL;
-    if (shared != MAP_FAILED) {
-        if (shared->magic == RUN_RECORD_MAGIC) {
-            rec = malloc(sizeof *rec);
-            if (rec)
-                memcpy(rec, shared, sizeof *rec);
-        }
-        munmap(shared, sizeof *shared);
+}
+
+void runner_finish(struct runner_job *job, struct run_result *out, struct run_record **rec_out)
+{
+    *rec_out = NULL;
+    if (job->pid <= 0) {
+        *out = job->res;
+        return;
     }
-    close(fd);
-    runner_rmtree(tmpdir);
-    runner_outcome(status, timed_out, rec, out);
+    kill(-job->pid, SIGKILL); /* leftovers of the group (a forked peer) */
+    /* the record is read in place (no copy of its ~450 KB): private, so nothing writes it */
+    struct run_record *rec = mmap(NULL, sizeof *rec, PROT_READ, MAP_PRIVATE, job->memfd, 0);
+    if (rec == MAP_FAILED) {
+        rec = NULL;
+    } else if (rec->magic != RUN_RECORD_MAGIC) {
+        munmap(rec, sizeof *rec);
+        rec = NULL;
+    }
+    runner_cleanup(job);
+    *out = job->res;
+    runner_outcome(job->status, job->timed_out, rec, out);
     if (rec) {
         out->m = rec->m;
         out->timer_cost_ns = rec->timer_cost_ns;
@@ -275,7 +412,25 @@ int runner_run_one(const struct runner_options *o, const struct cell *c, unsigne
             sample_values_clear(&out->m);
         }
     }
-    runlimits_finish(&rl, status, out);
+    if (job->rl_ready)
+        runlimits_finish(&job->rl, job->status, out);
     *rec_out = rec;
+}
+
+void runner_record_free(struct run_record *rec)
+{
+    if (rec)
+        munmap(rec, sizeof *rec);
+}
+
+int runner_run_one(const struct runner_options *o, const struct cell *c, unsigned rep,
+                   uint64_t seed, struct run_result *out, struct run_record **rec_out)
+{
+    struct runner_job job;
+    runner_start(o, c, rep, seed, NULL, &job);
+    struct runner_job *one[1] = {&job};
+    while (job.running)
+        runner_wait_any(one, 1);
+    runner_finish(&job, out, rec_out);
     return 0;
 }

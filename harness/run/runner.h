@@ -1,13 +1,16 @@
-/* The parent side of one measured run: exec faultline-runner in a fresh child (its own process
- * group, ASLR optionally off, peers preloaded), enforce the timeout, reap it with wait4, and turn
- * its shared record and exit status into a run_result with an outcome. */
+/* The parent side of a measured run: exec faultline-runner in a fresh child (its own process
+ * group, ASLR optionally off, peers preloaded), wait for it on a pidfd with poll() (several
+ * children at once for -j), enforce the timeout, and turn its shared record and exit status
+ * into a run_result with an outcome. */
 #ifndef FAULTLINE_RUNNER_H
 #define FAULTLINE_RUNNER_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "results.h"
+#include "runlimits.h"
 
 struct runner_options {
     const char *events;
@@ -24,8 +27,45 @@ struct runner_options {
     const char *extra_env; /* "KEY=VAL" for the child, or NULL (tests inject faults with it) */
 };
 
-/* Run cell c once. *rec_out receives a malloc'd copy of the child's record (NULL if none);
- * the caller frees it. Returns 0 (the outcome says how the run went). */
+#define RUNNER_MAX_JOBS 64
+
+/* One child in flight. */
+struct runner_job {
+    bool running; /* started and not reaped yet */
+    pid_t pid;    /* 0: no child (fake, skipped, setup error: res is final) */
+    int pidfd;    /* -1 on kernels without pidfd_open: waited by a 2 ms poll */
+    int memfd;    /* the shared run_record */
+    int status;   /* wait status once reaped */
+    bool timed_out;
+    uint64_t deadline_ns;
+    struct run_result res;
+    char tmpdir[64], exe[4096];
+    bool keep_tmpdir; /* tmpdir is the caller's: emptied after the run, not removed */
+    char fdbuf[16], seedbuf[32], latbuf[32], tlbuf[32];
+    const char *argv[24];
+    char **envp; /* the child's environment (runner_build_env) */
+    char preload_env[4200];
+    char comm[16];
+    bool no_aslr;
+    uint64_t mem_limit;  /* RLIMIT_DATA for the child (runner_options.mem_limit), 0: none */
+    struct runlimits rl; /* the cell's run-level axes (leaf cgroup, THP) */
+    bool rl_ready;       /* runlimits_prepare succeeded: runlimits_finish is due */
+    bool forked;         /* started with fork (run-level axes), not clone(CLONE_VM) */
+};
+
+/* Start cell c's run `rep` (clone + exec); returns at once. scratch: an existing directory
+ * for the run's scratch files, emptied afterwards (NULL: a fresh one per run). */
+void runner_start(const struct runner_options *o, const struct cell *c, unsigned rep, uint64_t seed,
+                  const char *scratch, struct runner_job *job);
+/* Block until one of the jobs (NULL entries are ignored) has exited or timed out and is
+ * reaped; returns its index, or -1 if none is in flight. */
+int runner_wait_any(struct runner_job *const *jobs, unsigned n);
+/* Turn a reaped job into its result; *rec_out as for runner_run_one. */
+void runner_finish(struct runner_job *job, struct run_result *out, struct run_record **rec_out);
+/* Release a record from runner_finish/runner_run_one (NULL is fine). */
+void runner_record_free(struct run_record *rec);
+/* Run cell c once. *rec_out receives the child's record, mapped read-only (NULL if none);
+ * the caller releases it with runner_record_free. Returns 0 (the outcome says how the run went). */
 int runner_run_one(const struct runner_options *o, const struct cell *c, unsigned rep,
                    uint64_t seed, struct run_result *out, struct run_record **rec_out);
 /* CLOCK_MONOTONIC in ns. */

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Sweeps at scale (issue 17): -j workers, sharding by a stable hash and auto/N, idempotent
+# merges, machine fingerprints in merge, the append-only results journal after kill -9, and a
+# 4096-cell fake-measure plan. Usage: test_scale.sh TEST BUILD_DIR
+set -u
+t=$1
+B=$2
+FL="$B/faultline"
+W=$(mktemp -d /tmp/fl-scale-XXXXXX)
+trap 'rm -rf "$W"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+export ASAN_OPTIONS=${ASAN_OPTIONS:-handle_segv=0:detect_leaks=0}
+unset FAULTLINE_SHARD SLURM_ARRAY_TASK_ID JOB_COMPLETION_INDEX
+# count columns that are exact with --no-aslr (ASLR moves a stack page: minflt +-1)
+COUNTS="ops requested_bytes touched_pages minflt majflt os_brk os_mmap os_munmap os_mremap os_madvise break_growth heap_bytes_end mapped_bytes_end mapped_bytes_peak live_peak outcome"
+counts() { # counts SAMPLES.CSV -> one line per run, sorted by specs and rep
+    python3 - "$1" "$COUNTS" <<'PY'
+import csv, sys
+cols = sys.argv[2].split()
+rows = [(r["backend"], r["backend_params"], r["workload"], r["workload_params"], r["rep"],
+         tuple(r[c] for c in cols)) for r in csv.DictReader(open(sys.argv[1]))]
+for row in sorted(rows):
+    print(*row, sep="|")
+PY
+}
+case "$t" in
+jobs)
+    # -j 2 gives the same counts as -j 1, in the same row order, and says its timings are parallel
+    if grep -q 'FAULTLINE_SANITIZED 1' "$B/config.h" 2>/dev/null; then
+        echo "SKIP: exact counts are not meaningful under ASan (the Release build runs this test)"
+        exit 77
+    fi
+    args=(sweep -b 'hybrid:threshold=64K,1M' -b mmap -w 'churn:size=128K,1M,count=20'
+          -w 'realloc-grow:max=1M' --runs 2 --no-perf --no-aslr --quiet)
+    "$FL" "${args[@]}" -j 1 --out "$W/j1" >/dev/null 2>&1 || fail "-j 1"
+    "$FL" "${args[@]}" -j 2 --out "$W/j2" >/dev/null 2>&1 || fail "-j 2"
+    counts "$W/j1/samples.csv" >"$W/c1"
+    counts "$W/j2/samples.csv" >"$W/c2"
+    [ "$(wc -l <"$W/c1")" = 18 ] || fail "expected 18 runs, got $(wc -l <"$W/c1")"
+    diff "$W/c1" "$W/c2" || fail "-j 2 counts differ from -j 1"
+    cut -d, -f1,6 "$W/j1/samples.csv" >"$W/o1"
+    cut -d, -f1,6 "$W/j2/samples.csv" >"$W/o2"
+    diff -q "$W/o1" "$W/o2" >/dev/null || fail "-j 2 rows are not in plan order"
+    python3 - "$W/j1/run.json" "$W/j2/run.json" <<'PY' || fail "run.json does not mark -j 2 timings parallel"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a["context"]["jobs"] == 1 and a["context"]["timing"] == "alone", a["context"]
+assert b["context"]["jobs"] == 2 and b["context"]["timing"] == "parallel", b["context"]
+assert any("parallel" in w for w in b["warnings"]), b["warnings"]
+assert not any("parallel" in w for w in a["warnings"]), a["warnings"]
+PY
+    echo "ok: -j 2 counts identical to -j 1 over 18 runs; timings marked parallel"
+    ;;
+bad-input)
+    while IFS='|' read -r env expect args; do
+        [ -z "$args" ] && continue
+        out="$W/out-$RANDOM"
+        # shellcheck disable=SC2086
+        env $env "$FL" $args --fake-measure --quiet --out "$out" >"$W/stdout" 2>"$W/stderr"
+        rc=$?
+        [ $rc = 2 ] || fail "'$args': exit $rc, expected 2"
+        [ "$(wc -l <"$W/stderr")" = 1 ] || fail "'$args': stderr is not one line: $(cat "$W/stderr")"
+        grep -q -- "$expect" "$W/stderr" || fail "'$args': stderr does not name '$expect': $(cat "$W/stderr")"
+        [ -e "$out" ] && fail "'$args': created $out"
+        echo "ok: ${env:+$env }$args -> $(cat "$W/stderr")"
+    done <<'EOF2'
+X=1|--jobs 0|sweep -b hybrid -w churn --jobs 0
+X=1|--jobs x|run -b glibc -w churn -j x
+X=1|--jobs 65|run -b glibc -w churn -j 65
+X=1|no shard index in the environment|sweep -b hybrid -w churn --shard auto/4
+X=1|--shard 5/4|sweep -b hybrid -w churn --shard 5/4
+X=1|--shard 0/4|sweep -b hybrid -w churn --shard 0/4
+X=1|--shard 1/0|sweep -b hybrid -w churn --shard 1/0
+SLURM_ARRAY_TASK_ID=4|SLURM_ARRAY_TASK_ID=4|sweep -b hybrid -w churn --shard auto/4
+FAULTLINE_SHARD=x|FAULTLINE_SHARD=x|sweep -b hybrid -w churn --shard auto/4
+EOF2
+    ;;
+shard)
+    # every cell in exactly one shard; auto/N reads each variable; a cell's shard does not move
+    # when other cells join the plan; re-merging is idempotent
+    args=(sweep -b 'hybrid:threshold=4K..512K:x2' -w 'churn:count=1,2,3' --runs 2 --fake-measure --quiet)
+    for k in 1 2 3 4; do
+        "$FL" "${args[@]}" --shard "$k/4" --out "$W/s$k" >/dev/null 2>&1 || fail "shard $k/4"
+    done
+    FAULTLINE_SHARD=1 "$FL" "${args[@]}" --shard auto/4 --out "$W/a1" >/dev/null 2>&1 || fail "FAULTLINE_SHARD"
+    SLURM_ARRAY_TASK_ID=2 "$FL" "${args[@]}" --shard auto/4 --out "$W/a2" >/dev/null 2>&1 || fail "SLURM_ARRAY_TASK_ID"
+    JOB_COMPLETION_INDEX=3 "$FL" "${args[@]}" --shard auto/4 --out "$W/a3" >/dev/null 2>&1 || fail "JOB_COMPLETION_INDEX"
+    for k in 1 2 3; do
+        cmp -s <(cut -d, -f2-5 "$W/s$((k + 1))/samples.csv") <(cut -d, -f2-5 "$W/a$k/samples.csv") ||
+            fail "--shard auto/4 with index $k is not shard $((k + 1))/4"
+    done
+    python3 - "$W" <<'PY' || fail "shards do not partition the cells"
+import csv, sys
+w = sys.argv[1]
+seen = {}
+for k in range(1, 5):
+    for r in csv.DictReader(open("%s/s%d/samples.csv" % (w, k))):
+        key = (r["backend_params"], r["workload_params"])
+        assert seen.setdefault(key, k) == k, "cell %s in shards %d and %d" % (key, seen[key], k)
+assert len(seen) == 24, len(seen)
+sizes = [sum(1 for v in seen.values() if v == k) for k in range(1, 5)]
+assert min(sizes) > 0, sizes
+print("ok: 24 cells in 4 shards of", sizes)
+PY
+    # a bigger plan keeps the old cells in their shards (a stable hash, not the cell index)
+    "$FL" sweep -b 'hybrid:threshold=4K..2M:x2' -w 'churn:count=1,2,3,4' --runs 2 --fake-measure --quiet \
+        --shard 2/4 --out "$W/big2" >/dev/null 2>&1 || fail "bigger plan"
+    python3 - "$W/s2/samples.csv" "$W/big2/samples.csv" <<'PY' || fail "a cell changed shard when the plan grew"
+import csv, sys
+key = lambda p: {(r["backend_params"], r["workload_params"]) for r in csv.DictReader(open(p))}
+small, big = key(sys.argv[1]), key(sys.argv[2])
+assert small <= big, small - big
+PY
+    "$FL" merge "$W/m" "$W/s1" "$W/s2" "$W/s3" "$W/s4" 2>/dev/null || fail "merge"
+    cp -r "$W/s2" "$W/s2-retried" # the same shard delivered twice (a retried task's upload)
+    "$FL" merge "$W/m2" "$W/s1" "$W/s2" "$W/s3" "$W/s4" "$W/s2-retried" 2>/dev/null || fail "merge with a shard twice"
+    "$FL" merge "$W/m3" "$W/m" "$W/s3" 2>/dev/null || fail "merge of a merged dir and a shard"
+    for f in samples.csv aggregates.csv sweep.csv steps.csv; do
+        cmp -s "$W/m/$f" "$W/m2/$f" || fail "$f: merging a shard twice is not idempotent"
+        cmp -s "$W/m/$f" "$W/m3/$f" || fail "$f: re-merging a merged directory is not idempotent"
+    done
+    [ "$(($(wc -l <"$W/m/samples.csv") - 1))" = 48 ] || fail "merged runs != 48"
+    echo "ok: re-merging gives identical samples, aggregates, sweep and steps files"
+    ;;
+machines)
+    # shards from two machines: counts pool, timings stay per machine
+    args=(sweep -b 'hybrid:threshold=64K,1M' -w 'churn:count=5' --runs 2 --fake-measure --quiet)
+    "$FL" "${args[@]}" --out "$W/a" >/dev/null 2>&1 || fail "machine a"
+    "$FL" "${args[@]}" --out "$W/b" >/dev/null 2>&1 || fail "machine b"
+    # machine b: another CPU model (same count key: kernel, glibc, THP, build), 3x the times
+    relabel() { # relabel DIR MACHINE_ID COUNT_KEY: the runs of DIR come from another machine
+        python3 - "$@" <<'PY'
+import csv, sys
+d, mid, key = sys.argv[1:]
+def rewrite(p, fn):
+    rows = list(csv.DictReader(open(p)))
+    for r in rows:
+        fn(r)
+    w = csv.DictWriter(open(p, "w", newline=""), fieldnames=list(rows[0].keys()), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+def sample(r):
+    for c in ("wall_ns", "user_ns", "sys_ns", "ns_per_op"):
+        r[c] = str(int(float(r[c]) * 3))
+    r["machine"] = mid
+def machine(r):
+    r["machine"], r["cpu_model"] = mid, "Other CPU @ 1.0GHz"
+    if key != "-":
+        r["count_key"] = key
+rewrite(d + "/samples.csv", sample)
+rewrite(d + "/machines.csv", machine)
+PY
+    }
+    relabel "$W/b" m0000beef -
+    "$FL" merge "$W/m" "$W/a" "$W/b" 2>"$W/err" || fail "merge: $(cat "$W/err")"
+    grep -q "2 machines" "$W/err" || fail "merge did not see 2 machines: $(cat "$W/err")"
+    python3 - "$W" <<'PY' || fail "timings pooled across machines"
+import csv, sys
+w = sys.argv[1]
+agg = {r["backend_params"]: r for r in csv.DictReader(open(w + "/m/aggregates.csv"))}
+a = {r["backend_params"]: r for r in csv.DictReader(open(w + "/a/aggregates.csv"))}
+per = list(csv.DictReader(open(w + "/m/timings_by_machine.csv")))
+mach = list(csv.DictReader(open(w + "/m/machines.csv")))
+assert len(mach) == 2 and mach[0]["count_key"] == mach[1]["count_key"], mach
+for k, r in agg.items():
+    assert r["ok_runs"] == "4", (k, r["ok_runs"])               # counts pooled: 2 + 2 runs
+    assert r["minflt_median"] == a[k]["minflt_median"], k      # fake counts are the same
+    assert r["wall_ns_median"] == "" and r["ns_per_op_median"] == "", (k, r["wall_ns_median"])
+    rows = [x for x in per if x["backend_params"] == k]
+    assert len(rows) == 2, rows
+    meds = sorted(float(x["wall_ns_median"]) for x in rows)
+    want = float(a[k]["wall_ns_median"])
+    assert meds == [want, 3 * want], (meds, want)
+print("ok: counts pooled over 2 machines (4 runs per cell), wall_ns per machine", meds)
+PY
+    # a different kernel is a different count key: those cells do not pool at all
+    "$FL" "${args[@]}" --out "$W/c" >/dev/null 2>&1 || fail "machine c"
+    relabel "$W/c" m0000cafe k0000cafe
+    "$FL" merge "$W/m2" "$W/a" "$W/c" 2>/dev/null || fail "merge 2"
+    [ "$(($(wc -l <"$W/m2/aggregates.csv") - 1))" = 4 ] || fail "cells of two kernels were pooled"
+    echo "ok: another kernel keeps its own cells (4 aggregate rows for 2 specs)"
+    ;;
+journal)
+    # kill -9 mid-plan: every run in samples.csv has its steps and histogram rows
+    "$FL" run -b glibc -b hybrid -w seed-sequence -w 'random-mix:count=3000' --runs 40 --no-perf \
+        --quiet --out "$W/k" >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 300); do
+        n=$(($(wc -l <"$W/k/samples.csv" 2>/dev/null || echo 1) - 1))
+        [ "$n" -ge 6 ] && break
+        sleep 0.1
+    done
+    kill -9 $pid
+    wait $pid 2>/dev/null
+    python3 - "$W/k" <<'PY' || fail "journal inconsistent after kill -9"
+import csv, json, sys
+d = sys.argv[1]
+runs = {(r["cell"], r["rep"]) for r in csv.DictReader(open(d + "/samples.csv"))}
+steps = {(r["cell"], r["rep"]) for r in csv.DictReader(open(d + "/steps.csv"))}
+hist = {(r["cell"], r["rep"]) for r in csv.DictReader(open(d + "/hist/runs.csv"))}
+assert len(runs) >= 6, len(runs)
+seedseq = {k for k in runs if k[0] in ("c001", "c003")}
+assert seedseq <= steps, seedseq - steps     # seed-sequence marks steps
+assert runs <= hist, runs - hist             # every ok run has latency buckets
+json.load(open(d + "/run.json"))
+print("ok: %d runs after kill -9, each with its steps and histogram rows" % len(runs))
+PY
+    ;;
+fake-4096)
+    # the allowed maximum plan: 4096 cells through the results pipeline, all rows there
+    "$FL" sweep -b 'hybrid:threshold=4K..256K:+4K' -w 'churn:count=1..64:+1' --runs 1 --fake-measure \
+        --quiet --out "$W/f" >/dev/null 2>&1 || fail "4096-cell sweep"
+    for f in samples.csv aggregates.csv sweep.csv; do
+        [ "$(($(wc -l <"$W/f/$f") - 1))" = 4096 ] || fail "$f: $(wc -l <"$W/f/$f") lines"
+    done
+    python3 -c "import json; assert len(json.load(open('$W/f/run.json'))['runs']) == 4096" || fail "run.json"
+    echo "ok: 4096 cells in samples.csv, aggregates.csv, sweep.csv and run.json"
+    ;;
+*)
+    fail "unknown test $t"
+    ;;
+esac
+exit 0
