@@ -48,7 +48,9 @@ fi
 out=${REGRESS_OUT:-results/runs/regress-$sha}
 baseline=${REGRESS_BASELINE:-results/baseline/ci.json}
 rm -rf "$out"
-mkdir -p "$out"
+mkdir -p "$(dirname "$out")" # faultline run creates $out itself and refuses a non-empty one
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
 
 args=()
 for b in "${backends[@]}"; do args+=(-b "$b"); done
@@ -60,10 +62,11 @@ t0=$(date +%s)
 echo "regress: ${#backends[@]} backends x ${#workloads[@]} workloads x $runs runs, ASLR off -> $out"
 rc=0
 "$FL" run "${args[@]}" --runs "$runs" --no-aslr --quiet --out "$out" "${envarg[@]}" \
-    >"$out/console.txt" 2>"$out/run.stderr" || rc=$?
+    >"$log/console.txt" 2>"$log/run.stderr" || rc=$?
+[ -d "$out" ] && cp "$log/console.txt" "$log/run.stderr" "$out/"
 if [ "$rc" -ge 2 ]; then
     echo "regress: faultline run failed (exit $rc):" >&2
-    cat "$out/run.stderr" >&2
+    cat "$log/run.stderr" >&2
     exit 2
 fi
 # exit 1 = some runs failed: compare reports those cells' outcome as a regression

@@ -329,11 +329,64 @@ tune_plots() {
     done
 }
 
+# ---- issue 18: where the RSS went (breakdown/) and time to release (settle/) -----------------
+first_rep() { # SUBDIR CELL: the first repetition's file (smallest N of <cell>-rN.csv), or ""
+    local cand rep best=-1 f=""
+    for cand in "$dir/$1/$2"-r*.csv; do
+        [ -f "$cand" ] || continue
+        rep=${cand##*-r}
+        rep=${rep%.csv}
+        case $rep in '' | *[!0-9]*) continue ;; esac
+        if [ "$best" -lt 0 ] || [ "$rep" -lt "$best" ]; then best=$rep f=$cand; fi
+    done
+    printf '%s' "$f"
+}
+breakdown_plots() {
+    local any=0 cell be wl f name
+    while IFS="$TAB" read -r cell be wl _; do
+        f=$(first_rep breakdown "$cell")
+        [ -n "$f" ] || continue
+        any=1
+        name="breakdown-$(safe "$wl")-$(safe "$be")"
+        tsv "$f" "$tmp/b.tsv"
+        run_awk breakdown <"$tmp/b.tsv" >"$tmp/rows"
+        FL_TITLE="parts stacked: each line adds one part" FL_XL='breakdown point (steps, then the phase end)' \
+            FL_XU=count FL_YL='resident bytes' FL_YU=bytes FL_XKIND=num FL_STYLE=lp \
+            run_awk series <"$tmp/rows" >"$tmp/$name.fig"
+        draw "$name" breakdown "$cell" "Where the RSS went: $wl on $be (first repetition)"
+    done <"$tmp/cells"
+    [ "$any" = 1 ] || skip breakdown "no breakdown/ files (--no-measure, or results from before issue 18)"
+}
+settle_plots() {
+    local any=0 wls wl cell be w f name
+    wls=$(cut -f3 "$tmp/cells" | sort -u)
+    while IFS= read -r wl; do
+        [ -n "$wl" ] || continue
+        name="settle-$(safe "$wl")"
+        : >"$tmp/rows"
+        while IFS="$TAB" read -r cell be w _; do
+            [ "$w" = "$wl" ] || continue
+            f=$(first_rep settle "$cell")
+            [ -n "$f" ] || continue
+            tsv "$f" "$tmp/s.tsv"
+            FL_X=t_ns FL_Y=rss FL_BE=$be run_awk column <"$tmp/s.tsv" >>"$tmp/rows"
+        done <"$tmp/cells"
+        [ -s "$tmp/rows" ] || continue
+        any=1
+        FL_TITLE="Rss after the last free, $wl" FL_XL='time after the measured phase' FL_XU=ns \
+            FL_YL='Rss' FL_YU=bytes FL_XKIND=num FL_STYLE=lp run_awk series <"$tmp/rows" >"$tmp/$name.fig"
+        draw "$name" settle "$wl" "Time to release: Rss after the last free, $wl (first repetition)"
+    done <<<"$wls"
+    [ "$any" = 1 ] || skip settle "no settle/ files (--settle 0 or --no-measure)"
+}
+
 if [ -f "$dir/samples.csv" ]; then
     sweep_plots
     backend_plots
     latency_plots
     timeline_plots
+    breakdown_plots
+    settle_plots
     steps_plots
 fi
 tune_plots

@@ -199,6 +199,9 @@ static void child_phase_end(const struct child_config *cfg, struct child_ends *e
     getrusage(RUSAGE_CHILDREN, &e->ruc1);
     os_counts_read(&e->os1);
     perf_session_read(&child_perf, &e->pr1);
+    /* the phase-end breakdown before any harness work that might allocate (VmData) */
+    if (!cfg->no_measure && child_env)
+        memview_end(child_env->ops_done, (int64_t)child_env->live_requested);
     e->rss1 = procfs_rss_bytes();
     e->hwm1 = procfs_vm_hwm(0);
     if (!cfg->no_measure)
@@ -403,8 +406,6 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     ledger_file_end(cfg->backend_spec, cfg->workload_spec, cfg->seed);
     /* ---- end of measured phase ---- */
     tails_write(cfg->backend_spec, cfg->workload_spec, cfg->seed);
-    if (!cfg->no_measure)
-        memview_end(env.ops_done, (int64_t)env.live_requested);
     if (wl->cleanup)
         wl->cleanup(&env);
 
