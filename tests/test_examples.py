@@ -55,7 +55,8 @@ def readme_examples():
 
 
 # Arguments the examples use as placeholders, and their stand-ins in the scratch directory.
-SUBST = {"results/runs/<id>": "results/runs/fixture", "<id>": "fixture"}
+SUBST = {"results/runs/<id>": "results/runs/fixture", "<id>": "fixture",
+         "results/runs/<bench-id>": "results/runs/bench"}
 
 # Options that shrink a command, per subcommand: (option to force, value) pairs.
 SHRINK = {
@@ -120,6 +121,10 @@ def scratch():
     # a results directory for report/compare examples, and sweep shards for merge
     subprocess.run([FL, "run", "-b", "glibc", "-w", "churn:count=5", "--runs", "1",
                     "--fake-measure", "--quiet", "--out", "results/runs/fixture"],
+                   cwd=d, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # a bench directory (one results directory per report below it) for report --front
+    subprocess.run([FL, "run", "-b", "glibc", "-w", "churn:count=5", "--runs", "1",
+                    "--fake-measure", "--quiet", "--out", "results/runs/bench/suite"],
                    cwd=d, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for k in (1, 2):
         subprocess.run([FL, "sweep", "-b", "hybrid:threshold=4K..32K:x2", "-w", "churn:count=2",
