@@ -1205,7 +1205,10 @@ static int check_one(const char *spec, const struct check_options *o)
             fprintf(stderr, "check: %s: no %s (build the faultline-%s target)\n", spec, lib, name);
             return 2;
         }
-        strict = "--strict";
+        /* libfaultline-hybrid.so is glibc's twin: where backend.h's contract and glibc differ
+         * (realloc(p, 0) frees; memalign rounds odd alignments up), it does what glibc does, so it
+         * is held to C/POSIX like the system malloc. The other libraries keep the contract. */
+        strict = strcmp(name, "hybrid") == 0 ? NULL : "--strict";
     } else {
         const char *extra[] = {"--backend", spec, NULL};
         return check_spawn(spec, extra, NULL, NULL, o);
