@@ -42,8 +42,11 @@ void ledger_file_begin(const uint64_t *ops)
     ledger_start(ledger_file_buf, LEDGER_FILE_CAP);
 }
 
-static void ledger_file_row(int fd, const char *backend, const char *workload, uint64_t seed,
-                            uint64_t op, const char *call, uint64_t bytes, const char *reason)
+/* Returns -1 when the row could not be written. The measured child stays silent then: the
+ * parent's own writes to the same results directory fail too and report the path and errno
+ * once (the one-line rule), where a line per row would flood the console. */
+static int ledger_file_row(int fd, const char *backend, const char *workload, uint64_t seed,
+                           uint64_t op, const char *call, uint64_t bytes, const char *reason)
 {
     struct strbuf sb;
     strbuf_init(&sb);
@@ -54,9 +57,9 @@ static void ledger_file_row(int fd, const char *backend, const char *workload, u
                   (unsigned long long)op, call, (unsigned long long)bytes);
     csv_field(&sb, reason);
     strbuf_puts(&sb, "\n");
-    if (sb.data && write(fd, sb.data, sb.len) != (ssize_t)sb.len)
-        fprintf(stderr, "faultline: ledger.csv: short write\n");
+    int rc = sb.data && write(fd, sb.data, sb.len) != (ssize_t)sb.len ? -1 : 0;
     strbuf_free(&sb);
+    return rc;
 }
 
 void ledger_file_end(const char *backend, const char *workload, uint64_t seed)
@@ -72,17 +75,18 @@ void ledger_file_end(const char *backend, const char *workload, uint64_t seed)
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0)
         return;
-    for (size_t i = 0; i < n; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         char why[256];
         ledger_reason(&e[i], why, sizeof why);
-        ledger_file_row(fd, backend, workload, seed, e[i].op, os_call_name(e[i].kind), e[i].bytes,
-                        why);
+        rc = ledger_file_row(fd, backend, workload, seed, e[i].op, os_call_name(e[i].kind),
+                             e[i].bytes, why);
     }
-    if (total > n) {
+    if (rc == 0 && total > n) {
         char why[96];
         snprintf(why, sizeof why, "%llu more calls not kept (ledger holds %d per run)",
                  (unsigned long long)(total - n), LEDGER_FILE_CAP);
-        ledger_file_row(fd, backend, workload, seed, 0, "", 0, why);
+        (void)ledger_file_row(fd, backend, workload, seed, 0, "", 0, why);
     }
     close(fd);
 }

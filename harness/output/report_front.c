@@ -229,7 +229,8 @@ int report_front_write(const char *root)
             abort();
     }
     closedir(d);
-    qsort(names, n, sizeof *names, report_front_cmp);
+    if (n) /* qsort's base must not be NULL, even for no elements */
+        qsort(names, n, sizeof *names, report_front_cmp);
     struct strbuf sb;
     strbuf_init(&sb);
     strbuf_puts(&sb, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>faultline "
