@@ -82,7 +82,14 @@ counts)
         for rep in 0 1; do
             within2 "run $rep perf_minflt vs perf stat minor-faults" "$(metric perf_minflt $rep)" "$pmin"
             within2 "run $rep minflt (wait4) vs perf stat minor-faults" "$(metric minflt $rep)" "$pmin"
-            within2 "run $rep perf_majflt vs perf stat major-faults" "$(metric perf_majflt $rep)" "$pmaj"
+            # Major faults depend on the page cache at the moment of each run, which faultline's
+            # run and perf stat's separate run do not share (seen: 1 vs 0 in about one run of five
+            # right after a rebuild; which page, not pinned down): one page apart is allowed.
+            got=$(metric perf_majflt "$rep")
+            [ "$got" != null ] || fail "run $rep perf_majflt: faultline measured nothing (null)"
+            [ $((got > pmaj ? got - pmaj : pmaj - got)) -le 1 ] ||
+                fail "run $rep perf_majflt vs perf stat major-faults: faultline $got vs $pmaj"
+            echo "ok: run $rep perf_majflt vs perf stat major-faults faultline $got, reference $pmaj"
         done
     else
         echo "note: perf missing or not permitted; fault comparison skipped"
