@@ -11,6 +11,17 @@
 
 #include "child.h"
 #include "config.h"
+#include "runlimits.h"
+
+#if FAULTLINE_SANITIZED
+/* ASan: a failed allocation returns NULL (ENOMEM), as the real malloc does, so a run beyond
+ * --data-limit ends as `failed: ENOMEM` rather than as an ASan out-of-memory report */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+#endif
 
 static uint64_t runner_number(const char *s)
 {
@@ -34,6 +45,7 @@ int main(int argc, char **argv)
         {"tmpdir", required_argument, 0, 'd'},
         {"settle-ms", required_argument, 0, 'S'},
         {"settle-full", no_argument, 0, 'F'},
+        {"data-limit", required_argument, 0, 'D'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
     };
@@ -82,6 +94,12 @@ int main(int argc, char **argv)
             break;
         case 'F':
             cfg.settle_full = true;
+            break;
+        case 'D': /* sanitizer builds: the limit on top of what the runner holds now */
+            if (runlimits_data_apply(runner_number(optarg)) != 0) {
+                perror("faultline-runner: --data-limit");
+                return 2;
+            }
             break;
         default:
             fprintf(stderr, "faultline-runner: internal tool, started by faultline run\n");

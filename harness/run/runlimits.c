@@ -2,14 +2,18 @@
 #define _GNU_SOURCE
 #include "runlimits.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
+#include "config.h"
 
 int runlimits_parse(const char *text, struct runlimits *rl, char *err, size_t errlen)
 {
@@ -134,4 +138,40 @@ void runlimits_finish(struct runlimits *rl, int status, struct run_result *out)
     if (cgroup_leaf_remove(&rl->leaf) != 0)
         fprintf(stderr, "faultline: could not remove cgroup leaf (still busy)\n");
     rl->leaf_made = false;
+}
+
+bool runlimits_data_in_runner(void)
+{
+    return FAULTLINE_SANITIZED;
+}
+
+void runlimits_data_before_exec(uint64_t bytes)
+{
+    if (!bytes || runlimits_data_in_runner())
+        return;
+    struct rlimit lim = {bytes, bytes};
+    setrlimit(RLIMIT_DATA, &lim);
+}
+
+int runlimits_data_apply(uint64_t bytes)
+{
+    /* read and parse by hand: stdio would allocate from the heap the run is about to measure */
+    char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *p = strstr(buf, "\nVmData:");
+    if (!p) {
+        errno = ENOENT;
+        return -1;
+    }
+    uint64_t kb = strtoull(p + 8, NULL, 10);
+    uint64_t lim = kb * 1024 + bytes;
+    struct rlimit rl = {lim, lim};
+    return setrlimit(RLIMIT_DATA, &rl);
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cgroup.h"
 #include "results.h"
@@ -38,5 +39,17 @@ int runlimits_in_child(const struct runlimits *rl);
 /* After the child was reaped: cgroup metrics into out->m, outcome "oom-killed" when the kernel
  * OOM-killed the run inside its leaf, then the leaf is removed. */
 void runlimits_finish(struct runlimits *rl, int status, struct run_result *out);
+
+/* The measured child's data limit (--mem-limit, RLIMIT_DATA: brk and private writable
+ * mappings). In a plain build the parent sets it between fork and exec (only system calls).
+ * Under ASan that cannot work: ASan's shadow memory is a private writable mapping of terabytes
+ * made as the runner starts, and would exceed any limit. There the runner is told with
+ * `--data-limit N` and sets the limit itself once started, as the data it holds then plus N:
+ * the workload and backend get N bytes either way. */
+void runlimits_data_before_exec(uint64_t bytes);
+/* Whether the runner sets the limit itself (a sanitizer build). */
+bool runlimits_data_in_runner(void);
+/* In the runner: RLIMIT_DATA = its VmData now + bytes. 0, or -1 with errno. */
+int runlimits_data_apply(uint64_t bytes);
 
 #endif

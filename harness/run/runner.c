@@ -198,6 +198,11 @@ static bool runner_prepare(const struct runner_options *o, const struct cell *c,
         argv[argc++] = "--no-perf";
     if (o->no_measure)
         argv[argc++] = "--no-measure";
+    if (o->mem_limit && runlimits_data_in_runner()) {
+        snprintf(job->membuf, sizeof job->membuf, "%llu", (unsigned long long)o->mem_limit);
+        argv[argc++] = "--data-limit";
+        argv[argc++] = job->membuf;
+    }
     argv[argc] = NULL;
     return true;
 }
@@ -245,10 +250,7 @@ static int runner_child(void *arg)
         personality(ADDR_NO_RANDOMIZE);
     /* bounded child: brk and private mappings beyond the limit fail with ENOMEM, so a
      * hostile trace (malloc(8 GiB), touched) ends as `failed: ENOMEM`, not host swap */
-    if (job->mem_limit) {
-        struct rlimit lim = {job->mem_limit, job->mem_limit};
-        setrlimit(RLIMIT_DATA, &lim);
-    }
+    runlimits_data_before_exec(job->mem_limit); /* under ASan: the runner's --data-limit */
     int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (devnull >= 0)
         dup3(devnull, STDOUT_FILENO, 0);

@@ -41,8 +41,8 @@ struct runner_job {
     struct run_result res;
     char tmpdir[64], exe[4096];
     bool keep_tmpdir; /* tmpdir is the caller's: emptied after the run, not removed */
-    char fdbuf[16], seedbuf[32], latbuf[32], tlbuf[32];
-    const char *argv[24];
+    char fdbuf[16], seedbuf[32], latbuf[32], tlbuf[32], membuf[32];
+    const char *argv[28];
     char **envp; /* the child's environment (runner_build_env) */
     char preload_env[4200];
     char comm[16];
