@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,15 +59,15 @@ void cli_default_out(char *buf, size_t len)
     snprintf(buf, len, "results/runs/%s-%s", stamp, FAULTLINE_GIT_SHA);
 }
 
-/* The measured child's RLIMIT_DATA unless --mem-limit said: 4 GiB, at most half the RAM. Not
- * under ASan, whose shadow memory is itself a multi-TiB private mapping. */
+/* The measured child's RLIMIT_DATA unless --mem-limit said: 4 GiB, at most half the RAM (under
+ * ASan on top of its shadow memory: runlimits.h). */
 static void cli_default_mem_limit(struct runner_options *ro)
 {
     if (ro->mem_limit == UINT64_MAX) {
         ro->mem_limit = 0; /* --mem-limit off */
         return;
     }
-    if (ro->mem_limit || FAULTLINE_SANITIZED)
+    if (ro->mem_limit)
         return;
     uint64_t lim = (uint64_t)4 << 30;
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
@@ -75,10 +76,12 @@ static void cli_default_mem_limit(struct runner_options *ro)
     ro->mem_limit = lim;
 }
 
-/* --out into a directory that holds earlier results: the old set is renamed aside (one atomic
- * rename) and removed once the new set is complete, so files of two runs never mix and a failed
- * or interrupted run still has the old set next to it. */
-static char cli_out_old[4200];
+/* --out into a directory that holds earlier results: the new set is written into a sibling
+ * staging directory, DIR.new-<pid>, and swapped in whole at the command's end with one
+ * renameat2(RENAME_EXCHANGE); the old set, now at DIR.new-<pid>, is then removed. At every
+ * instant DIR holds the complete old set or the complete new one, never a mix: a kill -9 before
+ * the swap leaves the old set in DIR and the runs finished so far, readable, in DIR.new-<pid>. */
+static char cli_out_final[4200], cli_out_real[4200], cli_out_stage[4200];
 
 static bool cli_out_nonempty(const char *dir, bool *results)
 {
@@ -99,18 +102,43 @@ static bool cli_out_nonempty(const char *dir, bool *results)
     return any;
 }
 
-void cli_finish_out(bool ok)
+const char *cli_out_name(const char *dir)
 {
-    if (!cli_out_old[0])
-        return;
-    if (ok)
-        runner_rmtree(cli_out_old);
-    else
-        fprintf(stderr, "faultline: the earlier results are kept in %s\n", cli_out_old);
-    cli_out_old[0] = '\0';
+    return cli_out_stage[0] && !strcmp(dir, cli_out_stage) ? cli_out_final : dir;
 }
 
-int cli_prepare_out(const char *dir)
+void cli_finish_out(bool ok)
+{
+    if (!cli_out_stage[0])
+        return;
+    bool results = false;
+    if (!ok) {
+        if (cli_out_nonempty(cli_out_stage, &results) && results)
+            fprintf(stderr, "faultline: %s keeps the earlier results; this command's are in %s\n",
+                    cli_out_final, cli_out_stage);
+        else
+            runner_rmtree(cli_out_stage);
+    } else {
+        bool atomic;
+        if (atomic_file_swap_dirs(cli_out_stage, cli_out_real, &atomic) != 0) {
+            fprintf(stderr,
+                    "faultline: cannot put %s in place of %s: %s (the new results stay in "
+                    "%s)\n",
+                    cli_out_stage, cli_out_final, strerror(errno), cli_out_stage);
+            atomic_file_note_failure(cli_out_final, errno);
+        } else {
+            if (!atomic)
+                fprintf(stderr,
+                        "faultline: note: this filesystem cannot exchange directories; "
+                        "%s was replaced with two renames\n",
+                        cli_out_final);
+            runner_rmtree(cli_out_stage); /* the old set */
+        }
+    }
+    cli_out_stage[0] = '\0';
+}
+
+int cli_prepare_out(char *dir, size_t len)
 {
     bool results = false;
     if (cli_out_nonempty(dir, &results)) {
@@ -120,13 +148,27 @@ int cli_prepare_out(const char *dir)
                             dir);
             return -1;
         }
-        snprintf(cli_out_old, sizeof cli_out_old, "%s.replaced-%ld", dir, (long)getpid());
-        if (rename(dir, cli_out_old) != 0) {
-            cli_usage_error("--out %s: cannot move the earlier results aside (%s)", dir,
-                            strerror(errno));
-            cli_out_old[0] = '\0';
+        if (!realpath(dir, cli_out_real)) {
+            cli_usage_error("--out %s: %s", dir, strerror(errno));
             return -1;
         }
+        /* a sibling of the real directory: same filesystem, so the exchange is one rename */
+        int n = snprintf(cli_out_stage, sizeof cli_out_stage, "%s.new-%ld", cli_out_real,
+                         (long)getpid());
+        if (n < 0 || (size_t)n >= len || (size_t)n >= sizeof cli_out_stage) {
+            cli_out_stage[0] = '\0';
+            cli_usage_error("--out %s: path too long", dir);
+            return -1;
+        }
+        runner_rmtree(cli_out_stage); /* a leftover of an earlier process with our pid */
+        if (mkdir(cli_out_stage, 0777) != 0) {
+            cli_usage_error("--out %s: cannot create %s (%s)", dir, cli_out_stage, strerror(errno));
+            cli_out_stage[0] = '\0';
+            return -1;
+        }
+        snprintf(cli_out_final, sizeof cli_out_final, "%s", dir);
+        snprintf(dir, len, "%s", cli_out_stage);
+        return 0;
     }
     if (atomic_file_mkdirs(dir) != 0 || access(dir, W_OK) != 0) {
         cli_usage_error("--out %s: cannot create or write that directory (%s)", dir,
@@ -142,7 +184,7 @@ int cli_resolve_out(char *out_dir, size_t len, bool out_none)
         return cli_usage_error("--out and --no-out conflict");
     if (!out_none && !out_dir[0])
         cli_default_out(out_dir, len);
-    if (!out_none && cli_prepare_out(out_dir) != 0)
+    if (!out_none && cli_prepare_out(out_dir, len) != 0)
         return 2;
     return 0;
 }
@@ -411,7 +453,7 @@ void cli_print_results(const struct results *r, const char *format)
     fflush(stdout);
     strbuf_free(&sb);
     if (r->dir[0])
-        fprintf(stderr, "results: %s\n", r->dir);
+        fprintf(stderr, "results: %s\n", cli_out_name(r->dir));
 }
 
 /* Fills *po, out_dir, format, out_none and the spec lists from argv. Returns -1 to go on, or

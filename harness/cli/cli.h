@@ -28,10 +28,14 @@ int cli_parse_count(const char *opt, const char *text, uint64_t min, uint64_t ma
 void cli_default_out(char *buf, size_t len);
 /* --out / --no-out: conflict check, the default directory, creation. 0, or 2 (message printed). */
 int cli_resolve_out(char *out_dir, size_t len, bool out_none);
-/* Check that dir can be created and written (creates it). 0 or -1 (message printed). */
-int cli_prepare_out(const char *dir);
-/* At the command's end: remove the earlier results cli_prepare_out moved aside when the new set
- * was written (ok), else keep them and say where. */
+/* Check that dir can be created and written (creates it). When dir already holds results, the
+ * new set goes to a sibling staging directory whose path replaces dir (len bytes), swapped in
+ * whole by cli_finish_out. 0 or -1 (message printed). */
+int cli_prepare_out(char *dir, size_t len);
+/* The name to show for a results directory: the --out the user gave, not the staging path. */
+const char *cli_out_name(const char *dir);
+/* At the command's end: when ok, exchange the staging directory with the user's one in one step
+ * and remove the old set; else keep the old set in place and say where the new files are. */
 void cli_finish_out(bool ok);
 /* The run options shared by run, sweep and seed (ids CLI_ID_*), parsed by cli_common_option. */
 extern const struct cli_opt cli_run_opts[];

@@ -502,7 +502,7 @@ int cli_exec_main(int argc, char **argv)
     strbuf_free(&sb);
     strbuf_free(&hf);
     if (r.dir[0])
-        fprintf(stderr, "results: %s\n", r.dir);
+        fprintf(stderr, "results: %s\n", cli_out_name(r.dir));
     results_free(&r);
     return failed ? 1 : 0;
 }

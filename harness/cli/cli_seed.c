@@ -372,7 +372,7 @@ int cli_seed_main(int argc, char **argv)
     }
     if (!out_dir[0])
         cli_default_out(out_dir, sizeof out_dir);
-    if (cli_prepare_out(out_dir) != 0)
+    if (cli_prepare_out(out_dir, sizeof out_dir) != 0)
         return 2;
     struct results r;
     results_init(&r, out_dir, argc, argv);
@@ -385,7 +385,7 @@ int cli_seed_main(int argc, char **argv)
     for (unsigned i = 0; i < r.nclaims; i++)
         printf("%-20s %-8s %s\n  seed: %s\n", r.claims[i].id, r.claims[i].verdict,
                r.claims[i].measured, r.claims[i].claim);
-    fprintf(stderr, "results: %s\n", r.dir);
+    fprintf(stderr, "results: %s\n", cli_out_name(r.dir));
     results_free(&r);
     return failed ? 1 : 0;
 }

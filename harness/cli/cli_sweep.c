@@ -47,12 +47,10 @@ struct cli_merge_machines {
     struct fingerprint dir_fp;
 };
 
-static void cli_merge_machines_load(const char *dir, struct cli_merge_machines *mm)
+static void cli_merge_machines_load(const struct context *ctx, const char *dir,
+                                    struct cli_merge_machines *mm)
 {
-    struct context ctx;
-    memset(&ctx, 0, sizeof ctx);
-    fingerprint_read_context(dir, &ctx);
-    fingerprint_from_context(&ctx, &mm->dir_fp);
+    fingerprint_from_context(ctx, &mm->dir_fp);
     char path[4200];
     snprintf(path, sizeof path, "%s/machines.csv", dir);
     mm->have_csv = csv_load(&mm->csv, path) == 0;
@@ -114,6 +112,51 @@ static void cli_merge_sweep_keys(struct results *r, const char *dir)
     csv_free(&c);
 }
 
+/* The runs DIR was made by (results_inputs.h): a run already merged from an earlier input (the
+ * same run id: a copied directory, or a shard of a merged directory given too) makes the whole
+ * input a duplicate, *dup_of names the earlier input. Returns the index of DIR's first entry in
+ * r->inputs, or -1 when DIR is a duplicate. */
+static int cli_merge_inputs(struct results *r, const char *dir, struct context *top,
+                            const char **dup_of, bool *single)
+{
+    struct results_inputs mine = {0};
+    char err[600];
+    memset(top, 0, sizeof *top);
+    if (results_inputs_read(dir, &mine, top, err, sizeof err) < 0) {
+        /* no readable run.json: the rows still merge, the input is named without a context */
+        struct results_input *in = calloc(1, sizeof *in);
+        if (!in)
+            abort();
+        snprintf(in->dir, sizeof in->dir, "%s", dir);
+        mine.v = in;
+        mine.n = 1;
+    }
+    *single = mine.n == 1;
+    bool all_seen = true;
+    for (unsigned i = 0; i < mine.n && all_seen; i++) {
+        int k = results_inputs_find(&r->inputs, mine.v[i].run_id);
+        all_seen = k >= 0;
+        if (k >= 0)
+            *dup_of = r->inputs.v[k].dir;
+    }
+    if (all_seen) {
+        results_inputs_free(&mine);
+        return -1;
+    }
+    int first = (int)r->inputs.n;
+    for (unsigned i = 0; i < mine.n; i++) {
+        if (results_inputs_find(&r->inputs, mine.v[i].run_id) >= 0)
+            continue; /* a shard merged already; its rows are skipped one by one below */
+        struct results_input *v = realloc(r->inputs.v, (r->inputs.n + 1) * sizeof *v);
+        if (!v)
+            abort();
+        r->inputs.v = v;
+        v[r->inputs.n++] = mine.v[i];
+    }
+    results_inputs_free(&mine);
+    return first;
+}
+
 static int cli_merge_dir(struct results *r, const char *dir, struct run_record *rec)
 {
     char path[4200];
@@ -137,9 +180,23 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
             csv_free(&st);
         return cli_usage_error("merge %s: samples.csv lacks the faultline columns", dir);
     }
+    static struct context top;
+    const char *dup_of = "";
+    bool single;
+    int entry = cli_merge_inputs(r, dir, &top, &dup_of, &single);
+    if (entry < 0) {
+        fprintf(stderr,
+                "faultline merge: warning: %s: %zu runs skipped: its run id was already merged "
+                "from %s\n",
+                dir, s.nrows, dup_of);
+        csv_free(&s);
+        if (have_steps)
+            csv_free(&st);
+        return 0;
+    }
     struct cli_merge_machines mm;
-    cli_merge_machines_load(dir, &mm);
-    unsigned dups = 0;
+    cli_merge_machines_load(&top, dir, &mm);
+    unsigned dups = 0, merged = 0;
     for (size_t row = 0; row < s.nrows; row++) {
         char bspec[RESULTS_SPEC_MAX], wspec[RESULTS_SPEC_MAX];
         cli_merge_spec(csv_get(&s, row, cb), csv_get(&s, row, cbp), bspec, sizeof bspec);
@@ -214,6 +271,7 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
             csv_free(&h);
         }
         results_add_run(r, &run, rec);
+        merged++;
         /* the timeline file keeps its rows; only the cell id in its name changes */
         char from[4300], to[4300];
         snprintf(from, sizeof from, "%s/timeline/%s-r%u.csv", dir, old_id, run.rep);
@@ -243,6 +301,10 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
     if (mm.have_csv)
         csv_free(&mm.csv);
     cli_merge_sweep_keys(r, dir);
+    if (single) { /* one run made DIR: the counts are its own */
+        r->inputs.v[entry].runs = merged;
+        r->inputs.v[entry].skipped = dups;
+    }
     if (dups)
         fprintf(stderr,
                 "faultline merge: warning: %s: %u runs skipped, their cell and rep were already "
@@ -286,10 +348,12 @@ int cli_merge_main(int argc, char **argv)
     }
     if (merge_check_inputs(argv[1], argc - 2, argv + 2) != 0)
         return 2;
-    if (cli_prepare_out(argv[1]) != 0)
+    char out[4200];
+    snprintf(out, sizeof out, "%s", argv[1]);
+    if (cli_prepare_out(out, sizeof out) != 0)
         return 2;
     struct results r;
-    results_init(&r, argv[1], argc, argv);
+    results_init(&r, out, argc, argv);
     r.nmachines = 0; /* the inputs' machines, not the merging one */
     struct run_record *rec = malloc(sizeof *rec);
     if (!rec)
@@ -302,7 +366,7 @@ int cli_merge_main(int argc, char **argv)
         rc = 1;
     if (rc == 0)
         fprintf(stderr, "merged %d directories: %u cells, %u runs, %u machine%s -> %s\n", argc - 2,
-                r.ncells, r.nruns, r.nmachines, r.nmachines == 1 ? "" : "s", r.dir);
+                r.ncells, r.nruns, r.nmachines, r.nmachines == 1 ? "" : "s", cli_out_name(r.dir));
     results_free(&r);
     return rc;
 }

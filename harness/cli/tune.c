@@ -1035,7 +1035,7 @@ int tune_main(int argc, char **argv)
         st.runs = 3;
     if (!no_out && !st.out_dir[0])
         cli_default_out(st.out_dir, sizeof st.out_dir);
-    if (!no_out && cli_prepare_out(st.out_dir) != 0)
+    if (!no_out && cli_prepare_out(st.out_dir, sizeof st.out_dir) != 0)
         return 2;
     st.po.runs = st.runs;
     st.po.seed = 1;
@@ -1061,7 +1061,7 @@ int tune_main(int argc, char **argv)
         tune_report(&st);
     }
     if (st.out_dir[0])
-        fprintf(stderr, "results: %s/tune.csv\n", st.out_dir);
+        fprintf(stderr, "results: %s/tune.csv\n", cli_out_name(st.out_dir));
     free(st.e);
     return rc;
 }

@@ -60,61 +60,6 @@ void fingerprint_fake(struct fingerprint *fp)
     fingerprint_from_context(&ctx, fp);
 }
 
-/* A JSON string at *p (just after its opening quote) into out; *p moves past the closing
- * quote. Escapes are kept as their character (context values are plain text). */
-static void fingerprint_json_string(const char **p, char *out, size_t len)
-{
-    size_t n = 0;
-    const char *s = *p;
-    for (; *s && *s != '"'; s++) {
-        if (*s == '\\' && s[1])
-            s++;
-        if (n + 1 < len)
-            out[n++] = *s;
-    }
-    out[n] = '\0';
-    *p = *s ? s + 1 : s;
-}
-
-int fingerprint_read_context(const char *dir, struct context *ctx)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/run.json", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char buf[16384]; /* the context block comes first and is well under this */
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strstr(buf, "\"context\":{");
-    if (!p)
-        return -1;
-    p += strlen("\"context\":{");
-    memset(ctx, 0, sizeof *ctx);
-    while (*p == '"') {
-        char key[64], value[256];
-        p++;
-        fingerprint_json_string(&p, key, sizeof key);
-        if (*p++ != ':')
-            return -1;
-        bool numeric = *p != '"';
-        if (numeric) {
-            size_t k = 0;
-            while (*p && *p != ',' && *p != '}' && k + 1 < sizeof value)
-                value[k++] = *p++;
-            value[k] = '\0';
-        } else {
-            p++;
-            fingerprint_json_string(&p, value, sizeof value);
-        }
-        context_set(ctx, key, value, numeric);
-        if (*p == ',')
-            p++;
-    }
-    return *p == '}' ? 0 : -1;
-}
-
 bool fingerprint_timing_metric(int metric)
 {
     const char *unit = sample_metrics[metric].unit, *name = sample_metrics[metric].name;

@@ -21,9 +21,6 @@ void fingerprint_from_context(const struct context *ctx, struct fingerprint *fp)
 /* The fingerprint of --fake-measure runs, measured on no machine: the same everywhere, so
  * golden files do not depend on the machine that made them. */
 void fingerprint_fake(struct fingerprint *fp);
-/* The context block of DIR/run.json (flat string and number pairs, as context_write_json
- * writes them). 0, or -1 if there is no readable context. */
-int fingerprint_read_context(const char *dir, struct context *ctx);
 /* True for metrics that are times (wall/user/sys ns, ns per op, cycles, instructions): the
  * ones that never pool across machines. */
 bool fingerprint_timing_metric(int metric);

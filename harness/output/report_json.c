@@ -76,6 +76,7 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
     json_key(sb, "command", true);
     json_str(sb, r->command);
     strbuf_puts(sb, ",\n");
+    results_inputs_render(&r->inputs, sb); /* merged runs only: "hosts", "inputs" */
     json_key(sb, "warnings", true);
     strbuf_puts(sb, "[");
     for (unsigned i = 0; i < r->nwarnings; i++) {

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -29,6 +31,14 @@ void results_init(struct results *r, const char *dir, int argc, char **argv)
         used += (size_t)n;
     }
     context_collect(&r->ctx);
+    /* the run id: how merge recognises the same run delivered twice (copied directories) */
+    uint64_t id[2] = {0, 0};
+    if (getrandom(id, sizeof id, 0) != (ssize_t)sizeof id)
+        id[0] = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid(), id[1] = (uint64_t)clock();
+    char idtext[40];
+    snprintf(idtext, sizeof idtext, "%016llx%016llx", (unsigned long long)id[0],
+             (unsigned long long)id[1]);
+    context_set(&r->ctx, "run_id", idtext, false);
     struct fingerprint self;
     fingerprint_from_context(&r->ctx, &self);
     results_add_machine(r, &self);
@@ -59,6 +69,7 @@ void results_free(struct results *r)
     free(r->runs);
     free(r->claims);
     free(r->machines);
+    results_inputs_free(&r->inputs);
     memset(r, 0, sizeof *r);
 }
 

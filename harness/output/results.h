@@ -11,6 +11,7 @@
 
 #include "context.h"
 #include "fingerprint.h"
+#include "results_inputs.h"
 #include "sample.h"
 #include "stats.h"
 #include "strbuf.h"
@@ -77,6 +78,7 @@ struct results {
     struct results_log *log;      /* append-only writer during a plan (results_log.h), or NULL */
     struct fingerprint *machines; /* machines[0] is this one unless a merge replaced them */
     unsigned nmachines;
+    struct results_inputs inputs; /* merge: the runs merged, with their hosts (results_inputs.h) */
 };
 
 void results_init(struct results *r, const char *dir, int argc, char **argv);

@@ -146,3 +146,25 @@ int atomic_file_mkdirs(const char *path)
         return atomic_file_fail_with(buf, ENOTDIR);
     return 0;
 }
+
+int atomic_file_swap_dirs(const char *a, const char *b, bool *atomic)
+{
+    *atomic = true;
+    if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    /* no exchange on this filesystem: b is briefly absent between the renames */
+    *atomic = false;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.swap-%ld", b, (long)getpid());
+    if (rename(b, tmp) != 0)
+        return -1;
+    if (rename(a, b) != 0) {
+        int e = errno;
+        rename(tmp, b);
+        errno = e;
+        return -1;
+    }
+    return rename(tmp, a);
+}

@@ -11,6 +11,10 @@
 int atomic_file_write(const char *path, const char *data, size_t len);
 /* mkdir -p; 0 or -1 with errno (remembered too). */
 int atomic_file_mkdirs(const char *path);
+/* Swap two directories in one step (renameat2 RENAME_EXCHANGE): at every instant each path
+ * names one complete directory. Where the filesystem cannot exchange (EINVAL, ENOSYS), falls
+ * back to two renames and sets *atomic false. 0 or -1 with errno. */
+int atomic_file_swap_dirs(const char *a, const char *b, bool *atomic);
 /* Remember a failed write made some other way (streams, copies): path and errno. */
 void atomic_file_note_failure(const char *path, int err);
 /* Durability that tells the truth: true once any write of this process failed. Commands keep
