@@ -72,7 +72,10 @@ fi
 # exit 1 = some runs failed: compare reports those cells' outcome as a regression
 
 # The callgrind pass: one extra run per cell under callgrind, counting only the workload's run
-# function (--toggle-collect) in the measured child (the parent's file has 0 events). Fault and
+# function (--toggle-collect) in the measured child (the parent's file has 0 events), minus the
+# harness's step snapshots (child_step, toggled off again inside): they read /proc, whose numbers
+# and so whose parsing cost differ between machines and directories (seed-sequence: 92669 vs
+# 97818 instructions for the same code). Fault and
 # time numbers under valgrind mean nothing; only the instruction count is kept. valgrind's own
 # brk segment is small, so brk-heavy cells may end in ENOMEM there: they are skipped with that
 # outcome as the reason. Two cells at a time (2 cores).
@@ -82,6 +85,7 @@ callgrind_cell() { # backend workload tmpdir index
     fn=${w%%:*}
     fn=${fn//-/_}_run
     valgrind --tool=callgrind --trace-children=yes --collect-atstart=no --toggle-collect="$fn" \
+        --toggle-collect=child_step \
         --callgrind-out-file="$dir/cg.%p" "$FL" run -b "$b" -w "$w" --runs 1 --no-aslr --no-perf \
         --no-out --quiet --format csv "${envarg[@]}" >"$dir/out.csv" 2>"$dir/valgrind.log" || true
     local outcome ir=""
