@@ -21,9 +21,12 @@ enum gbench_counter_kind {
     GBENCH_ABSOLUTE,      /* reported as given */
     GBENCH_PER_ITERATION, /* divided by the iteration count (kAvgIterations) */
     GBENCH_RATE,          /* divided by the elapsed time (kIsRate) */
+    GBENCH_TIME_PER,      /* the elapsed time divided by the value: seconds per unit, printed
+                           * with a unit ("3.4us"; kIsRate | kInvert) */
 };
 
-/* Register fn under name (copied). ctx is passed back unchanged and must outlive the run. */
+/* Register fn under name (copied). ctx is passed back unchanged and must outlive the run.
+ * Reports and --benchmark_filter use this name as given (no "/manual_time" suffix). */
 struct gbench_bench *gbench_register(const char *name, gbench_fn fn, void *ctx);
 /* Builder calls, each applied to the benchmark (see benchmark.h for the C++ meanings). */
 void gbench_arg(struct gbench_bench *b, int64_t v);
@@ -43,6 +46,9 @@ void gbench_counter(const char *name, double value, enum gbench_counter_kind kin
 void gbench_label(const char *label);
 /* With manual time: the time the whole batch took, in seconds. */
 void gbench_set_iteration_time(double seconds);
+/* The CPU time the whole batch used, in seconds (e.g. a child's user + sys): reported as the
+ * benchmark's CPU time instead of this thread's. Use with manual time. */
+void gbench_set_cpu_time(double seconds);
 void gbench_pause(void);
 void gbench_resume(void);
 /* Mark the running benchmark as failed with a message; the body should return. */
@@ -51,7 +57,8 @@ void gbench_error(const char *message);
 /* Add a key to the JSON context block (before gbench_main). */
 void gbench_context(const char *key, const char *value);
 /* Initialize with Google Benchmark's flags (consumed from argv), run the registered benchmarks
- * that match --benchmark_filter and shut down. Returns 0, or 1 for an unrecognised argument. */
+ * that match --benchmark_filter and shut down. Returns 0; 1 when the filter matches nothing
+ * (one line on stderr); 2 for an unrecognised argument, a bad filter or output format. */
 int gbench_main(int *argc, char **argv);
 
 /* Keep the compiler from deleting a computation whose result is otherwise unused (a

@@ -57,6 +57,7 @@ struct main_gbench_result {
     int status; /* 0, or an errno value from setup or the workload */
     char error[200];
     uint64_t ns;
+    uint64_t cpu_ns; /* user + sys of the child over the batch: the CPU column */
     uint64_t ops;
     uint64_t minflt, majflt;
     bool sys_valid[5], os_valid;
@@ -71,6 +72,11 @@ static uint64_t main_gbench_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t main_gbench_tv_ns(const struct timeval *tv)
+{
+    return (uint64_t)tv->tv_sec * 1000000000u + (uint64_t)tv->tv_usec * 1000u;
 }
 
 static int main_gbench_fail(struct main_gbench_result *res, int status, const char *what)
@@ -136,6 +142,8 @@ static int main_gbench_child(const struct main_gbench_pair *p, uint64_t iters, c
         return main_gbench_fail(res, rc, err);
     }
     res->ns = t1 - t0;
+    res->cpu_ns = main_gbench_tv_ns(&ru1.ru_utime) + main_gbench_tv_ns(&ru1.ru_stime) -
+                  main_gbench_tv_ns(&ru0.ru_utime) - main_gbench_tv_ns(&ru0.ru_stime);
     res->minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
     res->majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
     perf_reading_diff(&pr1, &pr0, &prd);
@@ -223,9 +231,11 @@ static void main_gbench_batch(void *ctx, uint64_t iters)
         return;
     }
     gbench_set_iteration_time((double)res.ns / 1e9);
+    gbench_set_cpu_time((double)res.cpu_ns / 1e9);
     gbench_counter("ops", (double)res.ops, GBENCH_PER_ITERATION);
+    /* seconds per op, printed with its unit ("1.2us"); a bare ns number would print as "345k" */
     if (res.ops)
-        gbench_counter("ns_per_op", (double)res.ns / (double)res.ops, GBENCH_ABSOLUTE);
+        gbench_counter("op_time", (double)res.ops, GBENCH_TIME_PER);
     gbench_counter("minflt", (double)res.minflt, GBENCH_PER_ITERATION);
     gbench_counter("majflt", (double)res.majflt, GBENCH_PER_ITERATION);
     static const char *const kinds[5] = {"brk", "mmap", "munmap", "mremap", "madvise"};
@@ -248,15 +258,17 @@ static const char main_gbench_help[] =
     "usage: faultline-gbench [--backend SPEC]... [--workload SPEC]... [--seed N] [--no-perf]\n"
     "                        [Google Benchmark flags]\n"
     "\n"
-    "Registers every backend x workload pair as the benchmark \"BACKEND/WORKLOAD/manual_time\"\n"
-    "(Google Benchmark appends /manual_time to manually timed benchmarks). Each batch\n"
-    "runs in a fresh forked child (one backend per process), which runs the workload ITERS\n"
-    "times; time is the child's (manual time), and the user counters are per iteration:\n"
-    "ops, minflt, majflt, sys_<call> (tracepoints, when permitted), os_<call> (faultline\n"
-    "backends). Defaults: backends brk, mmap, hybrid, glibc; every workload at a small size.\n"
+    "Registers every backend x workload pair as the benchmark \"BACKEND/WORKLOAD\" (the name\n"
+    "--benchmark_filter matches; one that matches nothing exits 1). Each batch runs in a\n"
+    "fresh forked child (one backend per process), which runs the workload ITERS times.\n"
+    "Time is the child's wall time (manual time), CPU the child's user + sys time. Counters\n"
+    "per iteration, as counts: ops, minflt, majflt, sys_<call> (tracepoints, when permitted),\n"
+    "os_<call> (faultline backends); op_time is the time per op, with its unit. A counter\n"
+    "that is not a number (the cv of an all-zero count) is left out.\n"
+    "Defaults: backends brk, mmap, hybrid, glibc; every workload at a small size.\n"
     "\n"
     "examples:\n"
-    "  faultline-gbench --benchmark_filter='^hybrid/churn/'\n"
+    "  faultline-gbench --benchmark_filter='^hybrid/churn$'\n"
     "  faultline-gbench --backend glibc --workload churn:size=1M --benchmark_repetitions=9 \\\n"
     "      --benchmark_out=a.json --benchmark_out_format=json\n"
     "\n"
