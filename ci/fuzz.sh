@@ -2,12 +2,12 @@
 # `make fuzz`: build the libFuzzer targets (tests/fuzz/) with clang + ASan + UBSan in build-fuzz/
 # and run each for FUZZ_SECONDS (default 60) from a scratch copy of its committed corpus. A
 # crashing input is copied into tests/fuzz/corpus/<target>/ (commit it: ctest replays it from
-# then on) and the script exits 1. FUZZ_TARGETS limits the targets ("csv trace json").
+# then on) and the script exits 1. FUZZ_TARGETS limits the targets ("csv trace json report").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD:-$root/build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-csv trace json}
+targets=${FUZZ_TARGETS:-csv trace json report}
 command -v clang >/dev/null || { echo "fuzz: clang not found (apt-get install clang)" >&2; exit 2; }
 if [ ! -f "$build/CMakeCache.txt" ]; then
     CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug \

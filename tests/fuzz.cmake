@@ -2,7 +2,7 @@
 # (tests/fuzz/corpus/<target>/: seeds plus every crashing input found) is replayed through the
 # target by a plain main (fuzz_replay.c), so `make test` and the ASan build re-check them. With
 # -DFAULTLINE_FUZZ=ON (clang; `make fuzz` sets this up) the libFuzzer binaries are built too.
-set(FL_FUZZ_TARGETS csv trace json)
+set(FL_FUZZ_TARGETS csv trace json report)
 foreach(t ${FL_FUZZ_TARGETS})
   add_executable(fuzz_replay_${t} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_${t}.c
                                   ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/replay.c)

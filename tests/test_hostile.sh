@@ -94,6 +94,15 @@ numbers)
     survives "$FL" sweep -b 'hybrid:threshold=9223372036854775806..9223372036854775807:+4' -w churn --fake-measure --no-out
     [ $rc = 2 ] || fail "huge linear range accepted"
     refuses 'geometric range cannot start at 0' "$FL" sweep -b 'hybrid:threshold=0..1M:x2' -w churn --fake-measure --no-out
+    # a program's retained_rss_kb line: 1e999 was recorded as 1 KiB, 99999999999999999999999 as
+    # 8.6e9 TiB; now the run fails and tune says why in one line
+    for bad in 1e999 99999999999999999999999 -5 nan 12x; do
+        survives timeout 60 "$FL" tune --budget 2 --runs 1 --no-out --quiet -- \
+            sh -c "echo retained_rss_kb=$bad"
+        [ $rc = 1 ] || fail "tune with retained_rss_kb=$bad exited $rc: $err"
+        [ "$(wc -l <"$W/err")" = 1 ] && grep -qF "retained_rss_kb=$bad: expected an integer" "$W/err" ||
+            fail "tune with retained_rss_kb=$bad: $err"
+    done
     echo "ok: numbers validated"
     ;;
 csv-quoting)
