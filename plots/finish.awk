@@ -3,7 +3,8 @@
 # quoted by gpq(), the only place where text from the results reaches gnuplot).
 # Input lines (TSV), written by the family programs:
 #   F title
-#   P panel title xlabel xunit ylabel yunit xkind style   (xkind cat|num|log2|auto; style lp|steps|bars|tradeoff)
+#   P panel title xlabel xunit ylabel yunit xkind style   (xkind cat|num|log2|log10|auto; style lp|steps|bars|tradeoff;
+#     yunit "fraction": linear from 0, never log)
 #   S panel series title colourkey variant front         (colourkey: a backend, or #rrggbb)
 #   D panel series x y xtic label lo hi
 # Here: units scaled once per axis (KiB/MiB, ns/us/ms), log axes chosen from the data with the
@@ -87,8 +88,8 @@ END {
             x = DX[p, s, i]; if (PXK[p] != "cat" && isnumv(x)) { x += 0; if (x > xmx) xmx = x; if (x > 0 && (xmn < 0 || x < xmn)) xmn = x; if (x <= 0) xzero = 1 } }
         ydiv = unitdiv(PYU[p], ymx); yun = UN
         xdiv = (PXK[p] == "cat") ? 1 : unitdiv(PXU[p], xmx); xun = (PXK[p] == "cat") ? PXU[p] : UN
-        logy = (ymn > 0 && ymx / ymn >= 100) ? 1 : 0
-        logx = (PXK[p] == "log2") ? 2 : (PXK[p] == "auto" && !xzero && xmn > 0 && xmx / xmn >= 100) ? 10 : 0
+        logy = (PYU[p] != "fraction" && ymn > 0 && ymx / ymn >= 100) ? 1 : 0
+        logx = (PXK[p] == "log2") ? 2 : (PXK[p] == "log10" && !xzero || PXK[p] == "auto" && !xzero && xmn > 0 && xmx / xmn >= 100) ? 10 : 0
         ybase = 0
         if (logy) { ybase = 10 ^ int(log(ymn / ydiv) / log(10) + (ymn / ydiv < 1 ? -1 : 0)); if (ybase >= ymn / ydiv * 0.999) ybase /= 10
                     if (zero) ybase /= 10 }
@@ -99,7 +100,7 @@ END {
             q, gpq(axlabel(PXL[p], xun, logx)), q, gpq(axlabel(PYL[p], yun, logy)) > vars
         printf "plogx_%d=%d\nplogy_%d=%d\npybase_%d=%.10g\npzero_%d=%d\npcat_%d=%d\npncat_%d=%d\npxrot_%d=%d\npstyle_%d=%d\n",
             q, logx, q, logy, q, ybase, q, (logy && zero), q, PXK[p] == "cat", q, ncat[p], q, xrot, q, style > vars
-        printf "pfirst_%d=%d\npfrom0_%d=%d\n", q, g + 1, q, (!logy && ymn >= 0 && !zneg && (PYU[p] == "count" || PST[p] == "bars")) > vars
+        printf "pfirst_%d=%d\npfrom0_%d=%d\n", q, g + 1, q, (!logy && ymn >= 0 && !zneg && (PYU[p] == "count" || PYU[p] == "fraction" || PST[p] == "bars")) > vars
         for (s = QA[q]; s <= QB[q]; s++) {
             g++
             printf "t_%d=%s\nc_%d=%s\ndt_%d=%d\npt_%d=%d\nfr_%d=%d\n", g, gpq(ST[p, s]), g, gpq(SF[p, s] ? "#000000" : colour(SC[p, s], p, s)),

@@ -380,6 +380,29 @@ settle_plots() {
     [ "$any" = 1 ] || skip settle "no settle/ files (--settle 0 or --no-measure)"
 }
 
+# ---- issue 19: latency CDF split by cause (tails/tails_cdf-<pid>.csv, run --explain-tails) ------
+# No tails/ (the flag is opt-in): no plot and no note.
+tails_cdf_plots() {
+    local f any=0 be wl name
+    : >"$tmp/tcdf.tsv"
+    for f in "$dir"/tails/tails_cdf-*.csv; do
+        [ -f "$f" ] || continue
+        tsv "$f" "$tmp/t1.tsv"
+        if [ $any = 0 ]; then cat "$tmp/t1.tsv"; else tail -n +2 "$tmp/t1.tsv"; fi >>"$tmp/tcdf.tsv"
+        any=1
+    done
+    [ $any = 1 ] || return 0
+    while IFS="$TAB" read -r be wl; do
+        name="tails-cdf-$(safe "$wl")-$(safe "$be")"
+        FL_BE=$be FL_WL=$wl run_awk tails_cdf <"$tmp/tcdf.tsv" >"$tmp/$name.fig"
+        if ! grep -q '^D' "$tmp/$name.fig"; then
+            skip "$name" "no latency samples in tails/tails_cdf-*.csv"
+            continue
+        fi
+        draw "$name" tailscdf "$wl" "Latency CDF by cause: $wl on $be (runs summed)"
+    done < <(tail -n +2 "$tmp/tcdf.tsv" | cut -f1,2 | sort -u)
+}
+
 if [ -f "$dir/samples.csv" ]; then
     sweep_plots
     backend_plots
@@ -388,6 +411,7 @@ if [ -f "$dir/samples.csv" ]; then
     breakdown_plots
     settle_plots
     steps_plots
+    tails_cdf_plots
 fi
 tune_plots
 

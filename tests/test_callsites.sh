@@ -2,7 +2,8 @@
 # Tests of `faultline exec --callsites`: the named call sites of callsites_prog are found under a
 # backend, call-site totals equal exec's own counters (syscalls exactly; faults within the
 # sampling period), and without permission the run goes on with one line and null call sites.
-# Mode tails: `run --explain-tails` on churn 1M under hybrid:threshold=64K, causes sum to 100 %.
+# Mode tails: `run --explain-tails` on churn 1M under hybrid:threshold=64K, causes sum to 100 %;
+# the latency CDF split by cause sums to all samples and is plotted (needs gnuplot).
 # usage: test_callsites.sh MODE BUILD_DIR PROG [BACKEND]; exit 77 = skipped (reason printed).
 set -euo pipefail
 mode=$1
@@ -57,6 +58,47 @@ print(("ok" if ok else "FAIL") + f": faults: call sites {got} (period {period}),
       f"allowed shortfall {slack}")
 sys.exit(1 if bad or not ok else 0)
 EOF
+}
+
+# The latency CDF split by cause (tails/tails_cdf-<pid>.csv): per run and op kind the causes'
+# samples add up to the run's samples of that kind (tails-<pid>.csv), each cause's line rises to
+# 1, the tail causes appear among them; the plot is drawn and shown under the tails table.
+check_cdf() {
+    python3 - "$work/res" <<'EOF' || return 1
+import csv, glob, sys
+d = sys.argv[1]
+bad = False
+for f in glob.glob(d + "/tails/tails-*.csv"):
+    pid = f.rsplit("-", 1)[1]
+    was_bad, bad = bad, False
+    want, tail_causes = {}, {}
+    for r in csv.DictReader(open(f)):
+        want[r["op"]] = int(r["samples"])
+        tail_causes.setdefault(r["op"], set()).add(r["cause"])
+    got, last, causes = {}, {}, {}
+    for r in csv.DictReader(open(d + "/tails/tails_cdf-" + pid)):
+        got[r["op"]] = got.get(r["op"], 0) + int(r["samples"])
+        last[(r["op"], r["cause"])] = float(r["cum_fraction"])
+        causes.setdefault(r["op"], set()).add(r["cause"])
+    for op, n in want.items():
+        if got.get(op) != n:
+            print(f"FAIL: tails_cdf-{pid} {op}: causes hold {got.get(op)} samples, the run {n}"); bad = True
+        if not tail_causes[op] <= causes.get(op, set()):
+            print(f"FAIL: tails_cdf-{pid} {op}: tail causes {tail_causes[op]} missing"); bad = True
+    if any(abs(v - 1) > 1e-6 for v in last.values()):
+        print(f"FAIL: tails_cdf-{pid}: a cause's CDF does not end at 1: {last}"); bad = True
+    if not bad:
+        print(f"ok: tails_cdf-{pid}: per-cause samples sum to the run's samples {want}")
+    bad |= was_bad
+sys.exit(1 if bad or not want else 0)
+EOF
+    local png
+    png=$(ls "$work/res"/plots/tails-cdf-churn-*-hybrid-threshold-64K.png) || { cat "$work/res/plots/skipped.txt"; return 1; }
+    [ -s "$png" ] && [ -s "${png%.png}.svg" ] || { echo "FAIL: $png or its SVG is empty"; return 1; }
+    grep -qF "<img src=\"plots/$(basename "${png%.png}").svg\"" "$work/res/index.html" ||
+        { echo "FAIL: index.html does not show the CDF plot"; return 1; }
+    grep -qF "](plots/$(basename "$png"))" "$work/res/report.md" || { echo "FAIL: report.md does not show the CDF plot"; return 1; }
+    echo "ok: $(basename "$png") drawn and shown in index.html and report.md"
 }
 
 case $mode in
@@ -134,14 +176,15 @@ EOF
     ;;
 tails)
     command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read the results"; exit 77; }
+    command -v gnuplot >/dev/null || { echo "SKIP: gnuplot is needed for the latency CDF plot"; exit 77; }
     # churn of 1 MiB blocks with the mmap threshold at 64K: every malloc maps, every free unmaps
     "$fl" run -b hybrid:threshold=64K -w churn:size=1M,count=500 -r 2 --settle 0 --explain-tails --quiet \
         --out "$work/res" >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "run --explain-tails failed"; }
-    "$fl" report --no-plots "$work/res" >/dev/null || fail "faultline report failed"
+    "$fl" report "$work/res" >/dev/null || fail "faultline report failed"
     python3 - "$work/res" <<'EOF' || fail "explained tails wrong"
 import csv, glob, re, sys
 d = sys.argv[1]
-files = glob.glob(d + "/tails/*.csv")
+files = glob.glob(d + "/tails/tails-*.csv")
 if len(files) != 2:
     sys.exit(f"FAIL: {len(files)} tails files for 2 runs")
 bad = False
@@ -172,6 +215,7 @@ print(("FAIL" if bad or not rows else "ok") + f": {len(rows)} explained-tails ro
 sys.exit(1 if bad or not rows else 0)
 EOF
     grep -q 'Explained tails' "$work/res/index.html" || fail "index.html has no explained-tails table"
+    check_cdf || fail "latency CDF by cause wrong"
     "$fl" run -b hybrid:threshold=64K -w churn:size=1M,count=10 -r 1 --settle 0 --quiet --out "$work/res2" \
         >/dev/null 2>&1 || fail "plain run failed"
     [ ! -e "$work/res2/tails" ] || fail "tails recorded without --explain-tails (it is opt-in)"

@@ -1,7 +1,8 @@
 /* Explained tails: per sampled op, the OS-layer call deltas (free to read: process-wide relaxed
  * counters the backends bump) and the thread's page-fault delta (getrusage(RUSAGE_THREAD), two
  * syscalls per sampled op, which is why this is opt-in), kept in a store mapped before the
- * measured phase; afterwards, per op kind, the samples above the kind's p99 grouped by cause.
+ * measured phase; afterwards, per op kind, the samples above the kind's p99 grouped by cause,
+ * and every sample's latency CDF split by cause (bucketed, for the plot).
  * glibc's own syscalls bypass the OS layer, so under the glibc backend a cause is faults only;
  * in threaded workloads another thread's calls can land in a sample (the counters are
  * per process). */
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "hist.h"
 #include "lock.h"
 
 #define TAILS_CAP (1u << 15) /* samples kept per op kind; later ones are dropped (counted) */
@@ -172,6 +174,81 @@ static void tails_kind(FILE *f, const char *prefix, enum op_kind kind)
                 (double)rows[r].lat / (double)rows[r].n);
 }
 
+/* CDF buckets: 16 of hist.c's buckets each, i.e. 8 per octave above 256 ns (16 ns wide below) */
+#define TAILS_CDF_SHIFT   4
+#define TAILS_CDF_BUCKETS (HIST_BUCKETS >> TAILS_CDF_SHIFT)
+
+static uint64_t tails_cdf_edge(unsigned b)
+{
+    return hist_bucket_high(((b + 1u) << TAILS_CDF_SHIFT) - 1u);
+}
+
+/* One kind's CDF rows: every sample (not only the tail) by cause, in latency buckets; a row's
+ * le_ns is the bucket's upper edge and cum_fraction the share of the cause's samples <= it. */
+static void tails_cdf_kind(FILE *f, const char *prefix, enum op_kind kind, uint32_t *count)
+{
+    uint32_t n = tails_n[kind];
+    const struct tails_sample *s = &tails_store[(size_t)kind * TAILS_CAP];
+    char causes[TAILS_MAX_CAUSES][64];
+    unsigned ncause = 0;
+    uint8_t *id = malloc(n ? n : 1);
+    if (!id)
+        return;
+    for (uint32_t i = 0; i < n; i++) {
+        char cause[64];
+        tails_cause(s[i].calls, s[i].faults, cause, sizeof cause);
+        unsigned c = 0;
+        while (c < ncause && strcmp(causes[c], cause))
+            c++;
+        if (c == ncause) {
+            if (ncause == TAILS_MAX_CAUSES)
+                c = ncause - 1; /* the same "other" rule as the tail rows */
+            else
+                ncause++;
+            snprintf(causes[c], sizeof causes[c], "%s",
+                     ncause == TAILS_MAX_CAUSES && c == ncause - 1 ? "other" : cause);
+        }
+        id[i] = (uint8_t)c;
+    }
+    for (unsigned c = 0; c < ncause; c++) {
+        memset(count, 0, TAILS_CDF_BUCKETS * sizeof *count);
+        uint64_t total = 0, cum = 0;
+        for (uint32_t i = 0; i < n; i++)
+            if (id[i] == c) {
+                count[hist_bucket_index(s[i].lat_ns) >> TAILS_CDF_SHIFT]++;
+                total++;
+            }
+        for (unsigned b = 0; b < TAILS_CDF_BUCKETS; b++) {
+            if (!count[b])
+                continue;
+            cum += count[b];
+            fprintf(f, "%s,%s,%s,%llu,%u,%.6f\n", prefix, sample_op_names[kind], causes[c],
+                    (unsigned long long)tails_cdf_edge(b), count[b], (double)cum / (double)total);
+        }
+    }
+    free(id);
+}
+
+/* <dir>/tails_cdf-<pid>.csv: the latency CDF of every kind split by cause, for plots/plot.sh */
+static void tails_write_cdf(const char *prefix)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/tails_cdf-%ld.csv", tails_dir, (long)getpid());
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    uint32_t *count = malloc(TAILS_CDF_BUCKETS * sizeof *count);
+    FILE *f = count ? fopen(tmp, "w") : NULL;
+    if (!f) {
+        free(count);
+        return;
+    }
+    fputs("backend,workload,seed,op,cause,le_ns,samples,cum_fraction\n", f);
+    for (int k = 0; k < OP_COUNT; k++)
+        tails_cdf_kind(f, prefix, (enum op_kind)k, count);
+    free(count);
+    if (fclose(f) == 0)
+        rename(tmp, path);
+}
+
 void tails_write(const char *backend, const char *workload, uint64_t seed)
 {
     if (!tails_on)
@@ -198,4 +275,5 @@ void tails_write(const char *backend, const char *workload, uint64_t seed)
         tails_kind(f, prefix, (enum op_kind)k);
     if (fclose(f) == 0)
         rename(tmp, path);
+    tails_write_cdf(prefix);
 }

@@ -2,7 +2,8 @@
  * every latency-sampled operation, the OS calls (brk, mmap, munmap, mremap, madvise) the
  * allocator made and the page faults the thread took inside it; at the end of the measured
  * phase, per op kind, what the samples above the p99 contained, written to
- * <dir>/<pid>.csv for the report. */
+ * <dir>/tails-<pid>.csv for the report, and the latency CDF of all samples split by cause,
+ * written to <dir>/tails_cdf-<pid>.csv for plots/plot.sh. */
 #ifndef FAULTLINE_TAILS_H
 #define FAULTLINE_TAILS_H
 
@@ -38,7 +39,7 @@ static inline void tails_end(const struct tails_mark *m, enum op_kind kind, uint
     if (tails_on)
         tails_end_slow(m, kind, lat_ns);
 }
-/* After the measured phase: the per-kind tail summary into the directory. */
+/* After the measured phase: the per-kind tail summary and CDF files into the directory. */
 void tails_write(const char *backend, const char *workload, uint64_t seed);
 
 /* Cause of one sample: the OS calls it made ("mmap+munmap"), "+faults" when it also faulted,

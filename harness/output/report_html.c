@@ -1195,8 +1195,10 @@ static void report_html_plots(struct report_html *r, bool plotted)
         char family_prev[64] = "";
         while (getline(&line, &cap, f) > 0) {
             char *fields[4];
-            /* the tuning plots belong to the "Tuning advisor" section */
-            if (!report_html_manifest_fields(line, fields) || !strcmp(fields[1], "tune"))
+            /* the tuning plots belong to the "Tuning advisor" section, the latency CDFs by
+             * cause to "Explained tails" (report_tails.c) */
+            if (!report_html_manifest_fields(line, fields) || !strcmp(fields[1], "tune") ||
+                !strcmp(fields[1], "tailscdf"))
                 continue;
             if (strcmp(family_prev, fields[1])) {
                 snprintf(family_prev, sizeof family_prev, "%s", fields[1]);

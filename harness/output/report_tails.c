@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "report_esc.h"
 #include "results.h"
 
 #define REPORT_TAILS_CAUSES 16
@@ -127,6 +128,44 @@ static void report_tails_render(const struct report_tails_row *r, bool html, str
     strbuf_puts(sb, html ? "</td></tr>\n" : " |\n");
 }
 
+/* The latency CDF plots by cause (plots/plot.sh family "tailscdf", from tails_cdf-*.csv), listed
+ * in plots/manifest.txt as "name|family|args|title"; shown here, under the table they explain. */
+static void report_tails_figures(const char *dir, bool html, struct strbuf *sb)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/plots/manifest.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[2048];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *fam = strchr(line, '|');
+        char *args = fam ? strchr(fam + 1, '|') : NULL;
+        char *title = args ? strchr(args + 1, '|') : NULL;
+        if (!title)
+            continue;
+        *fam++ = *args = *title++ = '\0';
+        /* plot.sh names plots with [A-Za-z0-9._-] only; anything else is not one of its plots */
+        if (strcmp(fam, "tailscdf") || !line[0] ||
+            line[strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")])
+            continue;
+        static const char reading[] =
+            "One line per cause: the share of that cause's samples at or below each latency "
+            "(x: upper edges of buckets 8 per octave wide, log scale); black: all samples.";
+        if (html) {
+            strbuf_printf(sb, "<figure id=\"%s\"><img src=\"plots/%s.svg\" alt=\"", line, line);
+            report_esc_html(sb, title);
+            strbuf_printf(sb, "\" width=\"960\"><figcaption>%s</figcaption></figure>\n", reading);
+        } else {
+            strbuf_puts(sb, "\n![");
+            report_esc_md(sb, title);
+            strbuf_printf(sb, "](plots/%s.png)\n\n%s\n", line, reading);
+        }
+    }
+    fclose(f);
+}
+
 bool report_tails(const char *dir, bool html, struct strbuf *sb)
 {
     char path[4400];
@@ -138,7 +177,8 @@ bool report_tails(const char *dir, bool html, struct strbuf *sb)
     struct dirent *de;
     while ((de = readdir(d))) {
         size_t len = strlen(de->d_name);
-        if (len < 5 || strcmp(de->d_name + len - 4, ".csv") != 0)
+        /* tails-<pid>.csv; tails_cdf-<pid>.csv are the plot's data */
+        if (len < 10 || strncmp(de->d_name, "tails-", 6) || strcmp(de->d_name + len - 4, ".csv"))
             continue;
         char file[4700];
         snprintf(file, sizeof file, "%s/%s", path, de->d_name);
@@ -168,5 +208,6 @@ bool report_tails(const char *dir, bool html, struct strbuf *sb)
     if (html)
         strbuf_puts(sb, "</table>\n");
     free(set.v);
+    report_tails_figures(dir, html, sb);
     return true;
 }
