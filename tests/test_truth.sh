@@ -14,6 +14,9 @@
 #                     brk/mmap/hybrid/glibc, ASLR on (skips without perf or tracepoints)
 #   mprotect-strace   threads on glibc and hybrid: sys_mprotect == strace -f's mprotect calls
 #                     between the phase marks; foreign_mprotect == sys_mprotect - os_mprotect
+#   mprotect-columns  glibc threads: steps.csv has sys_/os_ columns for every OS call kind and
+#                     its "joined" step a non-zero sys_mprotect (<= the run's); the console
+#                     table shows a sys_mprotect column with the run's value
 #   timeline          sawtooth on mmap: the timeline's RSS rises and falls once per cycle
 # Usage: test_truth.sh MODE BUILD_DIR SOURCE_DIR; exit 0 pass, 1 fail, 77 skip.
 set -euo pipefail
@@ -209,6 +212,40 @@ mprotect-strace)
         fi
         echo "ok: $b x threads: strace $n == sys_mprotect $sys (os $os, foreign $foreign)"
     done
+    ;;
+mprotect-columns)
+    "$FL" run -b glibc -w threads:count=2000 --runs 1 --out "$W/o" >"$W/console.txt"
+    sys=$(csv sys_mprotect <"$W/o/samples.csv")
+    [ -n "$sys" ] || {
+        echo "SKIP: syscall tracepoints unavailable (sys_mprotect is null)"
+        exit 77
+    }
+    python3 - "$W/o/steps.csv" "$sys" "$W/console.txt" <<'PY' || fail "mprotect missing from steps.csv or the console table"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+total = int(sys.argv[2])
+kinds = ["brk", "mmap", "munmap", "mremap", "madvise", "mprotect"]
+want = ["sys_" + k for k in kinds] + ["os_" + k for k in kinds]
+cols = list(rows[0].keys()) if rows else next(csv.reader(open(sys.argv[1])))
+missing = [c for c in want if c not in cols]
+if missing:
+    sys.exit("steps.csv lacks %s" % missing)
+joined = [r for r in rows if r["label"] == "joined"]
+if len(joined) != 1:
+    sys.exit("steps.csv: %d 'joined' steps, want 1" % len(joined))
+step = int(joined[0]["sys_mprotect"] or -1)
+if not 0 < step <= total:
+    sys.exit("joined step sys_mprotect %d, want in (0, %d]" % (step, total))
+print("ok: steps.csv joined: sys_mprotect %d (run %d)" % (step, total))
+lines = open(sys.argv[3]).read().splitlines()
+head = next(i for i, l in enumerate(lines) if l.startswith("backend "))
+names, vals = lines[head].split(), lines[head + 1].split()
+# "glibc threads:count=2000 <ns> <unit> ...": the value column sits past the two-token time
+col = names.index("sys_mprotect") if "sys_mprotect" in names else sys.exit("console: no sys_mprotect column")
+if vals[col + 1] != str(total):
+    sys.exit("console sys_mprotect %s, run %d" % (vals[col + 1], total))
+print("ok: console sys_mprotect %s" % vals[col + 1])
+PY
     ;;
 timeline)
     "$FL" run -b mmap -b hybrid -w sawtooth:peak=4M,cycles=4 --runs 1 --quiet --out "$W/o" >/dev/null

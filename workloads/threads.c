@@ -218,6 +218,9 @@ static int threads_run(struct wl_env *env)
      * moments, and a thread's count drops only for the blocks it frees itself). */
     if (base + peak_sum > env->peak_live_requested)
         env->peak_live_requested = base + peak_sum;
+    /* One snapshot once every worker is done: the threads' syscalls so far (glibc's non-main
+     * arenas grow with mprotect) in steps.csv. */
+    wl_step(env, "joined");
     /* Blocks handed over after their receiver had finished are freed here, single-threaded. */
     for (size_t i = 0; i < n; i++) {
         while (q[i].len) {

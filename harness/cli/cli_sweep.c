@@ -232,7 +232,6 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
                 (unsigned)atoi(csv_get(&st, k, csv_col(&st, "rep"))) != run.rep)
                 continue;
             struct step_snapshot *sn = &rec->steps[rec->step_count++];
-            static const char *const kinds[5] = {"brk", "mmap", "munmap", "mremap", "madvise"};
             snprintf(sn->label, sizeof sn->label, "%s", csv_get(&st, k, csv_col(&st, "label")));
             double v;
             sn->ops = csv_num(&st, k, csv_col(&st, "ops"), &v) ? (uint64_t)v : 0;
@@ -241,11 +240,11 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
             sn->mapped_bytes = csv_num(&st, k, csv_col(&st, "mapped_bytes"), &v) ? (int64_t)v : -1;
             sn->minflt = csv_num(&st, k, csv_col(&st, "minflt"), &v) ? (uint64_t)v : 0;
             sn->majflt = csv_num(&st, k, csv_col(&st, "majflt"), &v) ? (uint64_t)v : 0;
-            for (int j = 0; j < 5; j++) {
+            for (int j = 0; j < OS_CALL_COUNT; j++) {
                 char name[32];
-                snprintf(name, sizeof name, "sys_%s", kinds[j]);
+                snprintf(name, sizeof name, "sys_%s", os_call_name((enum os_call)j));
                 sn->sys[j] = csv_num(&st, k, csv_col(&st, name), &v) ? (int64_t)v : -1;
-                snprintf(name, sizeof name, "os_%s", kinds[j]);
+                snprintf(name, sizeof name, "os_%s", os_call_name((enum os_call)j));
                 sn->os[j] = csv_num(&st, k, csv_col(&st, name), &v) ? (int64_t)v : -1;
             }
         }

@@ -88,13 +88,13 @@ static void child_step(void *ctx, const char *label)
     s->minflt = child_minflt_now(&s->majflt);
     if (child_env) /* RSS breakdown at every step (memview.h) */
         memview_point(child_env->ops_done, (int64_t)child_env->live_requested);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < OS_CALL_COUNT; i++)
         s->sys[i] = s->os[i] = -1;
     if (child_perf_open) {
         struct perf_reading now, d;
         perf_session_read(&child_perf, &now);
         perf_reading_diff(&now, &child_perf_start, &d);
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < OS_CALL_COUNT; i++)
             if (d.fixed[PERF_SYS_BRK + i].available)
                 s->sys[i] = (int64_t)d.fixed[PERF_SYS_BRK + i].value;
     }
@@ -102,7 +102,7 @@ static void child_step(void *ctx, const char *label)
         struct os_counts now, d;
         os_counts_read(&now);
         os_counts_diff(&now, &child_os_start, &d);
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < OS_CALL_COUNT; i++)
             s->os[i] = (int64_t)d.calls[i];
     }
 }
@@ -417,7 +417,7 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     return status == 0 ? 0 : 3;
 }
 
-/* child_fill_counts pairs tracepoint PERF_SYS_BRK + i with OS call kind i. */
+/* child_fill_counts and child_step pair tracepoint PERF_SYS_BRK + i with OS call kind i. */
 _Static_assert(PERF_SYS_MPROTECT - PERF_SYS_BRK == OS_MPROTECT &&
                    PERF_FIXED_COUNT - PERF_SYS_BRK == OS_CALL_COUNT,
                "perf syscall tracepoints and OS call kinds must stay in the same order");

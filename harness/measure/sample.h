@@ -10,6 +10,7 @@
 
 #include "breakdown.h"
 #include "hist.h"
+#include "os.h"
 #include "perf.h"
 #include "settle.h"
 
@@ -48,9 +49,9 @@ struct step_snapshot {
     int64_t heap_bytes;      /* backend stats; -1 unknown */
     int64_t mapped_bytes;    /* backend stats; -1 unknown */
     uint64_t minflt, majflt; /* getrusage since the start of the phase */
-    int64_t
-        sys[5]; /* tracepoint counts since the start (brk mmap munmap mremap madvise); -1 unknown */
-    int64_t os[5]; /* OS-layer counts since the start; -1 unknown */
+    /* per syscall kind (enum os_call: brk mmap munmap mremap madvise mprotect), since the start */
+    int64_t sys[OS_CALL_COUNT]; /* tracepoint counts; -1 unknown */
+    int64_t os[OS_CALL_COUNT];  /* OS-layer counts; -1 unknown */
 };
 
 struct timeline_point {

@@ -9,6 +9,7 @@
 #include "csv.h"
 #include "param.h"
 #include "hw_events.h"
+#include "os.h"
 #include "results.h"
 
 /* Integers (nearly every metric) skip printf's float formatting, which dominated profiles of
@@ -121,9 +122,12 @@ void report_csv_aggregates(const struct results *r, struct strbuf *sb)
 void report_csv_steps_header(struct strbuf *sb)
 {
     strbuf_puts(sb, "cell,backend,backend_params,workload,workload_params,rep,step,label,ops,"
-                    "break_offset,heap_bytes,mapped_bytes,minflt,majflt,sys_brk,sys_mmap,"
-                    "sys_munmap,sys_mremap,sys_madvise,os_brk,os_mmap,os_munmap,os_mremap,"
-                    "os_madvise\n");
+                    "break_offset,heap_bytes,mapped_bytes,minflt,majflt");
+    /* one column per syscall kind the OS layer knows, tracepoints first, then the OS layer */
+    for (int layer = 0; layer < 2; layer++)
+        for (int k = 0; k < OS_CALL_COUNT; k++)
+            strbuf_printf(sb, ",%s_%s", layer ? "os" : "sys", os_call_name((enum os_call)k));
+    strbuf_puts(sb, "\n");
 }
 
 void report_csv_steps_rows(const struct results *r, const struct run_result *run, struct strbuf *sb)
@@ -139,11 +143,11 @@ void report_csv_steps_rows(const struct results *r, const struct run_result *run
         report_csv_value(sb, (double)s->mapped_bytes, s->mapped_bytes >= 0);
         strbuf_printf(sb, ",%llu,%llu", (unsigned long long)s->minflt,
                       (unsigned long long)s->majflt);
-        for (int j = 0; j < 5; j++) {
+        for (int j = 0; j < OS_CALL_COUNT; j++) {
             strbuf_puts(sb, ",");
             report_csv_value(sb, (double)s->sys[j], s->sys[j] >= 0);
         }
-        for (int j = 0; j < 5; j++) {
+        for (int j = 0; j < OS_CALL_COUNT; j++) {
             strbuf_puts(sb, ",");
             report_csv_value(sb, (double)s->os[j], s->os[j] >= 0);
         }

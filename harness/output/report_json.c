@@ -27,7 +27,6 @@ static void report_json_hist(const struct hist *h, struct strbuf *sb)
 
 static void report_json_steps(const struct run_result *run, struct strbuf *sb)
 {
-    static const char *const kinds[5] = {"brk", "mmap", "munmap", "mremap", "madvise"};
     strbuf_puts(sb, "[");
     for (unsigned i = 0; i < run->step_count; i++) {
         const struct step_snapshot *s = &run->steps[i];
@@ -48,15 +47,15 @@ static void report_json_steps(const struct run_result *run, struct strbuf *sb)
         json_number(sb, (double)s->majflt);
         json_key(sb, "sys", false);
         strbuf_puts(sb, "{");
-        for (int k = 0; k < 5; k++) {
-            json_key(sb, kinds[k], k == 0);
+        for (int k = 0; k < OS_CALL_COUNT; k++) {
+            json_key(sb, os_call_name((enum os_call)k), k == 0);
             json_number_or_null(sb, (double)s->sys[k], s->sys[k] >= 0);
         }
         strbuf_puts(sb, "}");
         json_key(sb, "os", false);
         strbuf_puts(sb, "{");
-        for (int k = 0; k < 5; k++) {
-            json_key(sb, kinds[k], k == 0);
+        for (int k = 0; k < OS_CALL_COUNT; k++) {
+            json_key(sb, os_call_name((enum os_call)k), k == 0);
             json_number_or_null(sb, (double)s->os[k], s->os[k] >= 0);
         }
         strbuf_puts(sb, "}}");

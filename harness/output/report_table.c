@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hw_events.h"
+#include "os.h"
 #include "results.h"
 
 static const char *report_table_ref;
@@ -22,18 +23,49 @@ void report_table_set_ref(const char *backend)
 /* A run is an outlier when its time is this far from the cell's median (factor). */
 #define REPORT_TABLE_OUTLIER 1.5
 
-/* The columns a human wants first; everything else is in the files. */
-static const char *const report_table_cols[] = {
-    "ns_per_op", "minflt", "majflt", "sys_brk", "sys_mmap", "sys_munmap", "rss_peak",
+/* The columns a human wants first; everything else is in the files. The syscall columns are
+ * one per OS-layer kind (enum os_call): brk, mmap and munmap always, the rarer kinds (mremap,
+ * madvise, mprotect) when some cell made that call, so the common table stays narrow but a
+ * glibc threads run shows its arenas' mprotect traffic. */
+#define REPORT_TABLE_MAXCOLS (4 + OS_CALL_COUNT)
+#define REPORT_TABLE_ALWAYS  OS_MREMAP /* kinds below this always get a column */
+
+struct report_table_cols {
+    unsigned n;
+    char name[REPORT_TABLE_MAXCOLS][32];
 };
-#define REPORT_TABLE_NCOLS (sizeof report_table_cols / sizeof report_table_cols[0])
+
+static bool report_table_kind_used(const struct results *r, const char *metric)
+{
+    int m = sample_metric_index(metric);
+    struct stats_summary s;
+    for (unsigned c = 0; m >= 0 && c < r->ncells; c++)
+        if (results_cell_summary(r, c, m, &s) && s.max > 0)
+            return true;
+    return false;
+}
+
+static void report_table_columns(const struct results *r, struct report_table_cols *cols)
+{
+    static const char *const first[] = {"ns_per_op", "minflt", "majflt"};
+    cols->n = 0;
+    for (unsigned k = 0; k < 3; k++)
+        snprintf(cols->name[cols->n++], sizeof cols->name[0], "%s", first[k]);
+    for (int k = 0; k < OS_CALL_COUNT; k++) {
+        char *name = cols->name[cols->n];
+        snprintf(name, sizeof cols->name[0], "sys_%s", os_call_name((enum os_call)k));
+        if (k < REPORT_TABLE_ALWAYS || report_table_kind_used(r, name))
+            cols->n++;
+    }
+    snprintf(cols->name[cols->n++], sizeof cols->name[0], "rss_peak");
+}
 
 /* "855 us ±12%!": the median, half the min-max range of the runs relative to it (omitted when
  * the runs agree), and '!' when the cell is noisy. */
-static void report_table_cell_text(const struct results *r, unsigned c, unsigned col, char *buf,
+static void report_table_cell_text(const struct results *r, unsigned c, const char *col, char *buf,
                                    size_t len)
 {
-    int m = sample_metric_index(report_table_cols[col]);
+    int m = sample_metric_index(col);
     struct stats_summary s;
     if (m < 0 || !results_cell_summary(r, c, m, &s)) {
         snprintf(buf, len, "-");
@@ -126,18 +158,20 @@ static void report_table_render(const struct results *r, struct strbuf *sb, bool
     if (md)
         strbuf_puts(sb, "| ");
     strbuf_printf(sb, md ? "%s%s%s" : "%-34s%s%-30s", "backend", sep, "workload");
+    struct report_table_cols cols;
+    report_table_columns(r, &cols);
     const char *ref = report_table_refname(r);
     char relh[64];
     snprintf(relh, sizeof relh, "time vs %s", ref);
-    for (unsigned k = 0; k < REPORT_TABLE_NCOLS; k++)
-        strbuf_printf(sb, md ? "%s%s" : "%s%15s", sep, report_table_cols[k]);
+    for (unsigned k = 0; k < cols.n; k++)
+        strbuf_printf(sb, md ? "%s%s" : "%s%15s", sep, cols.name[k]);
     strbuf_printf(sb, md ? "%s%s" : "%s%14s", sep, relh);
     for (unsigned k = 0; k < r->nhw; k++) /* --events: one column each, medians */
         strbuf_printf(sb, md ? "%s%s" : "%s%16s", sep, r->hw_events[k]);
     strbuf_printf(sb, "%s%s%s\n", sep, "runs", md ? " |" : "");
     if (md) {
         strbuf_puts(sb, "|---|---|");
-        for (unsigned k = 0; k < REPORT_TABLE_NCOLS + 1 + r->nhw; k++)
+        for (unsigned k = 0; k < cols.n + 1 + r->nhw; k++)
             strbuf_puts(sb, "---:|");
         strbuf_puts(sb, "---|\n");
     }
@@ -148,9 +182,9 @@ static void report_table_render(const struct results *r, struct strbuf *sb, bool
         if (md)
             strbuf_puts(sb, "| ");
         strbuf_printf(sb, md ? "%s%s%s" : "%-34s%s%-30s", cl->backend_spec, sep, cl->workload_spec);
-        for (unsigned k = 0; k < REPORT_TABLE_NCOLS; k++) {
+        for (unsigned k = 0; k < cols.n; k++) {
             char v[64];
-            report_table_cell_text(r, c, k, v, sizeof v);
+            report_table_cell_text(r, c, cols.name[k], v, sizeof v);
             strbuf_printf(sb, md ? "%s%s" : "%s%15s", sep, v);
         }
         char rel[32];
