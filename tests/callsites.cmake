@@ -1,6 +1,7 @@
 # `faultline exec --callsites`: a program with two named call sites (mmap and brk) attributed
 # under glibc and hybrid, call-site totals equal to exec's counters, and the refusal without
-# permission. callsites_prog is preloaded into, so it is not sanitized.
+# permission; a C++ program's call sites demangled. The programs are preloaded into, so they are
+# not sanitized.
 add_executable(callsites_prog ${CMAKE_CURRENT_SOURCE_DIR}/callsites_prog.c)
 target_compile_options(callsites_prog PRIVATE -fno-builtin -fno-omit-frame-pointer)
 foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
@@ -10,7 +11,20 @@ foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
     set_target_properties(callsites_prog PROPERTIES ${prop} "${opts}")
   endif()
 endforeach()
+# the C++ one: call sites are named demangled (libiberty, see harness/measure/symbolize.c)
+add_executable(callsites_cxx_prog ${CMAKE_CURRENT_SOURCE_DIR}/callsites_cxx_prog.cc)
+target_compile_options(callsites_cxx_prog PRIVATE -fno-omit-frame-pointer)
+foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
+  get_target_property(opts callsites_cxx_prog ${prop})
+  if(opts)
+    list(FILTER opts EXCLUDE REGEX "sanitize")
+    set_target_properties(callsites_cxx_prog PROPERTIES ${prop} "${opts}")
+  endif()
+endforeach()
 set(FL_CALLSITES_SH ${CMAKE_CURRENT_SOURCE_DIR}/test_callsites.sh)
+add_test(NAME callsites_cxx
+         COMMAND bash ${FL_CALLSITES_SH} cxx ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_cxx_prog>)
+set_tests_properties(callsites_cxx PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 foreach(b glibc hybrid)
   add_test(NAME callsites_attribution_${b}
            COMMAND bash ${FL_CALLSITES_SH} attribution ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_prog> ${b})

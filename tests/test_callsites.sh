@@ -2,6 +2,7 @@
 # Tests of `faultline exec --callsites`: the named call sites of callsites_prog are found under a
 # backend, call-site totals equal exec's own counters (syscalls exactly; faults within the
 # sampling period), and without permission the run goes on with one line and null call sites.
+# Mode cxx: a C++ program's call sites are demangled (work::big_map(unsigned long)).
 # Mode tails: `run --explain-tails` on churn 1M under hybrid:threshold=64K, causes sum to 100 %;
 # the latency CDF split by cause sums to all samples and is plotted (needs gnuplot).
 # usage: test_callsites.sh MODE BUILD_DIR PROG [BACKEND]; exit 77 = skipped (reason printed).
@@ -150,6 +151,31 @@ sort)
     "$fl" exec --callsites -b glibc -r 1 --quiet --out "$work/res" -- sort --parallel=1 "$work/in.txt" \
         >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "exec --callsites sort failed"; }
     check_totals || fail "call-site totals differ from exec's counters"
+    ;;
+cxx)
+    need_sampling
+    "$fl" exec --callsites -b glibc -r 1 --quiet --out "$work/res" -- "$prog" >"$work/out.txt" 2>&1 ||
+        { cat "$work/out.txt"; fail "exec --callsites failed"; }
+    python3 - "$work/res/callsites.csv" <<'EOF' || fail "C++ call sites not demangled"
+import csv, sys
+per = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["cell"] == "c001" and r["count"]:
+        k = (r["event"], r["site"], r["entry"])
+        per[k] = per.get(k, 0) + int(r["count"])
+bad = False
+for ev, want in (("mmap", "work::big_map(unsigned long)"), ("brk", "work::grow(unsigned long)")):
+    c, site, entry = max((c, s, e) for (e2, s, e), c in per.items() if e2 == ev)
+    # operator new[] tail-calls operator new: the frame below the site is either
+    ok = site == want and entry.startswith("operator new")
+    print(("ok" if ok else "FAIL") + f": top {ev} call site {site!r} via {entry!r} ({c}), want {want!r} via operator new")
+    bad |= not ok
+sys.exit(1 if bad else 0)
+EOF
+    grep -qF 'work::big_map(unsigned long)' "$work/res/callsites/c001-mmap.folded" || fail "folded stacks not demangled"
+    "$fl" report --no-plots "$work/res" >/dev/null || fail "faultline report failed"
+    grep -qF 'work::big_map(unsigned long)' "$work/res/report.md" || fail "report.md does not name work::big_map"
+    echo "ok: callsites.csv, the folded stacks and report.md name work::big_map(unsigned long)"
     ;;
 trace)
     need_sampling

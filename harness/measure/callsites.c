@@ -213,9 +213,9 @@ void callsites_run_drain(struct callsites_run *r)
  * that dlopen is charged to its caller and start-up (nothing else on the stack) to the loader. */
 static bool callsites_is_alloc(const char *func, const char *module, const char *preload)
 {
+    /* symbolize.c demangles; "operator new[]" starts the same */
     return !strncmp(module, "libc.so", 7) || (preload[0] && !strcmp(module, preload)) ||
-           !strncmp(module, "ld-linux", 8) || !strncmp(func, "_Znw", 4) ||
-           !strncmp(func, "_Zna", 4);
+           !strncmp(module, "ld-linux", 8) || !strncmp(func, "operator new", 12);
 }
 
 static struct callsites_row *callsites_table_row(struct callsites_table *t, enum callchain_event ev,
@@ -243,13 +243,15 @@ static struct callsites_row *callsites_table_row(struct callsites_table *t, enum
 static void callsites_name(const struct callsites_raw *e, struct callsites_table *t,
                            const char *preload)
 {
-    char funcs[SYMBOLIZE_MAX_FRAMES][160], mods[SYMBOLIZE_MAX_FRAMES][96];
+    char funcs[SYMBOLIZE_MAX_FRAMES][256], mods[SYMBOLIZE_MAX_FRAMES][96];
     int site = -1;
     for (unsigned i = 0; i < e->n; i++) {
         symbolize_frame(e->sp, e->pcs[i], funcs[i], sizeof funcs[i], mods[i], sizeof mods[i]);
+        /* the folded format splits frames on ';' and the count off at the last space, so the
+         * spaces and commas of C++ names stay (callsites.csv quotes its cells) */
         for (char *c = funcs[i]; *c; c++)
-            if (*c == ';' || *c == ' ' || *c == '\n' || *c == ',')
-                *c = '_'; /* the folded format splits on ';' and the last space */
+            if (*c == ';' || *c == '\n' || *c == '\r' || *c == '\t')
+                *c = '_';
         if (site < 0 && !callsites_is_alloc(funcs[i], mods[i], preload))
             site = (int)i;
     }

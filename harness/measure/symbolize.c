@@ -3,11 +3,16 @@
  * reads and initial registers), reads CFI and symbols from the same ELF handles, finds separate
  * debuginfo by build id when installed, and falls back to frame pointers where a file has no
  * CFI (its x86_64 backend); libunwind's remote interface needs its own accessors for every
- * one of those and a second library for names. perf's own DWARF unwinder offers the same two. */
+ * one of those and a second library for names. perf's own DWARF unwinder offers the same two.
+ * C++ names are demangled with libiberty's cplus_demangle (Debian: libiberty-dev, static, C),
+ * the demangler of binutils and GDB: libdw has none, and abi::__cxa_demangle would make the
+ * harness a C++ program, loading libstdc++ (whose start-up allocates its exception pool with
+ * malloc) into the measured runner too. */
 #define _GNU_SOURCE
 #include "symbolize.h"
 
 #include <elfutils/libdwfl.h>
+#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,8 +207,15 @@ void symbolize_frame(struct symbolize_space *sp, uint64_t pc, char *func, size_t
     GElf_Off off = 0;
     GElf_Sym sym;
     const char *name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
-    if (name && name[0])
+    /* Itanium C++ ABI names only: a C name is never taken for a mangled one */
+    char *plain = name && !strncmp(name, "_Z", 2)
+                      ? cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_GNU_V3)
+                      : NULL;
+    if (plain)
+        snprintf(func, funclen, "%s", plain);
+    else if (name && name[0])
         snprintf(func, funclen, "%s", name);
     else
         snprintf(func, funclen, "%s+0x%llx", module, (unsigned long long)(pc - start));
+    free(plain);
 }

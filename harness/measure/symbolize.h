@@ -1,7 +1,7 @@
 /* Unwinding and symbolization of sampled user stacks with elfutils' libdwfl: one address space
  * per process image (its executable mappings, reported to libdwfl as ELF files), unwound with
  * the .eh_frame/.debug_frame CFI of each file from the registers and stack copy of a sample,
- * and program counters named from .symtab (or .dynsym when stripped). */
+ * and program counters named from .symtab (or .dynsym when stripped), C++ names demangled. */
 #ifndef FAULTLINE_SYMBOLIZE_H
 #define FAULTLINE_SYMBOLIZE_H
 
@@ -30,8 +30,9 @@ void symbolize_space_map(struct symbolize_space *sp, uint64_t addr, uint64_t pgo
 unsigned symbolize_unwind(struct symbolize_space *sp, const struct callchain_sample *s,
                           uint64_t *pcs, unsigned max);
 
-/* A frame's function ("big_mapping", or "libc.so.6+0x9a3b0" when the file names nothing there)
- * and its file's base name ("" when no mapped file holds pc). */
+/* A frame's function ("big_mapping", a C++ name demangled: "work::big_map(unsigned long)", or
+ * "libc.so.6+0x9a3b0" when the file names nothing there) and its file's base name ("" when no
+ * mapped file holds pc). */
 void symbolize_frame(struct symbolize_space *sp, uint64_t pc, char *func, size_t funclen,
                      char *module, size_t modlen);
 

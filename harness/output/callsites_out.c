@@ -13,11 +13,10 @@
 #include "csv.h"
 #include "results.h"
 
-/* Text for a CSV cell: the writers' convention is no quoting and no commas inside cells. */
+/* Text for a CSV cell, quoted by RFC 4180 when it needs it (C++ names hold commas). */
 static void callsites_out_text(struct strbuf *sb, const char *s)
 {
-    for (; *s; s++)
-        strbuf_add(sb, *s == ',' || *s == '\n' ? ";" : s, 1);
+    csv_field(sb, s);
 }
 
 static void callsites_out_csv(const struct callsites_out_cell *cells, unsigned n, struct strbuf *sb)
