@@ -102,6 +102,36 @@ EOF
     echo "ok: $(basename "$png") drawn and shown in index.html and report.md"
 }
 
+# The reason column: under glibc, every call of callsites_prog's named sites has glibc's policy
+# reason (big_mapping's mmap/munmap: own mapping; grow_heap's brk: top too small; release_heap's
+# brk: trim), the loader's calls none; under any other backend the column is empty.
+check_reasons() {
+    python3 - "$work/res/callsites.csv" "$backend" <<'EOF'
+import csv, sys
+want = {("mmap", "big_mapping"): "size >= mmap threshold",
+        ("munmap", "big_mapping"): "free of mmapped chunk",
+        ("brk", "grow_heap"): "top too small: grow by request + top_pad",
+        ("brk", "release_heap"): "top >= trim threshold: trim"}
+glibc = sys.argv[2] == "glibc"
+seen, bad = set(), False
+for r in csv.DictReader(open(sys.argv[1])):
+    k = (r["event"], r["site"].split(".")[0])
+    exp = want.get(k) if glibc else ""
+    if r["site"] == "[dynamic loader]":
+        exp = ""
+    if exp is None:
+        continue
+    seen.add(k)
+    if r["reason"] != exp:
+        print(f"FAIL: {k}: reason {r['reason']!r}, want {exp!r}"); bad = True
+missing = set(want) - seen if glibc else set()
+if missing:
+    print(f"FAIL: no rows for {sorted(missing)}"); bad = True
+print(("FAIL" if bad else "ok") + f": policy reasons under {sys.argv[2]} ({len(seen)} kinds of row checked)")
+sys.exit(1 if bad else 0)
+EOF
+}
+
 case $mode in
 attribution)
     need_sampling
@@ -131,6 +161,7 @@ print(("ok" if ok else "FAIL") + f": big_mapping: {c} mmap, {b} bytes (want 20 a
 sys.exit(1 if bad or not ok else 0)
 EOF
     check_totals || fail "call-site totals differ from exec's counters"
+    check_reasons || fail "policy reasons wrong"
     folded=$(ls "$work/res/callsites/"c001-mmap.folded) || fail "no folded stacks"
     grep -Eq '^[^ ]+;big_mapping[^ ]* [0-9]+$' "$folded" || { cat "$folded"; fail "folded stacks malformed"; }
     echo "ok: $folded holds folded stacks"

@@ -29,6 +29,7 @@ struct callsites_raw {
     uint64_t pcs[SYMBOLIZE_MAX_FRAMES];
     uint64_t count, samples;
     int64_t bytes;
+    bool grew, shrank; /* brk: the directions the break moved */
 };
 
 static struct callsites_proc *callsites_proc_get(struct callsites_run *r, uint32_t pid, bool create)
@@ -151,6 +152,7 @@ static struct callsites_raw *callsites_find(struct callsites_run *r, const struc
         r->raw[j] = *k;
         r->raw[j].count = r->raw[j].samples = 0;
         r->raw[j].bytes = 0;
+        r->raw[j].grew = r->raw[j].shrank = false;
         r->nraw++;
     }
     return &r->raw[j];
@@ -165,6 +167,7 @@ static void callsites_on_sample(void *arg, const struct callchain_sample *s)
     k.event = s->event;
     k.n = symbolize_unwind(p->sp, s, k.pcs, SYMBOLIZE_MAX_FRAMES);
     struct callsites_raw *e = callsites_find(r, &k);
+    r->threaded |= s->tid != s->pid;
     e->count += s->period ? s->period : 1;
     e->samples++;
     if (s->event == CALLCHAIN_BRK) {
@@ -180,8 +183,12 @@ static void callsites_on_brk_result(void *arg, uint32_t pid, uint32_t tid, int64
     struct callsites_proc *p = callsites_proc_get(arg, pid, true);
     if (ret <= 0)
         return;
-    if (p->brk && p->brk_tid == tid && p->have_break)
-        p->brk->bytes += ret - (int64_t)p->brk_now;
+    if (p->brk && p->brk_tid == tid && p->have_break) {
+        int64_t d = ret - (int64_t)p->brk_now;
+        p->brk->bytes += d;
+        p->brk->grew |= d > 0;
+        p->brk->shrank |= d < 0;
+    }
     p->brk = NULL;
     p->brk_now = (uint64_t)ret;
     p->have_break = true;
@@ -241,7 +248,7 @@ static struct callsites_row *callsites_table_row(struct callsites_table *t, enum
 }
 
 static void callsites_name(const struct callsites_raw *e, struct callsites_table *t,
-                           const char *preload)
+                           const char *preload, bool threaded)
 {
     char funcs[SYMBOLIZE_MAX_FRAMES][256], mods[SYMBOLIZE_MAX_FRAMES][96];
     int site = -1;
@@ -276,6 +283,9 @@ static void callsites_name(const struct callsites_raw *e, struct callsites_table
     row->count += e->count;
     row->samples += e->samples;
     row->bytes += e->bytes;
+    row->grew |= e->grew;
+    row->shrank |= e->shrank;
+    row->threaded |= threaded;
 }
 
 void callsites_run_finish(struct callsites_run *r, struct callsites_table *t, const char *preload)
@@ -292,7 +302,7 @@ void callsites_run_finish(struct callsites_run *r, struct callsites_table *t, co
         t->runs++;
         for (size_t i = 0; i < r->capraw; i++)
             if (r->raw[i].sp)
-                callsites_name(&r->raw[i], t, preload ? preload : "");
+                callsites_name(&r->raw[i], t, preload ? preload : "", r->threaded);
     } else {
         t->runs_null++;
         if (!t->reason[0])
@@ -317,4 +327,56 @@ void callsites_table_free(struct callsites_table *t)
     }
     free(t->rows);
     memset(t, 0, sizeof *t);
+}
+
+/* ---- glibc's policy reasons --------------------------------------------------------------- */
+
+static bool callsites_in(const char *name, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(name, *list))
+            return true;
+    return false;
+}
+
+/* The allocator functions a site calls, as libc's .dynsym names them (aliases included). */
+static bool callsites_allocates(const char *entry)
+{
+    static const char *const fns[] = {
+        "malloc",          "__libc_malloc",  "calloc",         "__libc_calloc",
+        "realloc",         "__libc_realloc", "reallocarray",   "memalign",
+        "__libc_memalign", "aligned_alloc",  "posix_memalign", "valloc",
+        "__libc_valloc",   "pvalloc",        "__libc_pvalloc", NULL};
+    return callsites_in(entry, fns) || !strncmp(entry, "operator new", 12);
+}
+
+static bool callsites_frees(const char *entry)
+{
+    static const char *const fns[] = {"free",           "__libc_free",  "cfree", "realloc",
+                                      "__libc_realloc", "reallocarray", NULL};
+    return callsites_in(entry, fns) || !strncmp(entry, "operator delete", 15);
+}
+
+/* What glibc 2.36's malloc.c does, told apart by the syscall and the function the site called:
+ * only the main arena moves the break (sysmalloc grows it by the request + top_pad when top is
+ * too small; free trims it when top reaches the trim threshold); a malloc's mmap is a chunk of
+ * its own (size >= the mmap threshold) and a free's munmap releases one, unless threads exist:
+ * then an mmap may be a new arena heap and a munmap a heap's deletion, so no reason is given. */
+const char *callsites_glibc_reason(const struct callsites_row *row)
+{
+    const char *entry = row->entry ? row->entry : "";
+    switch (row->event) {
+    case CALLCHAIN_BRK:
+        if (row->grew && !row->shrank && callsites_allocates(entry))
+            return "top too small: grow by request + top_pad";
+        if (row->shrank && !row->grew && callsites_frees(entry))
+            return "top >= trim threshold: trim";
+        return NULL;
+    case CALLCHAIN_MMAP:
+        return !row->threaded && callsites_allocates(entry) ? "size >= mmap threshold" : NULL;
+    case CALLCHAIN_MUNMAP:
+        return !row->threaded && callsites_frees(entry) ? "free of mmapped chunk" : NULL;
+    default:
+        return NULL;
+    }
 }

@@ -15,13 +15,15 @@
 /* One (event, stack) of a backend, summed over its measured runs. */
 struct callsites_row {
     enum callchain_event event;
-    char *stack;      /* folded: outermost;...;leaf (flame-graph order) */
-    char *site;       /* first frame outside the allocator: "grow_heap" */
-    char *entry;      /* the allocator function the site called: "malloc", or "" */
-    uint64_t count;   /* events (samples x period) */
-    uint64_t samples; /* samples taken */
-    int64_t bytes;    /* mmap/munmap/madvise/mprotect len, mremap new_len, brk break change */
-    bool bytes_valid; /* false for faults: a sample does not say how much it mapped */
+    char *stack;       /* folded: outermost;...;leaf (flame-graph order) */
+    char *site;        /* first frame outside the allocator: "grow_heap" */
+    char *entry;       /* the allocator function the site called: "malloc", or "" */
+    uint64_t count;    /* events (samples x period) */
+    uint64_t samples;  /* samples taken */
+    int64_t bytes;     /* mmap/munmap/madvise/mprotect len, mremap new_len, brk break change */
+    bool bytes_valid;  /* false for faults: a sample does not say how much it mapped */
+    bool grew, shrank; /* brk: some call moved the break up / down */
+    bool threaded;     /* a run of it had a thread other than a process's first (arenas) */
 };
 
 struct callsites_table {
@@ -48,6 +50,7 @@ struct callsites_run {
     size_t ndead, capdead;
     struct callsites_raw *raw; /* open-addressing hash of distinct (image, event, pcs) */
     size_t nraw, capraw;
+    bool threaded; /* a sample came from a thread other than its process's first */
 };
 
 /* Open the sampling for pid's next exec. 0, or -1 with r->cc.reason (one line). */
@@ -59,5 +62,10 @@ void callsites_run_drain(struct callsites_run *r);
 void callsites_run_finish(struct callsites_run *r, struct callsites_table *t, const char *preload);
 
 void callsites_table_free(struct callsites_table *t);
+
+/* glibc's policy reason for a row's syscalls, from the syscall, the allocator function the site
+ * called and the break's direction ("size >= mmap threshold", ...), or NULL where the trace
+ * cannot tell. Only meaningful for a glibc backend. */
+const char *callsites_glibc_reason(const struct callsites_row *row);
 
 #endif

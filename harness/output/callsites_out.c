@@ -21,7 +21,8 @@ static void callsites_out_text(struct strbuf *sb, const char *s)
 
 static void callsites_out_csv(const struct callsites_out_cell *cells, unsigned n, struct strbuf *sb)
 {
-    strbuf_puts(sb, "cell,backend,event,runs,count,samples,period,bytes,site,entry,stack,note\n");
+    strbuf_puts(
+        sb, "cell,backend,event,runs,count,samples,period,bytes,site,entry,stack,note,reason\n");
     for (unsigned c = 0; c < n; c++) {
         const struct callsites_table *t = cells[c].t;
         if (t->runs == 0) { /* nothing recorded: one row of nulls saying why */
@@ -29,9 +30,12 @@ static void callsites_out_csv(const struct callsites_out_cell *cells, unsigned n
             callsites_out_text(sb, cells[c].spec);
             strbuf_puts(sb, ",,0,,,,,,,,");
             callsites_out_text(sb, t->reason[0] ? t->reason : "no successful run");
-            strbuf_puts(sb, "\n");
+            strbuf_puts(sb, ",\n");
             continue;
         }
+        /* the policy reasons are glibc's ("glibc", "glibc:PARAMS", "glibc+trace") */
+        const char *sp = cells[c].spec;
+        bool glibc = !strncmp(sp, "glibc", 5) && (!sp[5] || sp[5] == ':' || sp[5] == '+');
         for (size_t i = 0; i < t->n; i++) {
             const struct callsites_row *row = &t->rows[i];
             strbuf_printf(sb, "%s,", cells[c].id);
@@ -51,6 +55,10 @@ static void callsites_out_csv(const struct callsites_out_cell *cells, unsigned n
             strbuf_puts(sb, ",");
             if (t->lost)
                 strbuf_printf(sb, "%llu samples lost (ring full)", (unsigned long long)t->lost);
+            strbuf_puts(sb, ",");
+            const char *why = glibc ? callsites_glibc_reason(row) : NULL;
+            if (why)
+                callsites_out_text(sb, why);
             strbuf_puts(sb, "\n");
         }
     }
