@@ -6,11 +6,15 @@
 # CPU per op (user_ns + sys_ns, kernel time included, from getrusage of the measured phase) and
 # of wall per op; the median over the pairs is printed. Goal: CPU ratio <= 1.02. On a shared
 # machine wall time is noisy; CPU time less so (it still includes cache effects of neighbours).
-# Not a unit test: it prints what it measured.
+# Then, load-independent: callgrind's instruction count of the whole runner child (setup,
+# phase and teardown; not the parent), measured / --no-measure, one run each at CG_COUNT
+# iterations (valgrind runs ~50x slower); CALLGRIND=0 or no valgrind skips it.
+# Not a unit test: it prints what it measured, and the load average it measured under.
 set -euo pipefail
 BUILD=${BUILD:-build}
 FL="$BUILD/faultline"
 PAIRS=${PAIRS:-10}
+CG_COUNT=${CG_COUNT:-2000000}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cells=("glibc churn:size=64,count=10000000,touch=none" "hybrid churn:size=64,count=10000000,touch=none"
@@ -30,6 +34,7 @@ for i in $(seq "$PAIRS"); do
         done
     done
 done
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$W/header" "$W/all.csv" "$PAIRS" <<'PY'
 import csv, statistics, sys
 header = ["pair", "mode"] + open(sys.argv[1]).read().strip().split(",")
@@ -52,3 +57,46 @@ for (b, w), ps in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
     c = statistics.median(cr)
     print("%-8s %-11s %12.2f %12.2f %10.3f %10.3f  %s" % (b, w, on, off, c, statistics.median(wr), "ok (<= 1.02)" if c <= 1.02 else "OVER 1.02"))
 PY
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Instructions of the runner child (the faultline-runner process: its callgrind file names it)
+cg_ir() { # backend workload extra-args... -> prints "instructions ops" of the runner
+    local b=$1 w=$2 d
+    shift 2
+    d=$(mktemp -d "$W/cg.XXXXXX")
+    valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$d/cg.%p" \
+        "$FL" run -b "$b" -w "$w" --runs 1 --no-aslr --no-perf --no-out --quiet --format csv "$@" \
+        >"$d/out.csv" 2>"$d/valgrind.log" || true
+    local f ir="" ops
+    for f in "$d"/cg.*; do
+        if grep -q '^cmd: .*faultline-runner' "$f"; then
+            ir=$(awk '/^summary:/ { print $2 }' "$f")
+        fi
+    done
+    ops=$(python3 -c 'import csv, sys; print(next(csv.DictReader(open(sys.argv[1])), {}).get("ops", ""))' \
+        "$d/out.csv" 2>/dev/null || true)
+    [ -n "$ir" ] && [ -n "$ops" ] && echo "$ir $ops"
+    return 0
+}
+if [ "${CALLGRIND:-1}" = 0 ] || ! command -v valgrind >/dev/null 2>&1; then
+    echo "callgrind: skipped (CALLGRIND=0 or valgrind not installed)"
+    exit 0
+fi
+echo
+echo "callgrind instructions of the whole runner child, measured / --no-measure (count=$CG_COUNT)"
+printf '%-8s %-11s %14s %14s %10s %10s %10s\n' backend workload "Ir measured" "Ir no-meas." "Ir ratio" \
+    "Ir/op" "no-meas."
+for c in "${cells[@]}"; do
+    read -r b w <<<"$c"
+    on="" off="" ops=""
+    w=${w/count=10000000/count=$CG_COUNT}
+    read -r on ops < <(cg_ir "$b" "$w") || true
+    read -r off _ < <(cg_ir "$b" "$w" --no-measure) || true
+    if [ -z "${on:-}" ] || [ -z "${off:-}" ]; then
+        printf '%-8s %-11s %s\n' "$b" "${w%%:*}" "callgrind collected nothing (see valgrind's log)"
+        continue
+    fi
+    awk -v b="$b" -v w="${w%%:*}" -v on="$on" -v off="$off" -v ops="$ops" 'BEGIN {
+        printf "%-8s %-11s %14d %14d %10.4f %10.2f %10.2f\n", b, w, on, off, on / off, on / ops, off / ops }'
+done
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
