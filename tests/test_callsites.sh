@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests of `faultline exec --callsites`: the named call sites of callsites_prog are found under a
 # backend, call-site totals equal exec's own counters (syscalls exactly; faults within the
-# sampling period), and without permission the run goes on with one line and null call sites.
+# sampling period), the report's top call sites table shows glibc's policy reasons escaped, and
+# without permission the run goes on with one line and null call sites.
 # Mode cxx: a C++ program's call sites are demangled (work::big_map(unsigned long)).
 # Mode tails: `run --explain-tails` on churn 1M under hybrid:threshold=64K, causes sum to 100 %;
 # the latency CDF split by cause sums to all samples and is plotted (needs gnuplot).
@@ -132,6 +133,79 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
+# The reason column of the report's top call sites table: every row of report.md and index.html
+# shows the distinct reasons callsites.csv holds for its (site, via), "; "-joined and escaped
+# (">=" as "&gt;=", "_" as "\_" in Markdown), or an em dash where there are none (all rows under
+# a backend other than glibc); under glibc big_mapping's malloc row names the mmap threshold and
+# grow_heap's the grown top. Then markup planted in callsites.csv's reasons must come out
+# escaped in both pages, never as markup.
+check_report_reasons() {
+    python3 - "$work/res" "$backend" <<'EOF' || return 1
+import csv, html, re, sys
+d, glibc = sys.argv[1], sys.argv[2] == "glibc"
+def md_esc(s):
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", s)
+want = {}
+for r in csv.DictReader(open(d + "/callsites.csv", newline="")):
+    if r["cell"] != "c001" or not r["count"]:
+        continue
+    k = (r["site"], r["entry"] or "-")
+    want.setdefault(k, [])
+    if r["reason"] and r["reason"] not in want[k]:
+        want[k].append(r["reason"])
+want = {k: "; ".join(v) or "\u2014" for k, v in want.items()}
+bad, n = False, 0
+for l in open(d + "/report.md").read().splitlines():
+    m = re.match(r"\| `([^`]*)` \| (.*?) \| (.*?) \| [^|]* \|$", l)
+    if not m:
+        continue
+    n += 1
+    exp = [v for (s, e), v in want.items() if s == m[1] and md_esc(e) == m[2]]
+    if len(exp) != 1 or m[3] != md_esc(exp[0]):
+        print(f"FAIL: report.md row {l!r}: want reason {exp}"); bad = True
+page = open(d + "/index.html").read()
+cells = re.findall(r"<tr><td><code>([^<]*)</code></td><td>([^<]*)</td><td>([^<]*)</td>", page)
+for s, e, why in cells:
+    exp = want.get((html.unescape(s), html.unescape(e)))
+    if exp is None or html.unescape(why) != exp or ">" in why:
+        print(f"FAIL: index.html row {s} via {e}: reason {why!r}, want {exp!r}"); bad = True
+if glibc:
+    for k, sub in ((("big_mapping", "malloc"), "size >= mmap threshold"),
+                   (("grow_heap", "malloc"), "top too small: grow by request + top_pad")):
+        if not any(s.startswith(k[0]) and e.endswith(k[1]) and sub in v for (s, e), v in want.items()):
+            print(f"FAIL: no {k} row with reason {sub!r}: {want}"); bad = True
+if not n or len(cells) != n:
+    print(f"FAIL: {n} report.md and {len(cells)} index.html call-site rows"); bad = True
+print(("FAIL" if bad else "ok") + f": glibc policy reasons in {n} report.md and {len(cells)} index.html call-site rows")
+sys.exit(1 if bad else 0)
+EOF
+    [ "$backend" = glibc ] || return 0
+    python3 - "$work/res/callsites.csv" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+for r in rows:
+    if r["site"].startswith("big_mapping") and r["reason"]:
+        r["reason"] = '<b>x</b> | `y` & "z"'
+with open(sys.argv[1], "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+EOF
+    "$fl" report --no-plots "$work/res" >/dev/null || { echo "FAIL: faultline report failed"; return 1; }
+    if grep -qF '<b>x</b>' "$work/res/index.html" "$work/res/report.md"; then
+        echo "FAIL: a planted reason reached a page unescaped"
+        return 1
+    fi
+    # shellcheck disable=SC2016 # the backquotes are the planted text, not an expansion
+    grep -qF '&lt;b&gt;x&lt;/b&gt; | `y` &amp; &quot;z&quot;' "$work/res/index.html" ||
+        { echo "FAIL: index.html does not show the planted reason escaped"; return 1; }
+    # shellcheck disable=SC2016 # as above
+    grep -qF '&lt;b&gt;x&lt;/b&gt; \| \`y\` &amp; "z"' "$work/res/report.md" ||
+        { echo "FAIL: report.md does not show the planted reason escaped"; return 1; }
+    echo "ok: a planted reason with markup is escaped in index.html and report.md"
+}
+
 case $mode in
 attribution)
     need_sampling
@@ -172,6 +246,7 @@ EOF
         fi
     done
     echo "ok: report.md and index.html show the top call sites"
+    check_report_reasons || fail "the top call sites table's reason column is wrong"
     ;;
 sort)
     need_sampling

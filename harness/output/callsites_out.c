@@ -11,6 +11,7 @@
 
 #include "atomic_file.h"
 #include "csv.h"
+#include "report_esc.h"
 #include "results.h"
 
 /* Text for a CSV cell, quoted by RFC 4180 when it needs it (C++ names hold commas). */
@@ -98,9 +99,13 @@ int callsites_out_write(const char *dir, const struct callsites_out_cell *cells,
 
 enum { CALLSITES_OUT_SYS, CALLSITES_OUT_FAULT, CALLSITES_OUT_BYTES, CALLSITES_OUT_RANKS };
 
+/* glibc's distinct policy reasons (callsites_glibc_reason): four, a site may show each */
+enum { CALLSITES_OUT_REASONS = 4 };
+
 struct callsites_out_site {
     const char *cell, *backend, *site, *entry;
-    double sys[CALLCHAIN_SYSCALLS]; /* per run */
+    const char *reason[CALLSITES_OUT_REASONS]; /* distinct, non-empty; NULL-terminated early */
+    double sys[CALLCHAIN_SYSCALLS];            /* per run */
     double value[CALLSITES_OUT_RANKS];
 };
 
@@ -117,7 +122,7 @@ static size_t callsites_out_group(const struct csv *c, struct callsites_out_site
 {
     int ccell = csv_col(c, "cell"), cback = csv_col(c, "backend"), cev = csv_col(c, "event"),
         cruns = csv_col(c, "runs"), ccount = csv_col(c, "count"), cbytes = csv_col(c, "bytes"),
-        csite = csv_col(c, "site"), centry = csv_col(c, "entry");
+        csite = csv_col(c, "site"), centry = csv_col(c, "entry"), creason = csv_col(c, "reason");
     struct callsites_out_site *v = calloc(c->nrows + 1, sizeof *v);
     if (!v)
         abort();
@@ -138,6 +143,14 @@ static size_t callsites_out_group(const struct csv *c, struct callsites_out_site
             v[n].cell = cell, v[n].backend = csv_get(c, r, cback), v[n].site = site;
             v[n].entry = entry;
             n++;
+        }
+        /* a site's rows differ by syscall, so one (site, entry) may carry several reasons */
+        const char *why = csv_get(c, r, creason);
+        for (int k = 0; *why && k < CALLSITES_OUT_REASONS; k++) {
+            if (!v[i].reason[k])
+                v[i].reason[k] = why;
+            if (!strcmp(v[i].reason[k], why))
+                break;
         }
         if (ev == CALLCHAIN_FAULT) {
             v[i].value[CALLSITES_OUT_FAULT] += count / runs;
@@ -161,19 +174,40 @@ static int callsites_out_cmp(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Text into a table cell: HTML-escaped, or Markdown with pipes and backquotes neutralized. */
+/* Text into a table cell, through report_esc (the pages' one escaping). */
 static void callsites_out_cell_text(struct strbuf *sb, const char *s, enum callsites_out_fmt fmt)
 {
+    if (fmt == CALLSITES_OUT_HTML)
+        report_esc_html(sb, s);
+    else
+        report_esc_md(sb, s);
+}
+
+/* The call site in a Markdown code span: backslash escapes do not work inside one, so
+ * report_esc_md would show its backslashes; a pipe still ends the table cell (GFM) and a
+ * backquote the span, and a line break the row. */
+static void callsites_out_md_code(struct strbuf *sb, const char *s)
+{
     for (; *s; s++) {
-        if (fmt == CALLSITES_OUT_HTML && strchr("&<>\"", *s))
-            strbuf_puts(sb, *s == '&'   ? "&amp;"
-                            : *s == '<' ? "&lt;"
-                            : *s == '>' ? "&gt;"
-                                        : "&quot;");
-        else if (fmt == CALLSITES_OUT_MD && (*s == '|' || *s == '`'))
-            strbuf_puts(sb, *s == '|' ? "\\|" : "'");
+        if (*s == '|' || *s == '`' || *s == '\n' || *s == '\r')
+            strbuf_puts(sb, *s == '|' ? "\\|" : *s == '`' ? "'" : " ");
         else
             strbuf_add(sb, s, 1);
+    }
+}
+
+/* glibc's policy reasons of a site, "; "-separated, or an em dash where none is known. */
+static void callsites_out_reasons(struct strbuf *sb, const struct callsites_out_site *s,
+                                  enum callsites_out_fmt fmt)
+{
+    if (!s->reason[0]) {
+        strbuf_puts(sb, "\u2014");
+        return;
+    }
+    for (int k = 0; k < CALLSITES_OUT_REASONS && s->reason[k]; k++) {
+        if (k)
+            strbuf_puts(sb, "; ");
+        callsites_out_cell_text(sb, s->reason[k], fmt);
     }
 }
 
@@ -199,9 +233,14 @@ static void callsites_out_row(const struct callsites_out_site *s, int rank,
     }
     bool html = fmt == CALLSITES_OUT_HTML;
     strbuf_puts(sb, html ? "<tr><td><code>" : "| `");
-    callsites_out_cell_text(sb, s->site, fmt);
+    if (html)
+        callsites_out_cell_text(sb, s->site, fmt);
+    else
+        callsites_out_md_code(sb, s->site);
     strbuf_puts(sb, html ? "</code></td><td>" : "` | ");
     callsites_out_cell_text(sb, entry, fmt);
+    strbuf_puts(sb, html ? "</td><td>" : " | ");
+    callsites_out_reasons(sb, s, fmt);
     strbuf_puts(sb, html ? "</td><td class=\"num\">" : " | ");
     strbuf_puts(sb, what);
     strbuf_puts(sb, html ? "</td></tr>\n" : " |\n");
@@ -224,8 +263,10 @@ static void callsites_out_head(enum callsites_out_fmt fmt, const char *backend, 
     strbuf_puts(sb, html ? "<h3>" : "\n");
     callsites_out_cell_text(sb, backend, fmt);
     strbuf_printf(sb,
-                  html ? ", %s</h3>\n<table>\n<tr><th>call site</th><th>via</th><th>%s</th></tr>\n"
-                       : ", %s:\n\n| call site | via | %s |\n|---|---|---:|\n",
+                  html ? ", %s</h3>\n<table>\n<tr><th>call site</th><th>via</th><th>glibc "
+                         "policy reason</th><th>%s</th></tr>\n"
+                       : ", %s:\n\n| call site | via | glibc policy reason | %s |\n"
+                         "|---|---|---|---:|\n",
                   callsites_out_titles[rank], col);
 }
 
@@ -235,11 +276,15 @@ bool callsites_out_top(const char *dir, unsigned k, enum callsites_out_fmt fmt, 
         "\ntop call sites (first frame outside the allocator, via the allocator function it "
         "called):\n",
         "\n## Top call sites\n\nCall site = the first frame outside the allocator (libc, the "
-        "preloaded allocator, the loader); via = the allocator function it called. From "
-        "`callsites.csv` (`faultline exec --callsites`).\n",
+        "preloaded allocator, the loader); via = the allocator function it called; glibc policy "
+        "reason = why glibc's malloc made that call, told from the trace (— where it cannot "
+        "be told or the backend is not glibc). From `callsites.csv` (`faultline exec "
+        "--callsites`).\n",
         "<h2>Top call sites</h2>\n<p>Call site = the first frame outside the allocator (libc, "
-        "the preloaded allocator, the loader); via = the allocator function it called. From "
-        "<code>callsites.csv</code> (<code>faultline exec --callsites</code>).</p>\n"};
+        "the preloaded allocator, the loader); via = the allocator function it called; glibc "
+        "policy reason = why glibc's malloc made that call, told from the trace (— where it "
+        "cannot be told or the backend is not glibc). From <code>callsites.csv</code> "
+        "(<code>faultline exec --callsites</code>).</p>\n"};
     char path[4400];
     snprintf(path, sizeof path, "%s/callsites.csv", dir);
     struct csv c;
