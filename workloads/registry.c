@@ -36,6 +36,8 @@ const struct workload *workload_find(const char *name)
 
 int workload_execute(const struct workload *wl, struct wl_env *env)
 {
+    if (!env->raw)
+        env->raw = env->ops; /* the helpers call raw (see wl_env) */
     int rc = wl->prepare ? wl->prepare(env) : 0;
     if (rc == 0)
         rc = wl->run(env);

@@ -26,6 +26,10 @@ struct recorder {
     void (*tick)(void *ctx, struct wl_env *env);
     /* Touch len bytes at p, one write per `stride` bytes (the recorder times it). */
     void (*touch)(void *ctx, void *p, size_t len, size_t stride);
+    /* A helper call found env->lat_countdown[kind] at zero: sets the kind's next countdown, may
+     * tick the timeline, and returns whether this call is timed (through env->timed, or
+     * rec->touch for WL_TOUCH). The only harness work on the helpers' allocation path. */
+    bool (*due)(void *ctx, struct wl_env *env, enum wl_kind kind);
 };
 
 struct wl_env {
@@ -43,15 +47,16 @@ struct wl_env {
     uint64_t touched_pages;
     uint64_t next_tick; /* ops_done value at which rec->tick is due; UINT64_MAX = never */
     uint64_t rng;       /* xorshift state, seeded from seed by the harness */
-    /* Fast path for the helpers, set by the harness when it measures latency: most calls go
-     * straight to `raw`; every lat_every-th call OF EACH KIND (one countdown per kind, so a
-     * workload alternating malloc and free still samples both), and every request of
-     * WL_TIMED_BYTES or more, goes to `timed`, whose calls are always timed. With timed == NULL
-     * the helpers use ops. (Code that calls env->ops directly, e.g. worker threads, gets ops'
-     * own per-kind sampling.) */
+    /* The helpers' fast path (wl_pick, wl_touch). A helper call costs one decrement of its
+     * kind's countdown and one size compare, measured or not, and then calls `raw`. Only when
+     * the countdown reaches zero does the harness's rec->due run (latency sampling, one
+     * schedule per kind so a workload alternating malloc and free samples both, and timeline
+     * ticks); requests of WL_TIMED_BYTES or more go to `timed` (always timed), or to `raw` when
+     * timed is NULL. A zeroed countdown is 2^64 calls away: tests, gbench and --no-measure run
+     * the same instructions and never reach rec->due. raw == NULL: workload_execute sets it to
+     * ops. Code that calls env->ops directly (worker threads) gets ops' own sampling. */
     const struct backend_ops *raw;
     const struct backend_ops *timed;
-    uint64_t lat_every;
     uint64_t lat_countdown[WL_KIND_COUNT];
     /* The workload's own state, made by its prepare() outside the measured phase. */
     void *state;
@@ -113,6 +118,7 @@ static inline uint64_t wl_below(struct wl_env *env, uint64_t n)
     return n ? wl_rand(env) % n : 0;
 }
 
+/* An op that is not an allocator call (file-map's page touches): counted, timeline ticks. */
 static inline void wl_count_op(struct wl_env *env)
 {
     if (++env->ops_done >= env->next_tick && env->rec && env->rec->tick)
@@ -132,17 +138,24 @@ static inline void wl_step(struct wl_env *env, const char *label)
         env->rec->step(env->rec->ctx, label);
 }
 
+/* A countdown reached zero: ask the harness (noinline: keeps the helpers' inlined fast path
+ * small; the harness pre-faults all code before the phase, so its placement costs no fault). */
+__attribute__((noinline, unused)) static bool wl_due(struct wl_env *env, enum wl_kind kind)
+{
+    if (env->rec && env->rec->due)
+        return env->rec->due(env->rec->ctx, env, kind);
+    env->lat_countdown[kind] = UINT64_MAX; /* nobody samples: never again */
+    return false;
+}
+
 /* Which ops table a helper call goes through (see wl_env.raw/timed). */
 static inline const struct backend_ops *wl_pick(struct wl_env *env, size_t size, enum wl_kind kind)
 {
-    if (!env->timed)
-        return env->ops;
-    if (size >= WL_TIMED_BYTES)
+    if (__builtin_expect(size >= WL_TIMED_BYTES, 0))
+        return env->timed ? env->timed : env->raw;
+    if (__builtin_expect(--env->lat_countdown[kind] == 0, 0) && wl_due(env, kind) && env->timed)
         return env->timed;
-    if (--env->lat_countdown[kind])
-        return env->raw;
-    env->lat_countdown[kind] = env->lat_every;
-    return env->timed;
+    return env->raw;
 }
 
 static inline void *wl_malloc(struct wl_env *env, size_t size)
@@ -152,7 +165,7 @@ static inline void *wl_malloc(struct wl_env *env, size_t size)
         env->requested_bytes += size;
         wl_live(env, (int64_t)size);
     }
-    wl_count_op(env);
+    env->ops_done++;
     return p;
 }
 
@@ -164,7 +177,7 @@ static inline void *wl_calloc(struct wl_env *env, size_t n, size_t size)
         env->requested_bytes += n * size;
         wl_live(env, (int64_t)(n * size));
     }
-    wl_count_op(env);
+    env->ops_done++;
     return p;
 }
 
@@ -175,7 +188,7 @@ static inline void *wl_memalign(struct wl_env *env, size_t align, size_t size)
         env->requested_bytes += size;
         wl_live(env, (int64_t)size);
     }
-    wl_count_op(env);
+    env->ops_done++;
     return p;
 }
 
@@ -187,7 +200,7 @@ static inline void *wl_realloc(struct wl_env *env, void *p, size_t old_size, siz
         env->requested_bytes += size;
         wl_live(env, (int64_t)size - (int64_t)old_size);
     }
-    wl_count_op(env);
+    env->ops_done++;
     return q;
 }
 
@@ -196,11 +209,11 @@ static inline void wl_free(struct wl_env *env, void *p, size_t size)
     wl_pick(env, size, WL_FREE)->free(p);
     if (p)
         wl_live(env, -(int64_t)size);
-    wl_count_op(env);
+    env->ops_done++;
 }
 
 /* Write one byte every `stride` bytes of [p, p+len) (stride 4096: every page). The recorder
- * times big touches and 1 in lat_every small ones; the rest stay inline, because a call per
+ * times big touches and 1 in N small ones (--lat-sample); the rest stay inline, because a call per
  * one-byte touch would cost more than the touch. */
 static inline void wl_touch(struct wl_env *env, void *p, size_t len, size_t stride)
 {
@@ -210,13 +223,11 @@ static inline void wl_touch(struct wl_env *env, void *p, size_t len, size_t stri
         stride = 4096;
     size_t pages = (len + stride - 1) / stride;
     env->touched_pages += pages;
-    if (env->rec && env->rec->touch) {
-        bool timed = pages >= WL_TIMED_TOUCH_PAGES || !env->timed;
-        if (!timed && --env->lat_countdown[WL_TOUCH] == 0) {
-            env->lat_countdown[WL_TOUCH] = env->lat_every;
-            timed = true;
-        }
-        if (timed) {
+    /* big touches always timed, small ones on the touch countdown (see wl_pick) */
+    if (__builtin_expect(pages >= WL_TIMED_TOUCH_PAGES, 0) ||
+        __builtin_expect(--env->lat_countdown[WL_TOUCH] == 0, 0)) {
+        if (env->rec && env->rec->touch &&
+            (pages >= WL_TIMED_TOUCH_PAGES || wl_due(env, WL_TOUCH))) {
             env->rec->touch(env->rec->ctx, p, len, stride);
             return;
         }

@@ -370,6 +370,7 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     recorder.step = child_step;
     recorder.tick = cfg->no_measure ? NULL : timeline_tick;
     recorder.touch = cfg->no_measure ? NULL : lat_touch;
+    recorder.due = cfg->no_measure ? NULL : lat_due;
 
     static struct wl_env env;
     memset(&env, 0, sizeof env);
@@ -379,12 +380,11 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
     env.rec = &recorder;
     env.tmpdir = cfg->tmpdir;
     env.next_tick = cfg->no_measure ? UINT64_MAX : rec->timeline_every;
+    /* --no-measure runs the same helper instructions with countdowns that never expire */
+    env.raw = child_raw;
     if (!cfg->no_measure) {
-        env.raw = child_raw;
         env.timed = lat_always_timed();
-        env.lat_every = every;
-        for (int k = 0; k < WL_KIND_COUNT; k++)
-            env.lat_countdown[k] = every;
+        lat_arm(&env, rec->timeline_every);
     }
     wl_seed(&env, cfg->seed);
     child_env = &env;

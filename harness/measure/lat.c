@@ -21,6 +21,7 @@ static struct backend_ops lat_timed_ops, lat_sampling_ops;
 static struct hist *lat_hist;
 static uint64_t lat_every;
 static uint64_t lat_cost;
+static uint64_t lat_tick_every;
 static _Thread_local uint64_t lat_countdown[OP_COUNT];
 /* Blocks that were timed individually at allocation (big ones) are timed again at free: a
  * 4096-bit filter on the pointer, cheaper than asking the backend for the block's size. */
@@ -30,6 +31,10 @@ static _Thread_local uint64_t lat_countdown[OP_COUNT];
 struct lat_mut {
     struct lock lock;
     _Atomic unsigned long big_bits[LAT_BIG_BITS / LAT_WORD];
+    /* The helpers' schedule (lat_due), per kind: calls left until the next timed one, and the
+     * chunk the countdown last counted. All zero in a forked peer (wiped): it samples nothing. */
+    uint64_t left[WL_KIND_COUNT];
+    uint64_t chunk[WL_KIND_COUNT];
 };
 static struct lat_mut lat_fallback = {.lock = LOCK_INIT};
 static struct lat_mut *lat_m = &lat_fallback;
@@ -251,6 +256,44 @@ void lat_init(const struct backend_ops *raw, uint64_t every, struct hist *hist)
     lat_sampling_ops.calloc = lat_s_calloc;
     lat_sampling_ops.realloc = lat_s_realloc;
     lat_sampling_ops.memalign = lat_s_memalign;
+}
+
+_Static_assert((int)WL_KIND_COUNT == (int)OP_COUNT && (int)WL_TOUCH == (int)OP_TOUCH &&
+                   (int)WL_MEMALIGN == (int)OP_MEMALIGN,
+               "workload.h's wl_kind and sample.h's op_kind must stay in the same order");
+
+/* The next countdown of kind k: the calls left until its timed one, cut to the tick interval
+ * so a low sampling rate still leaves the timeline its op ticks. */
+static void lat_rearm(struct wl_env *env, int k)
+{
+    uint64_t c = lat_m->left[k] < lat_tick_every ? lat_m->left[k] : lat_tick_every;
+    lat_m->chunk[k] = c;
+    env->lat_countdown[k] = c;
+}
+
+void lat_arm(struct wl_env *env, uint64_t tick_every)
+{
+    lat_tick_every = tick_every ? tick_every : UINT64_MAX;
+    for (int k = 0; k < WL_KIND_COUNT; k++) {
+        lat_m->left[k] = lat_every;
+        lat_rearm(env, k);
+    }
+}
+
+bool lat_due(void *ctx, struct wl_env *env, enum wl_kind kind)
+{
+    if (lat_m->chunk[kind] == 0) { /* a forked peer: nothing of the parent's schedule */
+        env->lat_countdown[kind] = UINT64_MAX;
+        return false;
+    }
+    lat_m->left[kind] -= lat_m->chunk[kind];
+    bool timed = lat_m->left[kind] == 0;
+    if (timed)
+        lat_m->left[kind] = lat_every;
+    lat_rearm(env, kind);
+    if (env->ops_done >= env->next_tick && env->rec && env->rec->tick)
+        env->rec->tick(ctx, env);
+    return timed;
 }
 
 const struct backend_ops *lat_always_timed(void)

@@ -10,9 +10,16 @@
 
 #include "backend.h"
 #include "sample.h"
+#include "workload.h"
 
 /* Set up both tables over raw. every = N (1 = time every call). Histograms go to hist[]. */
 void lat_init(const struct backend_ops *raw, uint64_t every, struct hist *hist);
+/* Arms the workload helpers' countdowns (env->lat_countdown, see workload.h) for the phase:
+ * every N-th call of each kind is timed, and rec->due checks the timeline's op tick at least
+ * every tick_every calls of a kind. */
+void lat_arm(struct wl_env *env, uint64_t tick_every);
+/* rec->due: a helper's countdown reached zero. */
+bool lat_due(void *ctx, struct wl_env *env, enum wl_kind kind);
 /* The table whose every call is timed (env->timed). */
 const struct backend_ops *lat_always_timed(void);
 /* The table that times 1 in N calls of each kind and every big request (env->ops). */
