@@ -321,6 +321,30 @@ for r in csv.DictReader(open(sys.argv[1])):
     assert abs(pf - ru) <= max(2, 0.01 * ru), (r["backend"], pf, ru)
 print("ok: hw_page-faults = minflt + majflt (+-1 %) in every run")
 PY
+    # ... and the report's summary tables: one column per event, the median of each cell's runs
+    "$FL" report --no-plots "$W/e" >/dev/null || fail "report of the --events run"
+    python3 - "$W/e" <<'PY' || fail "the report's summary lacks the --events columns"
+import csv, html, re, statistics, sys
+d = sys.argv[1]
+runs = list(csv.DictReader(open(d + "/samples.csv", newline="")))
+page = open(d + "/index.html").read()
+table = page[page.index("<h2>Summary"):]
+table = table[:table.index("</table>")]
+rows = [[html.unescape(re.sub("<[^>]*>", "", c)) for c in re.findall(r"<t[hd][^>]*>.*?</t[hd]>", tr)]
+        for tr in re.findall(r"<tr>.*?</tr>", table)]
+head = rows[0]
+for ev in ("page-faults", "context-switches"):
+    assert ev in head, head
+    k = head.index(ev)
+    for r in rows[1:]:
+        vals = [float(x["hw_" + ev]) for x in runs if x["backend"] == r[1] and x["outcome"] == "ok"]
+        want = statistics.median(vals)
+        got = float(r[k].replace(",", ""))
+        assert abs(got - want) <= max(0.5, 0.01 * want), (ev, r, want)
+md = open(d + "/report.md").read()
+assert re.search(r"^\| workload \| backend \| ok runs \|.* page-faults \| context-switches \|$", md, re.M), md
+print("ok: page-faults and context-switches columns in index.html and report.md")
+PY
     ;;
 interrupted)
     # kill -9 the harness mid-plan: every finished run is in valid files

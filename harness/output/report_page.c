@@ -1,5 +1,6 @@
 /* The sections of the `faultline report` page that come from a run's CSV files: context,
- * summary table (best value per column marked), plots with readings, seed claims, warnings. */
+ * summary table (best value per column marked; requested --events as extra columns), plots with
+ * readings, seed claims, warnings. */
 #define _GNU_SOURCE
 #include "report_page.h"
 
@@ -78,6 +79,61 @@ void report_page_context(struct report_doc *r)
     strbuf_puts(&r->md, "\n");
 }
 
+/* Requested --events: samples.csv's hw_<event> columns (aggregates.csv has none), as extra summary
+ * columns holding the median over a cell's ok runs. Up to RH_EVENTS columns, by index. */
+#define RH_EVENTS 16
+static int report_page_event_cols(const struct report_doc *r, int *cols)
+{
+    int n = 0;
+    for (size_t k = 0; k < r->samples.ncols && n < RH_EVENTS; k++)
+        if (!strncmp(r->samples.header[k], "hw_", 3) && r->samples.header[k][3])
+            cols[n++] = (int)k;
+    return n;
+}
+
+static int report_page_dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static bool report_page_event_median(const struct report_doc *r, const char *cell, int col,
+                                     double *out)
+{
+    const struct csv *s = &r->samples;
+    int cc = csv_col(s, "cell"), co = csv_col(s, "outcome");
+    double *v = malloc((s->nrows + 1) * sizeof *v);
+    if (!v)
+        abort();
+    size_t n = 0;
+    for (size_t i = 0; i < s->nrows; i++)
+        if (!strcmp(csv_get(s, i, cc), cell) && !strcmp(csv_get(s, i, co), "ok") &&
+            csv_num(s, i, col, &v[n]))
+            n++;
+    qsort(v, n, sizeof *v, report_page_dbl_cmp);
+    if (n)
+        *out = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    free(v);
+    return n > 0;
+}
+
+/* The event cells of one summary row (n/a: not counted in any ok run of the cell). */
+static void report_page_event_cells(struct report_doc *r, const char *cell, const int *ev, int nev)
+{
+    for (int e = 0; e < nev; e++) {
+        double v;
+        char txt[64];
+        if (!report_page_event_median(r, cell, ev[e], &v)) {
+            strbuf_puts(&r->html, "<td class=\"na\">n/a</td>");
+            strbuf_puts(&r->md, " n/a |");
+            continue;
+        }
+        report_doc_fmt(v, "count", txt, sizeof txt);
+        strbuf_printf(&r->html, "<td>%s</td>", txt);
+        strbuf_printf(&r->md, " %s |", txt);
+    }
+}
+
 #define RH_SUMMARY_COLS 8
 void report_page_summary(struct report_doc *r)
 {
@@ -115,9 +171,18 @@ void report_page_summary(struct report_doc *r)
         strbuf_printf(&r->html, "<th>%s</th>", cols[k]);
         strbuf_printf(&r->md, " %s |", cols[k]);
     }
+    int ev[RH_EVENTS], nev = report_page_event_cols(r, ev);
+    for (int e = 0; e < nev; e++) { /* the event's name as given to --events */
+        strbuf_puts(&r->html, "<th>");
+        report_esc_html(&r->html, r->samples.header[ev[e]] + 3);
+        strbuf_puts(&r->html, "</th>");
+        strbuf_puts(&r->md, " ");
+        report_esc_md(&r->md, r->samples.header[ev[e]] + 3);
+        strbuf_puts(&r->md, " |");
+    }
     strbuf_puts(&r->html, "</tr>\n");
     strbuf_puts(&r->md, "\n|---|---|---:|");
-    for (int k = 0; k < RH_SUMMARY_COLS; k++)
+    for (int k = 0; k < RH_SUMMARY_COLS + nev; k++)
         strbuf_puts(&r->md, "---:|");
     strbuf_puts(&r->md, "\n");
     bool *done = calloc(n + 1, sizeof *done);
@@ -181,6 +246,7 @@ void report_page_summary(struct report_doc *r)
                 strbuf_printf(&r->html, "<td%s>%s</td>", mark ? " class=\"best\"" : "", txt);
                 strbuf_printf(&r->md, mark ? " **%s** |" : " %s |", txt);
             }
+            report_page_event_cells(r, csv_get(c, i, csv_col(c, "cell")), ev, nev);
             strbuf_puts(&r->html, "</tr>\n");
             strbuf_puts(&r->md, "\n");
         }
