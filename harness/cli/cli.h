@@ -37,13 +37,11 @@ const char *cli_out_name(const char *dir);
 /* At the command's end: when ok, exchange the staging directory with the user's one in one step
  * and remove the old set; else keep the old set in place and say where the new files are. */
 void cli_finish_out(bool ok);
-/* The run options shared by run, sweep and seed (ids CLI_ID_*), parsed by cli_common_option. */
-extern const struct cli_opt cli_run_opts[];
+/* The id of --jobs/-j (its short option), parsed by cli_common_option. */
+enum { CLI_RUN_ID_JOBS = 'j' };
 /* Common run options shared by run/sweep/seed: parse one option; returns 1 if consumed,
  * 0 if not ours, -1 on error (message printed). */
 int cli_common_option(int opt, const char *arg, struct plan_options *po, char *out_dir,
                       size_t out_len, const char **format, bool *out_none);
-/* Print the chosen format to stdout and the results directory to stderr. */
-void cli_print_results(const struct results *r, const char *format);
 
 #endif
