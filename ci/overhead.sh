@@ -19,6 +19,7 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cells=("glibc churn:size=64,count=10000000,touch=none" "hybrid churn:size=64,count=10000000,touch=none"
     "glibc random-mix:count=10000000,min=16,max=256,slots=256" "hybrid random-mix:count=10000000,min=16,max=256,slots=256")
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in $(seq "$PAIRS"); do
     for c in "${cells[@]}"; do
         read -r b w <<<"$c"
@@ -34,7 +35,7 @@ for i in $(seq "$PAIRS"); do
         done
     done
 done
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after the pairs: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$W/header" "$W/all.csv" "$PAIRS" <<'PY'
 import csv, statistics, sys
 header = ["pair", "mode"] + open(sys.argv[1]).read().strip().split(",")
@@ -57,7 +58,6 @@ for (b, w), ps in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
     c = statistics.median(cr)
     print("%-8s %-11s %12.2f %12.2f %10.3f %10.3f  %s" % (b, w, on, off, c, statistics.median(wr), "ok (<= 1.02)" if c <= 1.02 else "OVER 1.02"))
 PY
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Instructions of the runner child (the faultline-runner process: its callgrind file names it)
 cg_ir() { # backend workload extra-args... -> prints "instructions ops" of the runner
