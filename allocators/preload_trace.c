@@ -2,6 +2,7 @@
  * a binary trace (allocators/trace_format.h) and forwards it to the next definition (glibc).
  * It never calls the allocator it traces for itself: memory comes from mmap and a static buffer. */
 #define _GNU_SOURCE
+#include "preload_trace_map.h"
 #include "trace_format.h"
 
 #include <dlfcn.h>
@@ -13,7 +14,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h> /* the tracer's own tables; it is not a backend and links no os.c */
 #include <unistd.h>
 
 #define TRACE_EXPORT __attribute__((visibility("default")))
@@ -114,133 +114,11 @@ static int preload_trace_ready(void)
     return 1;
 }
 
-/* ---- pointer -> id map: sharded open addressing over mmap'd tables ---- */
-
-#define TRACE_SHARDS     16
-#define TRACE_SHARD_INIT 1024
-
-struct preload_trace_slot {
-    uintptr_t key; /* 0 = empty */
-    uint64_t id;
-};
-
-struct preload_trace_shard {
-    pthread_mutex_t mu;
-    struct preload_trace_slot *slot;
-    size_t cap, count; /* cap a power of two */
-};
-
-static struct preload_trace_shard preload_trace_shard[TRACE_SHARDS];
-static atomic_uint_fast64_t preload_trace_next_id = 1;
-static atomic_uint_fast64_t preload_trace_seq;
-
-static uint64_t preload_trace_hash(uintptr_t k)
-{
-    uint64_t h = (uint64_t)k * 0x9e3779b97f4a7c15ull;
-    return h ^ (h >> 29);
-}
-
-static struct preload_trace_shard *preload_trace_shard_of(uintptr_t k)
-{
-    return &preload_trace_shard[preload_trace_hash(k) >> 60];
-}
-
-static struct preload_trace_slot *preload_trace_map_alloc(size_t cap)
-{
-    void *p = mmap(NULL, cap * sizeof(struct preload_trace_slot), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
-static void preload_trace_put(struct preload_trace_slot *t, size_t cap, uintptr_t k, uint64_t id)
-{
-    size_t i = (size_t)preload_trace_hash(k) & (cap - 1);
-    while (t[i].key)
-        i = (i + 1) & (cap - 1);
-    t[i].key = k;
-    t[i].id = id;
-}
-
-/* Caller holds s->mu. Returns 0, or -1 when the table cannot grow (the block goes untracked). */
-static int preload_trace_grow(struct preload_trace_shard *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : TRACE_SHARD_INIT;
-    struct preload_trace_slot *t = preload_trace_map_alloc(cap);
-    if (!t)
-        return -1;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->slot[i].key)
-            preload_trace_put(t, cap, s->slot[i].key, s->slot[i].id);
-    if (s->slot)
-        munmap(s->slot, s->cap * sizeof *s->slot);
-    s->slot = t;
-    s->cap = cap;
-    return 0;
-}
-
-/* A new id for p, or 0 when p could not be tracked. */
-static uint64_t preload_trace_insert(void *p)
-{
-    uintptr_t k = (uintptr_t)p;
-    struct preload_trace_shard *s = preload_trace_shard_of(k);
-    pthread_mutex_lock(&s->mu);
-    uint64_t id = 0;
-    if ((s->count + 1) * 4 <= s->cap * 3 || preload_trace_grow(s) == 0) {
-        id = atomic_fetch_add(&preload_trace_next_id, 1);
-        preload_trace_put(s->slot, s->cap, k, id);
-        s->count++;
-    }
-    pthread_mutex_unlock(&s->mu);
-    return id;
-}
-
-/* Removes p and returns its id, or 0 if p was never tracked. Backward-shift deletion keeps the
- * probe sequences intact without tombstones. */
-static uint64_t preload_trace_remove(void *p)
-{
-    uintptr_t k = (uintptr_t)p;
-    struct preload_trace_shard *s = preload_trace_shard_of(k);
-    uint64_t id = 0;
-    pthread_mutex_lock(&s->mu);
-    if (s->cap) {
-        size_t mask = s->cap - 1, i = (size_t)preload_trace_hash(k) & mask;
-        while (s->slot[i].key && s->slot[i].key != k)
-            i = (i + 1) & mask;
-        if (s->slot[i].key == k) {
-            id = s->slot[i].id;
-            size_t hole = i;
-            for (size_t j = (i + 1) & mask; s->slot[j].key; j = (j + 1) & mask) {
-                size_t home = (size_t)preload_trace_hash(s->slot[j].key) & mask;
-                /* j may move into the hole when its home is not cyclically in (hole, j]. */
-                if (((j - home) & mask) >= ((j - hole) & mask)) {
-                    s->slot[hole] = s->slot[j];
-                    hole = j;
-                }
-            }
-            s->slot[hole].key = 0;
-            s->count--;
-        }
-    }
-    pthread_mutex_unlock(&s->mu);
-    return id;
-}
-
-/* Puts back an id taken by preload_trace_remove (a realloc that failed keeps its block). */
-static void preload_trace_reinsert(void *p, uint64_t id)
-{
-    uintptr_t k = (uintptr_t)p;
-    struct preload_trace_shard *s = preload_trace_shard_of(k);
-    pthread_mutex_lock(&s->mu);
-    if ((s->count + 1) * 4 <= s->cap * 3 || preload_trace_grow(s) == 0) {
-        preload_trace_put(s->slot, s->cap, k, id);
-        s->count++;
-    }
-    pthread_mutex_unlock(&s->mu);
-}
-
 /* ---- output: per-thread buffers written with write(2) under one lock ---- */
 
 #define TRACE_BUF_RECORDS 256
+
+static atomic_uint_fast64_t preload_trace_seq;
 
 enum { TRACE_OUT_UNDECIDED, TRACE_OUT_ON, TRACE_OUT_OFF };
 static atomic_int preload_trace_out = TRACE_OUT_UNDECIDED;
@@ -508,7 +386,7 @@ TRACE_EXPORT void *malloc(size_t size)
     }
     void *p = preload_trace_real.malloc(size);
     int saved = errno;
-    preload_trace_emit(TRACE_OP_MALLOC, size, 0, 0, p ? preload_trace_insert(p) : 0);
+    preload_trace_emit(TRACE_OP_MALLOC, size, 0, 0, p ? preload_trace_map_insert(p) : 0);
     errno = saved;
     preload_trace_leave();
     return p;
@@ -525,7 +403,7 @@ TRACE_EXPORT void free(void *p)
     }
     /* The id goes before the block does: once freed, another thread may get p back and must
      * find it absent from the map. */
-    uint64_t id = preload_trace_remove(p);
+    uint64_t id = preload_trace_map_remove(p);
     if (id)
         preload_trace_emit(TRACE_OP_FREE, 0, 0, id, 0);
     preload_trace_real.free(p);
@@ -551,7 +429,7 @@ TRACE_EXPORT void *calloc(size_t n, size_t size)
     void *p = preload_trace_real.calloc(n, size);
     int saved = errno;
     preload_trace_emit(TRACE_OP_CALLOC, preload_trace_sat_mul(n, size), 0, 0,
-                       p ? preload_trace_insert(p) : 0);
+                       p ? preload_trace_map_insert(p) : 0);
     errno = saved;
     preload_trace_leave();
     return p;
@@ -583,15 +461,15 @@ static void *preload_trace_realloc_common(unsigned op, void *p, size_t n, size_t
         preload_trace_leave();
         return q;
     }
-    uint64_t old = p ? preload_trace_remove(p) : 0;
+    uint64_t old = p ? preload_trace_map_remove(p) : 0;
     void *q = op == TRACE_OP_REALLOCARRAY ? preload_trace_real.reallocarray(p, n, m)
                                           : preload_trace_real.realloc(p, n);
     int saved = errno;
     uint64_t id = 0;
     if (q)
-        id = preload_trace_insert(q);
+        id = preload_trace_map_insert(q);
     else if (p && old && total != 0)
-        preload_trace_reinsert(p, old); /* failed: p is still the caller's */
+        preload_trace_map_reinsert(p, old); /* failed: p is still the caller's */
     if (q || old || !p)
         preload_trace_emit(op, total, 0, old, id);
     errno = saved;
@@ -650,7 +528,7 @@ static void *preload_trace_aligned_call(unsigned op, size_t align, size_t size, 
     }
     void *p = preload_trace_aligned(op, align, size, rc);
     int saved = errno;
-    preload_trace_emit(op, size, align, 0, p ? preload_trace_insert(p) : 0);
+    preload_trace_emit(op, size, align, 0, p ? preload_trace_map_insert(p) : 0);
     errno = saved;
     preload_trace_leave();
     return p;

@@ -1,6 +1,8 @@
-# libfaultline-trace.so: the LD_PRELOAD malloc tracer (preload_trace.c). Not sanitized (it is
-# loaded into uninstrumented programs) and linked to nothing of ours: it only forwards to libc.
-add_library(faultline-trace SHARED ${CMAKE_CURRENT_SOURCE_DIR}/preload_trace.c)
+# libfaultline-trace.so: the LD_PRELOAD malloc tracer (preload_trace.c, its id map in
+# preload_trace_map.c). Not sanitized (it is loaded into uninstrumented programs) and linked to
+# nothing of ours: it only forwards to libc.
+add_library(faultline-trace SHARED ${CMAKE_CURRENT_SOURCE_DIR}/preload_trace.c
+            ${CMAKE_CURRENT_SOURCE_DIR}/preload_trace_map.c)
 target_include_directories(faultline-trace PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 # The wrappers must never be turned back into calls of the functions they define.
 target_compile_options(faultline-trace PRIVATE -fno-builtin-malloc -fno-builtin-calloc
