@@ -4,7 +4,7 @@ BEGIN { FS = "\t" }
 NR == 1 { hdr(); next }
 {
     b = label(v("backend"), v("backend_params")); w = label(v("workload"), v("workload_params"))
-    if (metric == "syscalls") { y = calls("brk mmap munmap mremap madvise", "_median"); lo = calls("brk mmap munmap mremap madvise", "_min"); hi = calls("brk mmap munmap mremap madvise", "_max") }
+    if (metric == "syscalls") { y = calls(syscall_kinds(), "_median"); lo = calls(syscall_kinds(), "_min"); hi = calls(syscall_kinds(), "_max") }
     else { y = v(metric "_median"); lo = v(metric "_min"); hi = v(metric "_max") }
     if (!isnum(y)) next
     if (!isnum(lo)) lo = y; if (!isnum(hi)) hi = y

@@ -94,13 +94,25 @@ END {
         if (logy) { ybase = 10 ^ int(log(ymn / ydiv) / log(10) + (ymn / ydiv < 1 ? -1 : 0)); if (ybase >= ymn / ydiv * 0.999) ybase /= 10
                     if (zero) ybase /= 10 }
         xrot = (PXK[p] == "cat" && ncat[p] * (maxlen + 1) * 7 > pw * 0.75) ? 1 : 0
+        # rotated category labels hang left of their tick: the first one may need a wider left
+        # margin than the y axis alone (12-point ticks: ~6.7 px per character; lmargin counts
+        # characters of ~7 px)
+        lm = 0
+        if (xrot) { need = length(CATL[p, ORD[1]]) * 6.7 * 0.87 + 6 - (pw - 110) / ncat[p] / 2
+                    if (need > 60) lm = int((need + 15) / 7) + 1 }
+        printf "plmarg_%d=%d\n", q, lm > vars
         style = (PST[p] == "steps") ? 2 : (PST[p] == "bars") ? 3 : (PST[p] == "tradeoff") ? 4 : 1
         tw = int(pw / 7.5)
         printf "pt1_%d=%s\npt2_%d=%s\npxl_%d=%s\npyl_%d=%s\n", q, gpq(wrap(QT[q], tw, 1)), q, gpq(wrap(QT[q], tw, 2)),
             q, gpq(axlabel(PXL[p], xun, logx)), q, gpq(axlabel(PYL[p], yun, logy)) > vars
         printf "plogx_%d=%d\nplogy_%d=%d\npybase_%d=%.10g\npzero_%d=%d\npcat_%d=%d\npncat_%d=%d\npxrot_%d=%d\npstyle_%d=%d\n",
             q, logx, q, logy, q, ybase, q, (logy && zero), q, PXK[p] == "cat", q, ncat[p], q, xrot, q, style > vars
-        printf "pfirst_%d=%d\npfrom0_%d=%d\n", q, g + 1, q, (!logy && ymn >= 0 && !zneg && (PYU[p] == "count" || PYU[p] == "fraction" || PST[p] == "bars")) > vars
+        from0 = (!logy && ymn >= 0 && !zneg && (PYU[p] == "count" || PYU[p] == "fraction" || PST[p] == "bars"))
+        printf "pfirst_%d=%d\npfrom0_%d=%d\n", q, g + 1, q, from0 > vars
+        # trade-off panels: fixed ranges and a label position per point (labels.awk)
+        ranged = (style == 4) ? place(p, q, xdiv, ydiv, logx ? 10 : 0, logy, ybase, from0, pw, ncols == 1 ? 560 : 420) : 0
+        printf "prange_%d=%d\n", q, ranged > vars
+        if (ranged) printf "pxlo_%d=%.10g\npxhi_%d=%.10g\npylo_%d=%.10g\npyhi_%d=%.10g\n", q, RXLO[q], q, RXHI[q], q, RYLO[q], q, RYHI[q] > vars
         for (s = QA[q]; s <= QB[q]; s++) {
             g++
             printf "t_%d=%s\nc_%d=%s\ndt_%d=%d\npt_%d=%d\nfr_%d=%d\n", g, gpq(ST[p, s]), g, gpq(SF[p, s] ? "#000000" : colour(SC[p, s], p, s)),
@@ -109,8 +121,12 @@ END {
             if (!nd[p, s]) printf "NaN\tNaN\t\t\tNaN\tNaN\n" > dat
             for (i = 1; i <= nd[p, s]; i++) {
                 x = (PXK[p] == "cat") ? POS[p, DX[p, s, i]] : isnumv(DX[p, s, i]) ? DX[p, s, i] / xdiv : "NaN"
-                printf "%s\t%s\t%s\t%s\t%s\t%s\n", x, yv(DY[p, s, i], ydiv, logy, ybase), DT[p, s, i], DL[p, s, i],
-                    yv(DLO[p, s, i], ydiv, logy, ybase), yv(DHI[p, s, i], ydiv, logy, ybase) > dat
+                if (ranged) # columns 5-7: label anchor x, y and alignment (0 left, 1 right)
+                    printf "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", x, yv(DY[p, s, i], ydiv, logy, ybase), DT[p, s, i], DL[p, s, i],
+                        LX[p, s, i] == "" ? "NaN" : sprintf("%.10g", LX[p, s, i]), LX[p, s, i] == "" ? "NaN" : sprintf("%.10g", LY[p, s, i]), LA[p, s, i] > dat
+                else
+                    printf "%s\t%s\t%s\t%s\t%s\t%s\n", x, yv(DY[p, s, i], ydiv, logy, ybase), DT[p, s, i], DL[p, s, i],
+                        yv(DLO[p, s, i], ydiv, logy, ybase), yv(DHI[p, s, i], ydiv, logy, ybase) > dat
             }
         }
         printf "plast_%d=%d\n", q, g > vars

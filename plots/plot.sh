@@ -60,7 +60,7 @@ tsv() { awk -f "$here/csv2tsv.awk" <"$1" >"$2"; }
 draw() {
     local name=$1 family=$2 args=$3 title=$4 f="$tmp/$1"
     { printf 'F\t%s\n' "$(oneline "$title")"; cat "$f.fig"; } |
-        run_awk finish -v vars="$f.vars" -v dat="$f.dat" -v colours="$tmp/colours"
+        run_awk finish -f "$here/labels.awk" -v vars="$f.vars" -v dat="$f.dat" -v colours="$tmp/colours"
     local rc=0
     gnuplot -c "$here/render.gp" "$f.svg" "$f.png" "$f.vars" "$f.dat" 2>"$f.log" || rc=$?
     # warnings (an empty series of a panel) go to the log too; only the exit status fails
@@ -134,7 +134,8 @@ sweep_plots() {
 }
 # p99 of malloc latency per cell (hist/<cell>-malloc.csv), for the latency trade-off
 sweep_p99() {
-    : >"$tmp/p99"
+    # a header line: tradeoff.awk reads the first line of every input as its header
+    printf 'cell\tp99\n' >"$tmp/p99"
     local cell
     while IFS="$TAB" read -r cell _; do
         local f="$dir/hist/$cell-malloc.csv" q
@@ -184,7 +185,7 @@ backend_plots() {
             continue
         fi
         local what=$yl
-        [ "$m" = syscalls ] && what='brk+mmap+munmap+mremap+madvise calls per run'
+        [ "$m" = syscalls ] && what='brk+mmap+munmap+mremap+madvise+mprotect calls per run'
         draw "$name" backends "$m" "$what per workload (bars: median, whiskers: min-max)"
     done
 }
@@ -306,7 +307,7 @@ steps_plots() {
             FL_TITLE="size-sweep: $yl vs request size" FL_XL='request size' FL_XU=- FL_YL="$yl" FL_YU=count \
                 FL_XKIND=log2 FL_STYLE=lp run_awk series <"$tmp/rows" >"$tmp/$name.fig"
             local what=$yl
-            [ "$m" = syscalls ] && what='brk+mmap+munmap+mremap+madvise calls per operation'
+            [ "$m" = syscalls ] && what='brk+mmap+munmap+mremap+madvise+mprotect calls per operation'
             draw "$name" sizesweep "size-sweep;$m" "size-sweep: $what vs request size"
         done
     fi

@@ -9,7 +9,7 @@ if (fmt == 1) {
     set terminal svg size W,H dynamic noenhanced font 'Helvetica,12' background rgb 'white'
     set output ARG1
 } else {
-    set terminal pngcairo size W,H noenhanced font 'Helvetica,10' background rgb 'white'
+    set terminal pngcairo size W,H noenhanced font 'Helvetica,12' fontscale 0.75 background rgb 'white'
     set output ARG2
 }
 set datafile separator "\t"
@@ -28,6 +28,7 @@ do for [p=1:np] {
     set border 3
     set key below horizontal samplen 2 spacing 1 height 1 font ',9'
     set offsets 0, 0, 0, 0
+    if (str('plmarg', p) > 0) { set lmargin str('plmarg', p) } else { set lmargin -1 }
     set format x '%g'
     set format y '%g'
     t2 = str('pt2', p)
@@ -73,9 +74,16 @@ do for [p=1:np] {
         } else {
             set offsets graph 0.05, graph 0.25, graph 0.1, graph 0.1
         }
+        if (str('prange', p)) {
+            # finish.awk fixed the ranges and placed every label (labels.awk): columns 5-7
+            set offsets 0, 0, 0, 0
+            set xrange [str('pxlo', p):str('pxhi', p)]
+            set yrange [str('pylo', p):str('pyhi', p)]
+        }
         plot for [s=a:b] dat index (s-1) using 1:(str('fr', s) ? NaN : column(2)) with points pt str('pt', s) ps 1.4 lc rgb str('c', s) title (str('fr', s) ? '' : str('t', s)), \
              for [s=a:b] dat index (s-1) using 1:(str('fr', s) ? column(2) : NaN) with linespoints lw 1.5 dt 2 pt 6 ps 2.4 lc rgb '#000000' title (str('fr', s) ? str('t', s) : ''), \
-             for [s=a:b] dat index (s-1) using 1:(str('fr', s) ? NaN : column(2)):4 with labels left offset char 0.6,0.5 font ',9' tc rgb str('c', s) notitle
+             for [s=a:b] dat index (s-1) using ((str('fr', s) || column(7) != 0) ? NaN : column(5)):6:4 with labels left font ',9' tc rgb str('c', s) notitle, \
+             for [s=a:b] dat index (s-1) using ((str('fr', s) || column(7) != 1) ? NaN : column(5)):6:4 with labels right font ',9' tc rgb str('c', s) notitle
     }
 }
 unset multiplot

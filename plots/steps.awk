@@ -8,7 +8,7 @@ v("workload") != wl { next }
   b = label(v("backend"), v("backend_params")) }
 mode == "seq" { if (isnum(v(m))) print b "\t" v("step") "\t" v(m) "\t" v("label"); next }
 {
-    y = (m == "faults") ? v("minflt") : calls("brk mmap munmap mremap madvise", "")
+    y = (m == "faults") ? v("minflt") : calls(syscall_kinds(), "")
     ops = v("ops"); sz = v("label"); sub(/^size=/, "", sz)
     if (v("step") == 0) { PY[c] = 0; PO[c] = 0 }
     if (y != "" && PY[c] != "" && ops > PO[c] && isnum(sz))

@@ -14,7 +14,7 @@ file == 2 { P99[$1] = $2; next }
 {
     wl = v("workload"); be = v("backend"); cell = v("cell")
     xr = has("retained_rss") ? v("retained_rss") : v("rss_end")
-    y = (cost == "syscalls") ? calls("brk mmap munmap mremap madvise", "") : (cost == "p99") ? P99[cell] : v(cost)
+    y = (cost == "syscalls") ? calls(syscall_kinds(), "") : (cost == "p99") ? P99[cell] : v(cost)
     if (!isnum(xr) || !isnum(y)) next
     lab = ""; sk = ""
     for (i = C["workload"] + 1; i < C["runs"]; i++) {
