@@ -62,6 +62,16 @@ basic)
     grep -qx 'latency-malloc-sawtooth-peak-512K-cycles-2: no malloc histogram for sawtooth:peak=512K;cycles=2' "$d/plots/skipped.txt" ||
         fail "skipped.txt lacks the sawtooth malloc note: $(cat "$d/plots/skipped.txt")"
     check_imgs "$d"
+    # uncertainty where the eye is: the fixture's first churn cell took 855 us median with runs
+    # 72 % either side (cv > 10 %: noisy), and every row has its time relative to the reference
+    # (no plain glibc in the fixture: the first backend, so its own row reads 1.00x)
+    grep -q '<th>time vs hybrid:threshold=64K</th>' "$d/index.html" || fail "no relative time column"
+    grep -q '<td title="noisy: cv > 10 %">855 us ±72%<span class="noisy">!</span></td>' "$d/index.html" ||
+        fail "summary lacks the spread and noisy mark of the first cell"
+    grep -q '| churn:count=4 | hybrid:threshold=64K | 2/2 | 855 us ±72%! |.* | 1.00x |$' "$d/report.md" ||
+        fail "report.md summary lacks spread, noisy mark or relative time"
+    grep -q '| churn:count=4 | hybrid:threshold=1M | 2/2 | 376 us ±41%! |.* | 0.44x |$' "$d/report.md" ||
+        fail "report.md relative time of threshold=1M is not 376/855"
     # readings come from the data: hybrid at threshold 64K makes 1024 faults for 4 x 1 MiB churn
     grep -q "For churn, hybrid's minor faults per run is 1024 (128 per op) at threshold 64 KiB" "$d/index.html" ||
         fail "threshold reading does not carry the fixture's numbers"

@@ -132,7 +132,8 @@ static const char report_html_css[] =
     ".skip{color:#8a5a00}.warn{color:#a00}\n"
     ".holds{color:#070;font-weight:bold}.differs{color:#a00;font-weight:bold}\n"
     "code{background:#f4f4f4;padding:0 3px}\n"
-    "tr.rec td{background:#d8f5d0;font-weight:bold}tr.ref td{font-style:italic}\n";
+    "tr.rec td{background:#d8f5d0;font-weight:bold}tr.ref td{font-style:italic}\n"
+    "span.noisy{color:#b00000;font-weight:bold}\n";
 
 /* ---- plot.sh ------------------------------------------------------------------------------ */
 

@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "report_esc.h"
 #include "report_read.h"
+#include "report_table.h"
 #include "strbuf.h"
 
 void report_page_context(struct report_doc *r)
@@ -135,56 +136,209 @@ static void report_page_event_cells(struct report_doc *r, const char *cell, cons
 }
 
 #define RH_SUMMARY_COLS 8
-void report_page_summary(struct report_doc *r)
+/* " ±6%" (half the min-max range of the cell's runs over its median, as the console prints
+ * it) and whether the cell is noisy (cv above REPORT_TABLE_NOISY_CV): the spread where the eye
+ * is, not in a list at the bottom. Nothing for one run or for columns without min/max. */
+static bool report_page_spread(const struct csv *c, size_t row, const char *col, double median,
+                               char *buf, size_t len)
 {
-    static const char *const cols[RH_SUMMARY_COLS] = {"ns_per_op",  "minflt",  "majflt",
-                                                      "syscalls",   "sys_brk", "sys_mmap",
-                                                      "sys_munmap", "rss_peak"};
-    report_doc_heading(r, 2, "Summary (medians; best per workload highlighted)");
-    if (!r->have_aggs || r->aggs.nrows == 0) {
-        report_doc_para(r, "No aggregates.csv: nothing to summarise.", "warn");
-        return;
+    char name[80];
+    double lo, hi, cv, runs;
+    buf[0] = '\0';
+    if (!csv_num(c, row, csv_col(c, "ok_runs"), &runs) || runs < 2)
+        return false;
+    snprintf(name, sizeof name, "%s_min", col);
+    bool have = csv_num(c, row, csv_col(c, name), &lo);
+    snprintf(name, sizeof name, "%s_max", col);
+    have = have && csv_num(c, row, csv_col(c, name), &hi);
+    double half = have && median > 0 ? (hi - lo) / 2 / median * 100 : 0;
+    if (half >= 0.5)
+        snprintf(buf, len, " ±%.0f%%", half);
+    snprintf(name, sizeof name, "%s_cv", col);
+    return csv_num(c, row, csv_col(c, name), &cv) && cv > REPORT_TABLE_NOISY_CV;
+}
+
+/* The reference of the relative time column: glibc when it was run (no parameters), else the
+ * first row's backend; the same rule as the console's default. */
+static void report_page_refname(const struct csv *c, char *ref, size_t len)
+{
+    ref[0] = '\0';
+    for (size_t i = 0; i < c->nrows; i++) {
+        const char *b = csv_get(c, i, csv_col(c, "backend"));
+        const char *bp = csv_get(c, i, csv_col(c, "backend_params"));
+        if (!strcmp(b, "glibc") && !*bp) {
+            snprintf(ref, len, "glibc");
+            return;
+        }
     }
-    const struct csv *c = &r->aggs;
+    if (c->nrows)
+        report_doc_label(ref, len, csv_get(c, 0, csv_col(c, "backend")),
+                         csv_get(c, 0, csv_col(c, "backend_params")));
+}
+
+/* "1.13x": this row's median ns_per_op over the reference backend's on the same workload. */
+static void report_page_rel(const struct csv *c, size_t row, const char *ref, char (*wl)[RH_LABEL],
+                            char *buf, size_t len)
+{
+    double a, b;
+    snprintf(buf, len, "-");
+    if (!csv_num(c, row, csv_col(c, "ns_per_op_median"), &a))
+        return;
+    for (size_t k = 0; k < c->nrows; k++) {
+        char be[RH_LABEL];
+        report_doc_label(be, sizeof be, csv_get(c, k, csv_col(c, "backend")),
+                         csv_get(c, k, csv_col(c, "backend_params")));
+        if (!strcmp(be, ref) && !strcmp(wl[k], wl[row]) &&
+            csv_num(c, k, csv_col(c, "ns_per_op_median"), &b) && b > 0) {
+            snprintf(buf, len, "%.2fx", a / b);
+            return;
+        }
+    }
+}
+
+/* The summary being written: aggregates.csv's medians per row and column, workload labels,
+ * the reference backend and the requested event columns. */
+static const char *const report_page_cols[RH_SUMMARY_COLS] = {
+    "ns_per_op", "minflt", "majflt", "syscalls", "sys_brk", "sys_mmap", "sys_munmap", "rss_peak"};
+struct report_page_sum {
+    const struct csv *c;
+    double *val;
+    bool *has;
+    char (*wl)[RH_LABEL];
+    char ref[RH_LABEL];
+    int ev[RH_EVENTS], nev;
+};
+
+static void report_page_sum_load(struct report_doc *r, struct report_page_sum *s)
+{
+    const struct csv *c = s->c = &r->aggs;
     size_t n = c->nrows;
-    double *val = calloc(n * RH_SUMMARY_COLS + 1, sizeof *val);
-    bool *has = calloc(n * RH_SUMMARY_COLS + 1, sizeof *has);
-    char(*wl)[RH_LABEL] = calloc(n + 1, sizeof *wl);
-    if (!val || !has || !wl)
+    s->val = calloc(n * RH_SUMMARY_COLS + 1, sizeof *s->val);
+    s->has = calloc(n * RH_SUMMARY_COLS + 1, sizeof *s->has);
+    s->wl = calloc(n + 1, sizeof *s->wl);
+    if (!s->val || !s->has || !s->wl)
         abort();
     for (size_t i = 0; i < n; i++) {
-        report_doc_label(wl[i], RH_LABEL, csv_get(c, i, csv_col(c, "workload")),
+        report_doc_label(s->wl[i], RH_LABEL, csv_get(c, i, csv_col(c, "workload")),
                          csv_get(c, i, csv_col(c, "workload_params")));
         for (int k = 0; k < RH_SUMMARY_COLS; k++) {
             char col[64];
-            snprintf(col, sizeof col, "%s_median", cols[k]);
-            has[i * RH_SUMMARY_COLS + k] =
-                !strcmp(cols[k], "syscalls")
-                    ? report_doc_syscalls(c, i, "_median", &val[i * RH_SUMMARY_COLS + k])
-                    : csv_num(c, i, csv_col(c, col), &val[i * RH_SUMMARY_COLS + k]);
+            double *v = &s->val[i * RH_SUMMARY_COLS + k];
+            snprintf(col, sizeof col, "%s_median", report_page_cols[k]);
+            s->has[i * RH_SUMMARY_COLS + k] = !strcmp(report_page_cols[k], "syscalls")
+                                                  ? report_doc_syscalls(c, i, "_median", v)
+                                                  : csv_num(c, i, csv_col(c, col), v);
         }
     }
+    report_page_refname(c, s->ref, sizeof s->ref);
+    s->nev = report_page_event_cols(r, s->ev);
+}
+
+static void report_page_sum_head(struct report_doc *r, const struct report_page_sum *s)
+{
     strbuf_puts(&r->html, "<table>\n<tr><th class=\"l\">workload</th><th class=\"l\">backend</th>"
                           "<th>ok runs</th>");
     strbuf_puts(&r->md, "| workload | backend | ok runs |");
     for (int k = 0; k < RH_SUMMARY_COLS; k++) {
-        strbuf_printf(&r->html, "<th>%s</th>", cols[k]);
-        strbuf_printf(&r->md, " %s |", cols[k]);
+        strbuf_printf(&r->html, "<th>%s</th>", report_page_cols[k]);
+        strbuf_printf(&r->md, " %s |", report_page_cols[k]);
     }
-    int ev[RH_EVENTS], nev = report_page_event_cols(r, ev);
-    for (int e = 0; e < nev; e++) { /* the event's name as given to --events */
+    strbuf_puts(&r->html, "<th>time vs ");
+    report_esc_html(&r->html, s->ref);
+    strbuf_puts(&r->html, "</th>");
+    strbuf_puts(&r->md, " time vs ");
+    report_esc_md(&r->md, s->ref);
+    strbuf_puts(&r->md, " |");
+    for (int e = 0; e < s->nev; e++) { /* the event's name as given to --events */
         strbuf_puts(&r->html, "<th>");
-        report_esc_html(&r->html, r->samples.header[ev[e]] + 3);
+        report_esc_html(&r->html, r->samples.header[s->ev[e]] + 3);
         strbuf_puts(&r->html, "</th>");
         strbuf_puts(&r->md, " ");
-        report_esc_md(&r->md, r->samples.header[ev[e]] + 3);
+        report_esc_md(&r->md, r->samples.header[s->ev[e]] + 3);
         strbuf_puts(&r->md, " |");
     }
     strbuf_puts(&r->html, "</tr>\n");
     strbuf_puts(&r->md, "\n|---|---|---:|");
-    for (int k = 0; k < RH_SUMMARY_COLS + nev; k++)
+    for (int k = 0; k < RH_SUMMARY_COLS + 1 + s->nev; k++)
         strbuf_puts(&r->md, "---:|");
     strbuf_puts(&r->md, "\n");
+}
+
+/* One value cell: the median, its spread and noisy mark, bold/highlighted when best. */
+static void report_page_sum_cell(struct report_doc *r, const struct report_page_sum *s, size_t i,
+                                 int k, bool best)
+{
+    size_t at = i * RH_SUMMARY_COLS + k;
+    const char *col = report_page_cols[k];
+    if (!s->has[at]) {
+        strbuf_puts(&r->html, "<td class=\"na\">n/a</td>");
+        strbuf_puts(&r->md, " n/a |");
+        return;
+    }
+    char txt[64], spread[32] = "";
+    report_doc_fmt(s->val[at], report_doc_unit(!strcmp(col, "syscalls") ? "sys_brk" : col), txt,
+                   sizeof txt);
+    bool noisy = strcmp(col, "syscalls") &&
+                 report_page_spread(s->c, i, col, s->val[at], spread, sizeof spread);
+    strbuf_printf(&r->html, "<td%s%s>%s%s%s</td>", best ? " class=\"best\"" : "",
+                  noisy ? " title=\"noisy: cv > 10 %\"" : "", txt, spread,
+                  noisy ? "<span class=\"noisy\">!</span>" : "");
+    strbuf_printf(&r->md, best ? " **%s**%s%s |" : " %s%s%s |", txt, spread, noisy ? "!" : "");
+}
+
+static void report_page_sum_row(struct report_doc *r, const struct report_page_sum *s, size_t i,
+                                const double *best, const int *nhave)
+{
+    const struct csv *c = s->c;
+    char be[RH_LABEL], rel[32];
+    report_doc_label(be, sizeof be, csv_get(c, i, csv_col(c, "backend")),
+                     csv_get(c, i, csv_col(c, "backend_params")));
+    const char *ok = csv_get(c, i, csv_col(c, "ok_runs"));
+    const char *runs = csv_get(c, i, csv_col(c, "runs"));
+    const char *text[3] = {s->wl[i], be, NULL};
+    strbuf_puts(&r->html, "<tr>");
+    strbuf_puts(&r->md, "|");
+    for (int t = 0; text[t]; t++) {
+        strbuf_puts(&r->html, "<td class=\"l\">");
+        report_esc_html(&r->html, text[t]);
+        strbuf_puts(&r->html, "</td>");
+        strbuf_puts(&r->md, " ");
+        report_esc_md(&r->md, text[t]);
+        strbuf_puts(&r->md, " |");
+    }
+    strbuf_puts(&r->html, "<td>");
+    report_esc_html(&r->html, ok);
+    strbuf_puts(&r->html, "/");
+    report_esc_html(&r->html, runs);
+    strbuf_puts(&r->html, "</td>");
+    strbuf_puts(&r->md, " ");
+    report_esc_md(&r->md, ok);
+    strbuf_puts(&r->md, "/");
+    report_esc_md(&r->md, runs);
+    strbuf_puts(&r->md, " |");
+    for (int k = 0; k < RH_SUMMARY_COLS; k++)
+        report_page_sum_cell(r, s, i, k,
+                             nhave[k] >= 2 && s->val[i * RH_SUMMARY_COLS + k] == best[k]);
+    report_page_rel(c, i, s->ref, s->wl, rel, sizeof rel);
+    strbuf_printf(&r->html, "<td>%s</td>", rel);
+    strbuf_printf(&r->md, " %s |", rel);
+    report_page_event_cells(r, csv_get(c, i, csv_col(c, "cell")), s->ev, s->nev);
+    strbuf_puts(&r->html, "</tr>\n");
+    strbuf_puts(&r->md, "\n");
+}
+
+void report_page_summary(struct report_doc *r)
+{
+    report_doc_heading(r, 2,
+                       "Summary (medians ± half their runs' range; best per workload highlighted)");
+    if (!r->have_aggs || r->aggs.nrows == 0) {
+        report_doc_para(r, "No aggregates.csv: nothing to summarise.", "warn");
+        return;
+    }
+    struct report_page_sum s;
+    report_page_sum_load(r, &s);
+    report_page_sum_head(r, &s);
+    size_t n = s.c->nrows;
     bool *done = calloc(n + 1, sizeof *done);
     if (!done)
         abort();
@@ -197,70 +351,30 @@ void report_page_summary(struct report_doc *r)
         for (int k = 0; k < RH_SUMMARY_COLS; k++)
             best[k] = INFINITY;
         for (size_t i = g; i < n; i++)
-            if (!strcmp(wl[i], wl[g]))
-                for (int k = 0; k < RH_SUMMARY_COLS; k++)
-                    if (has[i * RH_SUMMARY_COLS + k]) {
-                        nhave[k]++;
-                        if (val[i * RH_SUMMARY_COLS + k] < best[k])
-                            best[k] = val[i * RH_SUMMARY_COLS + k];
-                    }
-        for (size_t i = g; i < n; i++) {
-            if (strcmp(wl[i], wl[g]))
-                continue;
-            done[i] = true;
-            char be[RH_LABEL];
-            report_doc_label(be, sizeof be, csv_get(c, i, csv_col(c, "backend")),
-                             csv_get(c, i, csv_col(c, "backend_params")));
-            const char *ok = csv_get(c, i, csv_col(c, "ok_runs"));
-            const char *runs = csv_get(c, i, csv_col(c, "runs"));
-            strbuf_puts(&r->html, "<tr><td class=\"l\">");
-            report_esc_html(&r->html, wl[i]);
-            strbuf_puts(&r->html, "</td><td class=\"l\">");
-            report_esc_html(&r->html, be);
-            strbuf_puts(&r->html, "</td><td>");
-            report_esc_html(&r->html, ok);
-            strbuf_puts(&r->html, "/");
-            report_esc_html(&r->html, runs);
-            strbuf_puts(&r->html, "</td>");
-            strbuf_puts(&r->md, "| ");
-            report_esc_md(&r->md, wl[i]);
-            strbuf_puts(&r->md, " | ");
-            report_esc_md(&r->md, be);
-            strbuf_puts(&r->md, " | ");
-            report_esc_md(&r->md, ok);
-            strbuf_puts(&r->md, "/");
-            report_esc_md(&r->md, runs);
-            strbuf_puts(&r->md, " |");
-            for (int k = 0; k < RH_SUMMARY_COLS; k++) {
-                size_t at = i * RH_SUMMARY_COLS + k;
-                if (!has[at]) {
-                    strbuf_puts(&r->html, "<td class=\"na\">n/a</td>");
-                    strbuf_puts(&r->md, " n/a |");
-                    continue;
+            for (int k = 0; k < RH_SUMMARY_COLS && !strcmp(s.wl[i], s.wl[g]); k++)
+                if (s.has[i * RH_SUMMARY_COLS + k]) {
+                    nhave[k]++;
+                    best[k] = fmin(best[k], s.val[i * RH_SUMMARY_COLS + k]);
                 }
-                char txt[64];
-                report_doc_fmt(val[at],
-                               report_doc_unit(!strcmp(cols[k], "syscalls") ? "sys_brk" : cols[k]),
-                               txt, sizeof txt);
-                bool mark = nhave[k] >= 2 && val[at] == best[k];
-                strbuf_printf(&r->html, "<td%s>%s</td>", mark ? " class=\"best\"" : "", txt);
-                strbuf_printf(&r->md, mark ? " **%s** |" : " %s |", txt);
+        for (size_t i = g; i < n; i++)
+            if (!strcmp(s.wl[i], s.wl[g])) {
+                done[i] = true;
+                report_page_sum_row(r, &s, i, best, nhave);
             }
-            report_page_event_cells(r, csv_get(c, i, csv_col(c, "cell")), ev, nev);
-            strbuf_puts(&r->html, "</tr>\n");
-            strbuf_puts(&r->md, "\n");
-        }
     }
     strbuf_puts(&r->html, "</table>\n");
     strbuf_puts(&r->md, "\n");
     report_doc_para(r,
-                    "syscalls = brk+mmap+munmap+mremap+madvise (tracepoints, or the OS-layer "
-                    "counts where tracepoints were unavailable); n/a = not measured, never 0.",
+                    "syscalls = brk+mmap+munmap+mremap+madvise+mprotect (tracepoints, or the "
+                    "OS-layer counts where tracepoints were unavailable); n/a = not measured, "
+                    "never 0; ±: half the min-max range of the runs over the median; !: noisy "
+                    "(cv > 10 %); time vs: median time per op over the reference backend's on "
+                    "the same workload.",
                     NULL);
     free(done);
-    free(val);
-    free(has);
-    free(wl);
+    free(s.val);
+    free(s.has);
+    free(s.wl);
 }
 
 void report_page_plots(struct report_doc *r, bool plotted)

@@ -18,8 +18,6 @@ void report_table_set_ref(const char *backend)
     report_table_ref = backend;
 }
 
-/* A cell is noisy when its runs vary by more than this coefficient of variation. */
-#define REPORT_TABLE_NOISY_CV 0.10
 /* A run is an outlier when its time is this far from the cell's median (factor). */
 #define REPORT_TABLE_OUTLIER 1.5
 
