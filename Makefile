@@ -7,7 +7,7 @@ QUICK      ?= 0
 DIR        ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: twinfuzz all build deps test fuzz bench bench-overhead bench-exec bench-callsites bench-false-alarms report regress baseline format clean
+.PHONY: twinfuzz all build deps test fuzz bench bench-overhead bench-exec bench-callsites bench-false-alarms bench-whatif report regress baseline format clean
 
 all: build
 
@@ -45,6 +45,10 @@ bench-callsites: deps build
 # ten clean `make regress` runs on an unchanged tree: the gate's false-alarm count
 bench-false-alarms: deps build
 	@BUILD=$(BUILD) NO_BUILD=1 bash ci/regress-false-alarms.sh
+
+# `faultline whatif` over 113 settings of the sort trace vs real glibc replays (time ratio)
+bench-whatif: build
+	@BUILD=$(BUILD) bash ci/whatif-bench.sh
 
 report: build
 	@test -n "$(DIR)" || { echo "make report: set DIR=<results directory>" >&2; exit 2; }

@@ -1,7 +1,7 @@
 # Every example is a test (tests/test_examples.py): the example commands of README.md and of
 # every --help are extracted, shrunk (one run, tiny budgets, no plots) and run; any failure fails.
 set(FL_EXAMPLE_SOURCES readme help:faultline help:faultline-gbench)
-foreach(cmd run exec sweep seed merge check report list compare trace tune)
+foreach(cmd run exec sweep seed merge check report list compare trace tune whatif)
   list(APPEND FL_EXAMPLE_SOURCES help:${cmd})
 endforeach()
 foreach(s ${FL_EXAMPLE_SOURCES})

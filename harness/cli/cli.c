@@ -74,7 +74,8 @@ static bool cli_out_nonempty(const char *dir, bool *results)
         return false;
     bool any = false;
     *results = false;
-    static const char *const marks[] = {"run.json", "samples.csv", "tune.csv", "sweep.csv"};
+    static const char *const marks[] = {"run.json", "samples.csv", "tune.csv", "sweep.csv",
+                                        "whatif.csv"};
     for (struct dirent *e; (e = readdir(d));) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;

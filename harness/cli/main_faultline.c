@@ -15,6 +15,7 @@
 #include "report_html.h"
 #include "trace_cli.h"
 #include "tune.h"
+#include "cli_whatif.h"
 
 struct main_command {
     const char *name;
@@ -35,6 +36,8 @@ static const struct main_command main_commands[] = {
     {"compare", "regression gate: compare two runs against ci/tolerances.conf", compare_main},
     {"trace", "capture a malloc trace of a command, or --dump one", trace_cli_main},
     {"tune", "advise GLIBC_TUNABLES for a program or workload by objective", tune_main},
+    {"whatif", "predict glibc's syscalls for many settings from a trace, verify the best",
+     cli_whatif_main},
     {NULL, NULL, NULL},
 };
 
