@@ -4,7 +4,7 @@
 # settings with close results (glibc's and hybrid's threshold=256K, say) collide. This fixes the
 # panel's ranges (gnuplot draws them as given), maps points to approximate pixels of the panel,
 # and tries a few positions around each point in turn (right above, right below, left above,
-# left below, then further out, up to six lines), keeping the first free one. Pixel sizes are
+# left below, then further out and further right), keeping the first free one. Pixel sizes are
 # those of render.gp's terminals: 9-point labels, at most ~6 px per character in the fonts
 # a browser substitutes for Helvetica (boxes are padded; the plot check measures the real ones).
 # Out: RXLO RXHI RYLO RYHI [q] (ranges in scaled units), LX LY LA [p, s, i] (label anchor in
@@ -18,7 +18,7 @@ function lbl_hits(x0, y0, x1, y1, aw, ah,   k, n) { # boxes hit; leaving the are
     return n
 }
 function place(p, q, xdiv, ydiv, logx, logy, ybase, from0, pw, ph,
-               s, i, x, y, xlo, xhi, ylo, yhi, dx, dy, aw, ah, c, w, px, py, al, n, nc, k, a, best, bestn, x0, x1, r) {
+               s, i, x, y, xlo, xhi, ylo, yhi, dx, dy, aw, ah, c, w, px, py, al, n, nc, k, a, best, bestn, x0, x1, r, sh, ox) {
     # extent in transformed (log or linear) units over every point of the panel
     xlo = ""; ylo = ""
     for (s = QA[q]; s <= QB[q]; s++) for (i = 1; i <= nd[p, s]; i++) {
@@ -39,9 +39,9 @@ function place(p, q, xdiv, ydiv, logx, logy, ybase, from0, pw, ph,
     yhi += 0.12 * dy; if (!(from0 && !logy)) ylo -= 0.12 * dy
     RXLO[q] = lbl_inv(xlo, logx); RXHI[q] = lbl_inv(xhi, logx)
     RYLO[q] = lbl_inv(ylo, logy); RYHI[q] = lbl_inv(yhi, logy)
-    # the plot area inside the panel: tick labels and y label left, title above, x label and
-    # the key below
-    aw = pw - 110; ah = ph - 150
+    # the plot area inside the panel (measured on render.gp's output): tick labels and y label
+    # left, titles above, x label and the key below; a lone panel has no panel-row spacing
+    aw = pw - 95; ah = (ph >= 560) ? ph - 85 : ph - 120
     NB = 0
     for (s = QA[q]; s <= QB[q]; s++) for (i = 1; i <= nd[p, s]; i++) {
         LX[p, s, i] = ""
@@ -55,10 +55,13 @@ function place(p, q, xdiv, ydiv, logx, logy, ybase, from0, pw, ph,
         NB++; BX0[NB] = PXP[s, i] - r; BX1[NB] = PXP[s, i] + r; BY0[NB] = PYP[s, i] - r; BY1[NB] = PYP[s, i] + r
     }
     # candidates, nearest first: right above, right below, left above, left below, then one
-    # line further out each time (up to six)
+    # line further out each time (up to ten), then the same shifted right (a point at the left
+    # edge of a crowded corner has no room on its left)
     nc = 0
-    for (k = 0; k <= 6; k++) {
-        CO[++nc] = 8 SUBSEP (-4 - 12 * k) SUBSEP 0; CO[++nc] = 8 SUBSEP (13 + 12 * k) SUBSEP 0
+    for (sh = 0; sh <= 2; sh++) for (k = 0; k <= 10; k++) {
+        ox = 8 + sh * 45
+        CO[++nc] = ox SUBSEP (-4 - 12 * k) SUBSEP 0; CO[++nc] = ox SUBSEP (13 + 12 * k) SUBSEP 0
+        if (sh) continue
         CO[++nc] = -8 SUBSEP (-4 - 12 * k) SUBSEP 1; CO[++nc] = -8 SUBSEP (13 + 12 * k) SUBSEP 1
     }
     for (s = QA[q]; s <= QB[q]; s++) for (i = 1; i <= nd[p, s]; i++) {
@@ -69,14 +72,14 @@ function place(p, q, xdiv, ydiv, logx, logy, ybase, from0, pw, ph,
             split(CO[c], a, SUBSEP)
             px = PXP[s, i] + a[1]; py = PYP[s, i] + a[2]
             x0 = a[3] ? px - w : px; x1 = a[3] ? px : px + w
-            n = lbl_hits(x0, py - 11, x1, py + 4, aw, ah)
+            n = lbl_hits(x0, py - 12, x1, py + 5, aw, ah)
             if (n < bestn) { bestn = n; best = c }
         }
         # nowhere free: the least crowded position, a collision the plot check reports
         split(CO[best], a, SUBSEP); al = a[3]
         px = PXP[s, i] + a[1]; py = PYP[s, i] + a[2]
         x0 = al ? px - w : px; x1 = al ? px : px + w
-        NB++; BX0[NB] = x0; BX1[NB] = x1; BY0[NB] = py - 11; BY1[NB] = py + 4
+        NB++; BX0[NB] = x0; BX1[NB] = x1; BY0[NB] = py - 12; BY1[NB] = py + 5
         LX[p, s, i] = lbl_inv(px / aw * (xhi - xlo) + xlo, logx)
         LY[p, s, i] = lbl_inv((1 - py / ah) * (yhi - ylo) + ylo, logy)
         LA[p, s, i] = al
