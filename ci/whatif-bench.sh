@@ -9,6 +9,12 @@
 # end: the machine may be loaded (2 cores shared with other jobs), which slows both sides;
 # the ratio is the figure to read. Exit 0 whatever the ratio (a measurement, not a gate).
 # usage: BUILD=build SAMPLE=5 ci/whatif-bench.sh
+#
+# Output of one run on the development VM (Debian 12, 2 cores, 2026-12-02, Release build,
+# shared with other helpers' jobs: load average 8.6 at the start, 8.3 at the end):
+#   whatif:        113 settings in 1.271 s (end to end, --verify 0)
+#   real replays:  5 sampled in 1.412 s, mean 0.282 s -> 31.9 s for 113 settings
+#   ratio:         3.98 % of the real replays (goal < 10 %: met)
 set -euo pipefail
 build=${BUILD:-build}
 sample=${SAMPLE:-5}

@@ -4,7 +4,8 @@
 #    stderr, nothing on stdout, and creates no --out directory;
 #  - a 97-setting sweep with --verify 3 prints the settings sorted by total syscalls, and for the
 #    3 verified settings and the default the predicted brk, mmap and munmap counts equal the
-#    ones measured on glibc (syscall tracepoints), in the table and in whatif.csv.
+#    ones measured on glibc (syscall tracepoints), in the table and in whatif.csv; the same for
+#    two settings that mmap (threshold=16K with top_pad 0 and 1M).
 # Under ASan, glibc's mallopt does not reach ASan's allocator: the verify comparison is skipped
 # (the prediction checks still run). Without tracepoints (not root) the comparison is a skip.
 # Usage: test_whatif.sh FAULTLINE TRACE BUILD_DIR; exit 0 pass, 1 fail, 77 skip.
@@ -72,18 +73,28 @@ if grep -q 'not measured: no syscall tracepoints' "$tmp/ok.stdout"; then
     echo "SKIP: no syscall tracepoints here: predicted vs measured cannot be compared"
     exit 77
 fi
-# the verify table: setting, glibc params, then brk mmap munmap mremap madvise mprotect as P/M
-awk '/^verify:/ { on = 1; getline; next } /^wrote / { on = 0 } on && NF' "$tmp/ok.stdout" >"$tmp/verify"
-[ "$(wc -l <"$tmp/verify")" = 4 ] || fail "verify table has $(wc -l <"$tmp/verify") rows, want 3 + default"
-grep -q '^default ' "$tmp/verify" || fail "the default is not verified"
-while read -r setting params brk mmap munmap _; do
-    for kv in "brk=$brk" "mmap=$mmap" "munmap=$munmap"; do
-        k=${kv%%=*} v=${kv#*=}
-        case $v in */*) ;; *) fail "$setting: $k cell '$v' is not predicted/measured" ;; esac
-        [ "${v%/*}" = "${v#*/}" ] || fail "$setting ($params): $k predicted ${v%/*}, measured on glibc ${v#*/}"
-    done
-    echo "ok: $setting: brk $brk mmap $mmap munmap $munmap (predicted/measured)"
-done <"$tmp/verify"
+# verified NAME ROWS: the verify table of NAME.stdout has ROWS rows (the default last but one
+# line), none differing, and brk, mmap and munmap predicted == measured in each
+verified() {
+    local name=$1 rows=$2 setting params brk mmap munmap rest k v kv
+    awk '/^verify: predicted/ { on = 1; getline; next } /^(wrote|verify:) / { on = 0 } on && NF' \
+        "$tmp/$name.stdout" >"$tmp/$name.verify"
+    [ "$(wc -l <"$tmp/$name.verify")" = "$rows" ] ||
+        fail "$name: verify table has $(wc -l <"$tmp/$name.verify") rows, want $rows"
+    grep -q '^default ' "$tmp/$name.verify" || fail "$name: the default is not verified"
+    grep -q "^verify: 0 of $rows measured settings differ" "$tmp/$name.stdout" ||
+        fail "$name: verify summary line"
+    while read -r setting params brk mmap munmap rest; do
+        for kv in "brk=$brk" "mmap=$mmap" "munmap=$munmap"; do
+            k=${kv%%=*} v=${kv#*=}
+            case $v in */*) ;; *) fail "$setting: $k cell '$v' is not predicted/measured" ;; esac
+            [ "${v%/*}" = "${v#*/}" ] ||
+                fail "$setting ($params): $k predicted ${v%/*}, measured on glibc ${v#*/}"
+        done
+        echo "ok: $setting: brk $brk mmap $mmap munmap $munmap (predicted/measured)"
+    done <"$tmp/$name.verify"
+}
+verified ok 4
 python3 - "$tmp/ok/whatif.csv" <<'PY' || fail "whatif.csv measured columns"
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["verified"] == "1"]
@@ -92,4 +103,9 @@ for r in rows:
     for k in ("brk", "mmap", "munmap"):
         assert r[k] == r["measured_" + k], (r["setting"], k, r[k], r["measured_" + k])
 PY
+# settings with mmap traffic (a low threshold, no top_pad) are exact too
+"$fl" whatif "$trace" -p threshold=16K -p top_pad=0,1M --verify 2 >"$tmp/mm.stdout" \
+    2>"$tmp/mm.stderr" || fail "whatif (mmap settings) exit $? ($(head -c 500 "$tmp/mm.stderr"))"
+grep -q '^threshold=16K,top_pad=0 .* 13/13 ' "$tmp/mm.stdout" || fail "no 13 mmap calls at 16K"
+verified mm 3
 echo "PASS"

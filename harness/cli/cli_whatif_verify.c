@@ -170,5 +170,9 @@ unsigned cli_whatif_verify_print(const struct cli_whatif_setting *s, const unsig
         printf("  %s%s\n", bad[0] ? "no: " : "yes", bad);
         differ += bad[0] != '\0';
     }
+    unsigned measured = 0;
+    for (unsigned i = 0; i < n; i++)
+        measured += s[order[i]].measured;
+    printf("verify: %u of %u measured settings differ from the prediction\n", differ, measured);
     return differ;
 }
