@@ -28,6 +28,7 @@
 #include "report_page.h"
 #include "report_tails.h"
 #include "report_tune.h"
+#include "report_why.h"
 #include "strbuf.h"
 
 /* ---- run.json: the flat context object and the warnings array ---------------------------- */
@@ -305,6 +306,7 @@ int report_html_main(int argc, char **argv)
     callsites_out_top(r->dir, 5, CALLSITES_OUT_MD, &r->md);
     report_tails(r->dir, true, &r->html); /* run --explain-tails only */
     report_tails(r->dir, false, &r->md);
+    report_why(r->dir, &r->html, &r->md); /* faultline's own backends: ledger.csv */
     if (r->have_samples)
         report_page_plots(r, plot_rc == 0 && !no_plots);
     report_page_claims(r);
