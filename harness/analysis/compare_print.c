@@ -118,17 +118,15 @@ static void compare_print_row_cells(const struct compare_verdict_row *r, bool md
 }
 
 /* The console or Markdown report; returns the exit status. */
-int compare_print(const struct compare_opts *o, const struct compare_side *sb,
-                  const struct compare_side *sn, const struct compare_tols *tols,
-                  const struct compare_verdict_rows *rsp,
-                  const struct compare_verdict_coverage *cov)
+/* The verdict line, the counts, both sides' origins, and the environment differences. */
+static void compare_print_header(const struct compare_opts *o, const struct compare_side *sb,
+                                 const struct compare_side *sn,
+                                 const struct compare_verdict_coverage *cov)
 {
-    const struct compare_verdict_rows rs = *rsp;
     unsigned fpdiff = compare_verdict_fp_diff(sb, sn);
     const size_t *count = cov->count;
     bool failed = cov->regressed || cov->incomplete;
 
-    /* header */
     const char *status = cov->regressed       ? "REGRESSED"
                          : cov->incomplete    ? "INCOMPLETE (baseline cells or gated metrics not "
                                                 "compared)"
@@ -172,6 +170,89 @@ int compare_print(const struct compare_opts *o, const struct compare_side *sb,
                      : "!!! refresh the baseline on this machine (make baseline) to gate "
                        "everything\n\n");
     }
+}
+
+/* Skipped rows, grouped by metric and reason: a missing counter is one line, not 24. cells has
+ * room for every row. */
+static void compare_print_skipped(bool md, const struct compare_verdict_rows *rsp, size_t skipped,
+                                  char (*cells)[COMPARE_COLS][200])
+{
+    const struct compare_verdict_rows rs = *rsp;
+    size_t m = 0;
+    bool *done = calloc(rs.n + 1, 1);
+    for (size_t i = 0; done && i < rs.n; i++) {
+        if (rs.v[i].verdict != CV_SKIPPED || done[i])
+            continue;
+        size_t cnt = 0;
+        bool one_backend = true;
+        for (size_t j = i; j < rs.n; j++)
+            if (!done[j] && rs.v[j].verdict == CV_SKIPPED &&
+                !strcmp(rs.v[j].metric, rs.v[i].metric) &&
+                !strcmp(rs.v[j].reason, rs.v[i].reason)) {
+                done[j] = true;
+                cnt++;
+                one_backend &= !strcmp(rs.v[j].backend, rs.v[i].backend);
+            }
+        snprintf(cells[m][0], 200, "%s", rs.v[i].metric);
+        if (cnt == 1)
+            snprintf(cells[m][1], 200, "%s %s", rs.v[i].backend, rs.v[i].workload);
+        else if (one_backend)
+            snprintf(cells[m][1], 200, "%s: %zu cells", rs.v[i].backend, cnt);
+        else
+            snprintf(cells[m][1], 200, "%zu cells", cnt);
+        snprintf(cells[m][2], 200, "%s", rs.v[i].reason);
+        m++;
+    }
+    free(done);
+    static const char *const shead[] = {"metric", "where", "skipped because", NULL, NULL, NULL,
+                                        NULL,     NULL};
+    static const bool sright[COMPARE_COLS] = {false};
+    if (md)
+        printf("\n<details><summary>%zu skipped</summary>\n\n", skipped);
+    else
+        printf("\nskipped (%zu):\n", skipped);
+    compare_print_table(md, shead, cells, m, sright);
+    if (md)
+        printf("\n</details>\n");
+}
+
+/* The closing notes: advisory times, improvements, missing cells. */
+static void compare_print_notes(const struct compare_opts *o, const struct compare_tols *tols,
+                                const struct compare_verdict_coverage *cov)
+{
+    const size_t *count = cov->count;
+    bool has_time = false;
+    for (size_t k = 0; k < tols->n; k++)
+        has_time |= tols->v[k].time;
+    if (has_time && !o->time_check)
+        printf(o->md
+                   ? "\nTimes are advisory and were not compared (pass `--time-check` only for "
+                     "runs made in one job on one machine).\n"
+                   : "\ntimes are advisory and were not compared (pass --time-check only for runs "
+                     "made in one job on one machine)\n");
+    if (count[CV_IMPROVED])
+        printf(o->md ? "\nImprovements beyond tolerance: refresh the baseline with `make baseline` "
+                       "and commit it.\n"
+                     : "\nimprovements beyond tolerance: refresh the baseline with `make baseline` "
+                       "and commit results/baseline/ci.json\n");
+    if (cov->incomplete)
+        printf(o->md ? "\nMissing cells or metrics fail the gate: rerun the suite, or refresh the "
+                       "baseline if the suite changed on purpose (`--allow-missing` accepts a "
+                       "partial run).\n"
+                     : "\nmissing cells or metrics fail the gate: rerun the suite, or refresh the "
+                       "baseline if the suite changed on purpose (--allow-missing accepts a "
+                       "partial run)\n");
+}
+
+int compare_print(const struct compare_opts *o, const struct compare_side *sb,
+                  const struct compare_side *sn, const struct compare_tols *tols,
+                  const struct compare_verdict_rows *rsp,
+                  const struct compare_verdict_coverage *cov)
+{
+    const struct compare_verdict_rows rs = *rsp;
+    const size_t *count = cov->count;
+
+    compare_print_header(o, sb, sn, cov);
 
     static const char *const head[] = {"backend", "workload", "metric",    "base",
                                        "new",     "change",   "tolerance", "verdict"};
@@ -196,66 +277,9 @@ int compare_print(const struct compare_opts *o, const struct compare_side *sb,
         printf(o->md ? "No gated metric moved beyond its tolerance.\n"
                      : "no gated metric moved beyond its tolerance\n");
 
-    /* skipped rows, grouped by metric and reason: a missing counter is one line, not 24 */
-    if (count[CV_SKIPPED]) {
-        size_t m = 0;
-        bool *done = calloc(rs.n + 1, 1);
-        for (size_t i = 0; done && i < rs.n; i++) {
-            if (rs.v[i].verdict != CV_SKIPPED || done[i])
-                continue;
-            size_t cnt = 0;
-            bool one_backend = true;
-            for (size_t j = i; j < rs.n; j++)
-                if (!done[j] && rs.v[j].verdict == CV_SKIPPED &&
-                    !strcmp(rs.v[j].metric, rs.v[i].metric) &&
-                    !strcmp(rs.v[j].reason, rs.v[i].reason)) {
-                    done[j] = true;
-                    cnt++;
-                    one_backend &= !strcmp(rs.v[j].backend, rs.v[i].backend);
-                }
-            snprintf(cells[m][0], 200, "%s", rs.v[i].metric);
-            if (cnt == 1)
-                snprintf(cells[m][1], 200, "%s %s", rs.v[i].backend, rs.v[i].workload);
-            else if (one_backend)
-                snprintf(cells[m][1], 200, "%s: %zu cells", rs.v[i].backend, cnt);
-            else
-                snprintf(cells[m][1], 200, "%zu cells", cnt);
-            snprintf(cells[m][2], 200, "%s", rs.v[i].reason);
-            m++;
-        }
-        free(done);
-        static const char *const shead[] = {"metric", "where", "skipped because", NULL, NULL, NULL,
-                                            NULL,     NULL};
-        static const bool sright[COMPARE_COLS] = {false};
-        if (o->md)
-            printf("\n<details><summary>%zu skipped</summary>\n\n", count[CV_SKIPPED]);
-        else
-            printf("\nskipped (%zu):\n", count[CV_SKIPPED]);
-        compare_print_table(o->md, shead, cells, m, sright);
-        if (o->md)
-            printf("\n</details>\n");
-    }
-    bool has_time = false;
-    for (size_t k = 0; k < tols->n; k++)
-        has_time |= tols->v[k].time;
-    if (has_time && !o->time_check)
-        printf(o->md
-                   ? "\nTimes are advisory and were not compared (pass `--time-check` only for "
-                     "runs made in one job on one machine).\n"
-                   : "\ntimes are advisory and were not compared (pass --time-check only for runs "
-                     "made in one job on one machine)\n");
-    if (count[CV_IMPROVED])
-        printf(o->md ? "\nImprovements beyond tolerance: refresh the baseline with `make baseline` "
-                       "and commit it.\n"
-                     : "\nimprovements beyond tolerance: refresh the baseline with `make baseline` "
-                       "and commit results/baseline/ci.json\n");
-    if (cov->incomplete)
-        printf(o->md ? "\nMissing cells or metrics fail the gate: rerun the suite, or refresh the "
-                       "baseline if the suite changed on purpose (`--allow-missing` accepts a "
-                       "partial run).\n"
-                     : "\nmissing cells or metrics fail the gate: rerun the suite, or refresh the "
-                       "baseline if the suite changed on purpose (--allow-missing accepts a "
-                       "partial run)\n");
+    if (count[CV_SKIPPED])
+        compare_print_skipped(o->md, &rs, count[CV_SKIPPED], cells);
+    compare_print_notes(o, tols, cov);
     free(cells);
     return cov->regressed ? 1 : cov->incomplete ? COMPARE_EXIT_INCOMPLETE : 0;
 }

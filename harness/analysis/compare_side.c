@@ -131,6 +131,126 @@ static int compare_side_check_metrics(const struct compare_side *s, const json_t
     return 0;
 }
 
+/* The context's fingerprint fields, host, git sha and date. */
+static void compare_side_context(struct compare_side *s)
+{
+    const json_t *ctx = json_read_get(s->doc, "context");
+    for (int i = 0; i < COMPARE_FP_COUNT; i++) {
+        const char *str = json_read_str(ctx, compare_tol_fp_names[i]);
+        double num;
+        if (str)
+            snprintf(s->fp[i], sizeof s->fp[i], "%s", str);
+        else if (json_read_num(ctx, compare_tol_fp_names[i], &num))
+            snprintf(s->fp[i], sizeof s->fp[i], "%g", num);
+        else
+            snprintf(s->fp[i], sizeof s->fp[i], "?");
+    }
+    const char *h = json_read_str(ctx, "host"), *g = json_read_str(ctx, "git_sha");
+    const char *d = json_read_str(ctx, "date_utc");
+    snprintf(s->host, sizeof s->host, "%s", h ? h : "?");
+    snprintf(s->git_sha, sizeof s->git_sha, "%s", g ? g : "?");
+    snprintf(s->date, sizeof s->date, "%s", d ? d : "?");
+}
+
+/* Cells from the "cells" table when present (names and parameters). */
+static int compare_side_cells(struct compare_side *s, size_t *cap)
+{
+    const json_t *cells = json_read_get(s->doc, "cells");
+    if (!json_is_array(cells))
+        return 0;
+    for (size_t i = 0; i < json_array_size(cells); i++) {
+        const json_t *c = json_array_get(cells, i);
+        const char *id = json_read_str(c, "id"), *b = json_read_str(c, "backend");
+        const char *w = json_read_str(c, "workload");
+        if (!id || !b || !w)
+            return compare_bad("%s: %s: cells[%zu] lacks id, backend or workload", s->label,
+                               s->path, i);
+        struct compare_side_cell *cc = compare_side_add_cell(s, cap);
+        if (!cc)
+            return compare_bad("out of memory");
+        cc->id = id;
+        const char *bs = json_read_str(c, "backend_spec"), *ws = json_read_str(c, "workload_spec");
+        compare_side_make_key(cc->key, sizeof cc->key, b, json_read_str(c, "backend_params"), w,
+                              json_read_str(c, "workload_params"));
+        snprintf(cc->backend, sizeof cc->backend, "%s", bs ? bs : b);
+        snprintf(cc->workload, sizeof cc->workload, "%s", ws ? ws : w);
+    }
+    return 0;
+}
+
+/* Each run, into its cell; a run of no known cell makes one from its own specs. */
+static int compare_side_runs(struct compare_side *s, const json_t *runs, size_t *cap)
+{
+    for (size_t i = 0; i < json_array_size(runs); i++) {
+        const json_t *r = json_array_get(runs, i);
+        const char *id = json_read_str(r, "cell");
+        struct compare_side_cell *cc = NULL;
+        for (size_t k = 0; id && k < s->ncells; k++)
+            if (s->cells[k].id && !strcmp(s->cells[k].id, id))
+                cc = &s->cells[k];
+        if (!cc) {
+            /* no cells table (or an unknown id): the run's own backend and workload specs */
+            const char *b = json_read_str(r, "backend"), *w = json_read_str(r, "workload");
+            if (!b || !w)
+                return compare_bad("%s: %s: runs[%zu] names no known cell", s->label, s->path, i);
+            char key[640];
+            compare_side_spec_key(key, sizeof key, b, w);
+            cc = compare_side_find_cell(s, key);
+            if (!cc) {
+                cc = compare_side_add_cell(s, cap);
+                if (!cc)
+                    return compare_bad("out of memory");
+                snprintf(cc->key, sizeof cc->key, "%s", key);
+                snprintf(cc->backend, sizeof cc->backend, "%s", b);
+                snprintf(cc->workload, sizeof cc->workload, "%s", w);
+            }
+        }
+        if (cc->nruns == cc->cap_runs) {
+            size_t nc = cc->cap_runs ? cc->cap_runs * 2 : 4;
+            const json_t **nr = realloc(cc->runs, nc * sizeof *nr);
+            if (!nr)
+                return compare_bad("out of memory");
+            cc->runs = nr;
+            cc->cap_runs = nc;
+        }
+        cc->runs[cc->nruns++] = r;
+        if (compare_side_check_metrics(s, r, i) != 0)
+            return 2;
+        const char *outcome = json_read_str(r, "outcome");
+        if (outcome && !strcmp(outcome, "ok"))
+            cc->ok++;
+        else if (!cc->bad_outcome[0])
+            snprintf(cc->bad_outcome, sizeof cc->bad_outcome, "%s", outcome ? outcome : "?");
+    }
+    return 0;
+}
+
+/* Callgrind counts: embedded (a baseline made by ci/regress.sh) and/or DIR's callgrind.tsv. */
+static int compare_side_callgrind(struct compare_side *s, const char *dir)
+{
+    const json_t *cg = json_read_get(s->doc, "callgrind");
+    if (json_is_array(cg)) {
+        for (size_t i = 0; i < json_array_size(cg); i++) {
+            const json_t *e = json_array_get(cg, i);
+            const char *b = json_read_str(e, "backend_spec"),
+                       *w = json_read_str(e, "workload_spec");
+            double ir = 0;
+            bool have_ir = json_read_num(e, "ir", &ir);
+            if (!b || !w)
+                return compare_bad("%s: %s: callgrind[%zu] lacks backend_spec or workload_spec",
+                                   s->label, s->path, i);
+            compare_side_set_callgrind(s, b, w, json_read_str(e, "outcome"), have_ir, ir);
+        }
+    }
+    if (dir[0]) {
+        char tsv[4200];
+        snprintf(tsv, sizeof tsv, "%s/callgrind.tsv", dir);
+        if (compare_side_load_callgrind_tsv(s, tsv) != 0)
+            return 2;
+    }
+    return 0;
+}
+
 int compare_side_load(struct compare_side *s, const char *arg)
 {
     struct stat st;
@@ -159,110 +279,16 @@ int compare_side_load(struct compare_side *s, const char *arg)
                            "directory)",
                            s->label, s->path);
 
-    const json_t *ctx = json_read_get(s->doc, "context");
-    for (int i = 0; i < COMPARE_FP_COUNT; i++) {
-        const char *str = json_read_str(ctx, compare_tol_fp_names[i]);
-        double num;
-        if (str)
-            snprintf(s->fp[i], sizeof s->fp[i], "%s", str);
-        else if (json_read_num(ctx, compare_tol_fp_names[i], &num))
-            snprintf(s->fp[i], sizeof s->fp[i], "%g", num);
-        else
-            snprintf(s->fp[i], sizeof s->fp[i], "?");
-    }
-    const char *h = json_read_str(ctx, "host"), *g = json_read_str(ctx, "git_sha");
-    const char *d = json_read_str(ctx, "date_utc");
-    snprintf(s->host, sizeof s->host, "%s", h ? h : "?");
-    snprintf(s->git_sha, sizeof s->git_sha, "%s", g ? g : "?");
-    snprintf(s->date, sizeof s->date, "%s", d ? d : "?");
+    compare_side_context(s);
 
     /* cells: from the "cells" table when present (names and parameters), else from the runs */
     size_t cap = 0;
-    const json_t *cells = json_read_get(s->doc, "cells");
-    if (json_is_array(cells)) {
-        for (size_t i = 0; i < json_array_size(cells); i++) {
-            const json_t *c = json_array_get(cells, i);
-            const char *id = json_read_str(c, "id"), *b = json_read_str(c, "backend");
-            const char *w = json_read_str(c, "workload");
-            if (!id || !b || !w)
-                return compare_bad("%s: %s: cells[%zu] lacks id, backend or workload", s->label,
-                                   s->path, i);
-            struct compare_side_cell *cc = compare_side_add_cell(s, &cap);
-            if (!cc)
-                return compare_bad("out of memory");
-            cc->id = id;
-            const char *bs = json_read_str(c, "backend_spec"),
-                       *ws = json_read_str(c, "workload_spec");
-            compare_side_make_key(cc->key, sizeof cc->key, b, json_read_str(c, "backend_params"), w,
-                                  json_read_str(c, "workload_params"));
-            snprintf(cc->backend, sizeof cc->backend, "%s", bs ? bs : b);
-            snprintf(cc->workload, sizeof cc->workload, "%s", ws ? ws : w);
-        }
-    }
-    for (size_t i = 0; i < json_array_size(runs); i++) {
-        const json_t *r = json_array_get(runs, i);
-        const char *id = json_read_str(r, "cell");
-        struct compare_side_cell *cc = NULL;
-        for (size_t k = 0; id && k < s->ncells; k++)
-            if (s->cells[k].id && !strcmp(s->cells[k].id, id))
-                cc = &s->cells[k];
-        if (!cc) {
-            /* no cells table (or an unknown id): the run's own backend and workload specs */
-            const char *b = json_read_str(r, "backend"), *w = json_read_str(r, "workload");
-            if (!b || !w)
-                return compare_bad("%s: %s: runs[%zu] names no known cell", s->label, s->path, i);
-            char key[640];
-            compare_side_spec_key(key, sizeof key, b, w);
-            cc = compare_side_find_cell(s, key);
-            if (!cc) {
-                cc = compare_side_add_cell(s, &cap);
-                if (!cc)
-                    return compare_bad("out of memory");
-                snprintf(cc->key, sizeof cc->key, "%s", key);
-                snprintf(cc->backend, sizeof cc->backend, "%s", b);
-                snprintf(cc->workload, sizeof cc->workload, "%s", w);
-            }
-        }
-        if (cc->nruns == cc->cap_runs) {
-            size_t nc = cc->cap_runs ? cc->cap_runs * 2 : 4;
-            const json_t **nr = realloc(cc->runs, nc * sizeof *nr);
-            if (!nr)
-                return compare_bad("out of memory");
-            cc->runs = nr;
-            cc->cap_runs = nc;
-        }
-        cc->runs[cc->nruns++] = r;
-        if (compare_side_check_metrics(s, r, i) != 0)
-            return 2;
-        const char *outcome = json_read_str(r, "outcome");
-        if (outcome && !strcmp(outcome, "ok"))
-            cc->ok++;
-        else if (!cc->bad_outcome[0])
-            snprintf(cc->bad_outcome, sizeof cc->bad_outcome, "%s", outcome ? outcome : "?");
-    }
-
-    /* callgrind counts: embedded (a baseline made by ci/regress.sh) and/or callgrind.tsv */
-    const json_t *cg = json_read_get(s->doc, "callgrind");
-    if (json_is_array(cg)) {
-        for (size_t i = 0; i < json_array_size(cg); i++) {
-            const json_t *e = json_array_get(cg, i);
-            const char *b = json_read_str(e, "backend_spec"),
-                       *w = json_read_str(e, "workload_spec");
-            double ir = 0;
-            bool have_ir = json_read_num(e, "ir", &ir);
-            if (!b || !w)
-                return compare_bad("%s: %s: callgrind[%zu] lacks backend_spec or workload_spec",
-                                   s->label, s->path, i);
-            compare_side_set_callgrind(s, b, w, json_read_str(e, "outcome"), have_ir, ir);
-        }
-    }
-    if (dir[0]) {
-        char tsv[4200];
-        snprintf(tsv, sizeof tsv, "%s/callgrind.tsv", dir);
-        if (compare_side_load_callgrind_tsv(s, tsv) != 0)
-            return 2;
-    }
-    return 0;
+    int rc = compare_side_cells(s, &cap);
+    if (rc == 0)
+        rc = compare_side_runs(s, runs, &cap);
+    if (rc == 0)
+        rc = compare_side_callgrind(s, dir);
+    return rc;
 }
 
 void compare_side_free(struct compare_side *s)

@@ -360,6 +360,60 @@ static void cli_exec_run_metrics(const struct cli_exec_run_end *e, const struct 
     cli_exec_run_fill_perf(rd, m);
 }
 
+/* The parent's side of one run of the forked child pid: attach the tracer and counters, open
+ * the gate (*go_w, closed here), wait, read what the child said on st_r. Returns true with
+ * out's metrics set, false with out's outcome saying why not. */
+static bool cli_exec_run_parent(const struct cli_exec_opts *o, const struct cli_exec_backend *b,
+                                pid_t pid, int *go_w, int st_r, struct run_result *out,
+                                struct results *r, struct callsites_table *cs)
+{
+    cli_exec_run_trace(o, pid, r);
+    struct perf_session ps;
+    struct callsites_run csr;
+    bool cs_on = cli_exec_run_counters(o, pid, r, &ps, cs ? &csr : NULL);
+
+    uint64_t t0 = runner_now_ns();
+    if (write(*go_w, "g", 1) != 1) {
+        /* the child is gone already; wait4 below tells how */
+    }
+    close(*go_w);
+    *go_w = -1;
+
+    struct cli_exec_run_end e;
+    memset(&e, 0, sizeof e);
+    e.t0 = t0;
+    struct cli_exec_run_msg msg = {.fd = st_r};
+    fcntl(st_r, F_SETFL, O_NONBLOCK);
+    cli_exec_run_wait(pid, t0 + (uint64_t)(o->timeout_s * 1e9), cs_on ? &csr : NULL, &msg,
+                      &e.status, &e.ru, &e.timed_out, &e.t1, &e.hwm);
+    cli_exec_run_reap(pid);
+    if (cs)
+        callsites_run_finish(&csr, cs, cli_exec_run_preload(b));
+    cli_exec_run_msg_pump(&msg); /* every writer is gone now: all of it is in the pipe */
+    bool pre_ok = msg.len >= sizeof e.pre;
+    if (pre_ok)
+        memcpy(&e.pre, msg.buf, sizeof e.pre);
+    int exec_errno = 0;
+    bool exec_failed = msg.len == sizeof msg.buf;
+    if (exec_failed)
+        memcpy(&exec_errno, msg.buf + sizeof e.pre, sizeof exec_errno);
+    struct perf_reading rd;
+    perf_session_read(&ps, &rd);
+    perf_session_close(&ps);
+
+    if (exec_failed) {
+        snprintf(out->outcome, sizeof out->outcome, "error: cannot execute %.40s: %s", o->cmd[0],
+                 strerror(exec_errno));
+        return false;
+    }
+    if (!pre_ok) {
+        snprintf(out->outcome, sizeof out->outcome, "error: the child died before exec");
+        return false;
+    }
+    cli_exec_run_metrics(&e, &rd, out);
+    return true;
+}
+
 void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backend *b,
                       const char *tag, struct run_result *out, struct results *r,
                       struct callsites_table *cs)
@@ -406,51 +460,7 @@ void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backe
     close(st[1]);
     go[0] = st[1] = -1;
 
-    cli_exec_run_trace(o, pid, r);
-    struct perf_session ps;
-    struct callsites_run csr;
-    bool cs_on = cli_exec_run_counters(o, pid, r, &ps, cs ? &csr : NULL);
-
-    uint64_t t0 = runner_now_ns();
-    if (write(go[1], "g", 1) != 1) {
-        /* the child is gone already; wait4 below tells how */
-    }
-    close(go[1]);
-    go[1] = -1;
-
-    struct cli_exec_run_end e;
-    memset(&e, 0, sizeof e);
-    e.t0 = t0;
-    struct cli_exec_run_msg msg = {.fd = st[0]};
-    fcntl(st[0], F_SETFL, O_NONBLOCK);
-    cli_exec_run_wait(pid, t0 + (uint64_t)(o->timeout_s * 1e9), cs_on ? &csr : NULL, &msg,
-                      &e.status, &e.ru, &e.timed_out, &e.t1, &e.hwm);
-    cli_exec_run_reap(pid);
-    if (cs)
-        callsites_run_finish(&csr, cs, cli_exec_run_preload(b));
-    cli_exec_run_msg_pump(&msg); /* every writer is gone now: all of it is in the pipe */
-    bool pre_ok = msg.len >= sizeof e.pre;
-    if (pre_ok)
-        memcpy(&e.pre, msg.buf, sizeof e.pre);
-    int exec_errno = 0;
-    bool exec_failed = msg.len == sizeof msg.buf;
-    if (exec_failed)
-        memcpy(&exec_errno, msg.buf + sizeof e.pre, sizeof exec_errno);
-    struct perf_reading rd;
-    perf_session_read(&ps, &rd);
-    perf_session_close(&ps);
-
-    if (exec_failed) {
-        snprintf(out->outcome, sizeof out->outcome, "error: cannot execute %.40s: %s", o->cmd[0],
-                 strerror(exec_errno));
-        goto done;
-    }
-    if (!pre_ok) {
-        snprintf(out->outcome, sizeof out->outcome, "error: the child died before exec");
-        goto done;
-    }
-    cli_exec_run_metrics(&e, &rd, out);
-    if (have_stats)
+    if (cli_exec_run_parent(o, b, pid, &go[1], st[0], out, r, cs) && have_stats)
         cli_exec_run_read_stats(statsdir, &out->m);
 done:
     if (masked)

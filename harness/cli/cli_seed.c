@@ -203,7 +203,9 @@ static void seed_addresses(struct results *r)
                n1.heap_start == n2.heap_start ? "fixed" : "moved");
 }
 
-static void seed_evaluate(struct results *r)
+/* The heap claims on glibc: brk for small requests, the first growth, mmap for large ones,
+ * free keeping the break, trimming. */
+static void seed_evaluate_heap(struct results *r)
 {
     const struct run_result *first = seed_run(r, SEED_FIRST_GLIBC);
     const struct step_snapshot *p1 = seed_step(first, "p1=");
@@ -248,6 +250,11 @@ static void seed_evaluate(struct results *r)
         "glibc with a fixed threshold: free(D) moved the break from +%#llx to +%#llx (%ld brk)",
         fdd ? (unsigned long long)fdd->break_offset : 0,
         fd ? (unsigned long long)fd->break_offset : 0, seed_step_sys(fixed, "free(D)", 0));
+}
+
+/* The fault and mapping claims: refaults, the dynamic threshold, file and shared mappings. */
+static void seed_evaluate_mappings(struct results *r)
+{
     struct stats_summary s64, sdyn;
     bool have64 = results_cell_summary(r, SEED_CHURN_GLIBC_64K, METRIC_minflt, &s64);
     bool havedyn = results_cell_summary(r, SEED_CHURN_GLIBC, METRIC_minflt, &sdyn);
@@ -296,7 +303,12 @@ static void seed_evaluate(struct results *r)
     seed_claim(r, "posix-shm", "POSIX shm_open + ftruncate + mmap shares memory between processes",
                true, sp != NULL, "shm posix: %s (object unlinked right after mapping)",
                sp ? "shared data seen by both sides" : "run failed");
-    /* hybrid reproduces glibc's choices: the seed sequence here, and the fuzzer's rate */
+}
+
+/* Hybrid reproduces glibc's choices: the seed sequence here, and the fuzzer's rate. */
+static void seed_evaluate_hybrid(struct results *r)
+{
+    const struct run_result *seq = seed_run(r, SEED_SEQ_GLIBC);
     const struct run_result *hs = seed_run(r, SEED_SEQ_HYBRID);
     bool same = hs && seq && hs->step_count == seq->step_count;
     for (unsigned i = 0; same && i < hs->step_count; i++)
@@ -319,6 +331,14 @@ static void seed_evaluate(struct results *r)
                "the hybrid backend makes glibc's brk/mmap/munmap choices (its twin)", hs && seq,
                same && (!fuzzed || rate >= 99.0), "seed sequence per-step counts %s; %s",
                same ? "identical" : "differ", fz);
+}
+
+/* Every claim of the seed note, in the note's order, from the runs in r. */
+static void seed_evaluate(struct results *r)
+{
+    seed_evaluate_heap(r);
+    seed_evaluate_mappings(r);
+    seed_evaluate_hybrid(r);
     seed_addresses(r);
 }
 

@@ -157,6 +157,89 @@ static int cli_merge_inputs(struct results *r, const char *dir, struct context *
     return first;
 }
 
+/* The steps of the run (old_id, rep) in DIR's steps.csv, into rec. */
+static void cli_merge_steps(const struct csv *st, const char *old_id, unsigned rep,
+                            struct run_record *rec)
+{
+    for (size_t k = 0; k < st->nrows && rec->step_count < SAMPLE_STEPS_MAX; k++) {
+        if (strcmp(csv_get(st, k, csv_col(st, "cell")), old_id) ||
+            (unsigned)atoi(csv_get(st, k, csv_col(st, "rep"))) != rep)
+            continue;
+        struct step_snapshot *sn = &rec->steps[rec->step_count++];
+        snprintf(sn->label, sizeof sn->label, "%s", csv_get(st, k, csv_col(st, "label")));
+        double v;
+        sn->ops = csv_num(st, k, csv_col(st, "ops"), &v) ? (uint64_t)v : 0;
+        sn->break_offset = csv_num(st, k, csv_col(st, "break_offset"), &v) ? (int64_t)v : 0;
+        sn->heap_bytes = csv_num(st, k, csv_col(st, "heap_bytes"), &v) ? (int64_t)v : -1;
+        sn->mapped_bytes = csv_num(st, k, csv_col(st, "mapped_bytes"), &v) ? (int64_t)v : -1;
+        sn->minflt = csv_num(st, k, csv_col(st, "minflt"), &v) ? (uint64_t)v : 0;
+        sn->majflt = csv_num(st, k, csv_col(st, "majflt"), &v) ? (uint64_t)v : 0;
+        for (int j = 0; j < OS_CALL_COUNT; j++) {
+            char name[32];
+            snprintf(name, sizeof name, "sys_%s", os_call_name((enum os_call)j));
+            sn->sys[j] = csv_num(st, k, csv_col(st, name), &v) ? (int64_t)v : -1;
+            snprintf(name, sizeof name, "os_%s", os_call_name((enum os_call)j));
+            sn->os[j] = csv_num(st, k, csv_col(st, name), &v) ? (int64_t)v : -1;
+        }
+    }
+}
+
+/* DIR's histograms of the cell old_id, into rec, when this run is the cell's first ok one. */
+static void cli_merge_hists(const struct results *r, const char *dir, const char *old_id,
+                            unsigned cell, bool ok, struct run_record *rec)
+{
+    char path[4200];
+    /* histograms are per cell: attach them to the cell's first ok run only */
+    bool first_ok = ok;
+    for (unsigned i = 0; first_ok && i < r->nruns; i++)
+        first_ok = !(r->runs[i].cell == cell && r->runs[i].ok);
+    for (int op = 0; first_ok && op < OP_COUNT; op++) {
+        hist_reset(&rec->hist[op]);
+        snprintf(path, sizeof path, "%s/hist/%s-%s.csv", dir, old_id, sample_op_names[op]);
+        struct csv h;
+        if (csv_load(&h, path) != 0)
+            continue;
+        double prev = 0;
+        for (size_t k = 0; k < h.nrows; k++) {
+            double v, cum;
+            if (csv_num(&h, k, csv_col(&h, "value_ns"), &v) &&
+                csv_num(&h, k, csv_col(&h, "cumulative"), &cum)) {
+                hist_record(&rec->hist[op], (uint64_t)v, (uint64_t)(cum - prev));
+                prev = cum;
+            }
+        }
+        csv_free(&h);
+    }
+}
+
+/* Copies DIR's timeline of (old_id, rep) under the merged cell's id. */
+static void cli_merge_timeline(const struct results *r, const char *dir, const char *old_id,
+                               unsigned cell, unsigned rep)
+{
+    /* the timeline file keeps its rows; only the cell id in its name changes */
+    char from[4300], to[4300];
+    snprintf(from, sizeof from, "%s/timeline/%s-r%u.csv", dir, old_id, rep);
+    snprintf(to, sizeof to, "%s/timeline", r->dir);
+    atomic_file_mkdirs(to);
+    snprintf(to, sizeof to, "%s/timeline/%s-r%u.csv", r->dir, r->cells[cell].id, rep);
+    FILE *f = fopen(from, "r");
+    if (f) {
+        char *data = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&data, &len);
+        char buf[8192];
+        size_t n;
+        while (mem && (n = fread(buf, 1, sizeof buf, f)) > 0)
+            fwrite(buf, 1, n, mem);
+        fclose(f);
+        if (mem) {
+            fclose(mem);
+            atomic_file_write(to, data, len);
+        }
+        free(data);
+    }
+}
+
 static int cli_merge_dir(struct results *r, const char *dir, struct run_record *rec)
 {
     char path[4200];
@@ -227,72 +310,12 @@ static int cli_merge_dir(struct results *r, const char *dir, struct run_record *
         memset(rec, 0, sizeof *rec);
         rec->magic = RUN_RECORD_MAGIC;
         const char *old_id = csv_get(&s, row, ccell);
-        for (size_t k = 0; have_steps && k < st.nrows && rec->step_count < SAMPLE_STEPS_MAX; k++) {
-            if (strcmp(csv_get(&st, k, csv_col(&st, "cell")), old_id) ||
-                (unsigned)atoi(csv_get(&st, k, csv_col(&st, "rep"))) != run.rep)
-                continue;
-            struct step_snapshot *sn = &rec->steps[rec->step_count++];
-            snprintf(sn->label, sizeof sn->label, "%s", csv_get(&st, k, csv_col(&st, "label")));
-            double v;
-            sn->ops = csv_num(&st, k, csv_col(&st, "ops"), &v) ? (uint64_t)v : 0;
-            sn->break_offset = csv_num(&st, k, csv_col(&st, "break_offset"), &v) ? (int64_t)v : 0;
-            sn->heap_bytes = csv_num(&st, k, csv_col(&st, "heap_bytes"), &v) ? (int64_t)v : -1;
-            sn->mapped_bytes = csv_num(&st, k, csv_col(&st, "mapped_bytes"), &v) ? (int64_t)v : -1;
-            sn->minflt = csv_num(&st, k, csv_col(&st, "minflt"), &v) ? (uint64_t)v : 0;
-            sn->majflt = csv_num(&st, k, csv_col(&st, "majflt"), &v) ? (uint64_t)v : 0;
-            for (int j = 0; j < OS_CALL_COUNT; j++) {
-                char name[32];
-                snprintf(name, sizeof name, "sys_%s", os_call_name((enum os_call)j));
-                sn->sys[j] = csv_num(&st, k, csv_col(&st, name), &v) ? (int64_t)v : -1;
-                snprintf(name, sizeof name, "os_%s", os_call_name((enum os_call)j));
-                sn->os[j] = csv_num(&st, k, csv_col(&st, name), &v) ? (int64_t)v : -1;
-            }
-        }
-        /* histograms are per cell: attach them to the cell's first ok run only */
-        bool first_ok = run.ok;
-        for (unsigned i = 0; first_ok && i < r->nruns; i++)
-            first_ok = !(r->runs[i].cell == cell && r->runs[i].ok);
-        for (int op = 0; first_ok && op < OP_COUNT; op++) {
-            hist_reset(&rec->hist[op]);
-            snprintf(path, sizeof path, "%s/hist/%s-%s.csv", dir, old_id, sample_op_names[op]);
-            struct csv h;
-            if (csv_load(&h, path) != 0)
-                continue;
-            double prev = 0;
-            for (size_t k = 0; k < h.nrows; k++) {
-                double v, cum;
-                if (csv_num(&h, k, csv_col(&h, "value_ns"), &v) &&
-                    csv_num(&h, k, csv_col(&h, "cumulative"), &cum)) {
-                    hist_record(&rec->hist[op], (uint64_t)v, (uint64_t)(cum - prev));
-                    prev = cum;
-                }
-            }
-            csv_free(&h);
-        }
+        if (have_steps)
+            cli_merge_steps(&st, old_id, run.rep, rec);
+        cli_merge_hists(r, dir, old_id, cell, run.ok, rec);
         results_add_run(r, &run, rec);
         merged++;
-        /* the timeline file keeps its rows; only the cell id in its name changes */
-        char from[4300], to[4300];
-        snprintf(from, sizeof from, "%s/timeline/%s-r%u.csv", dir, old_id, run.rep);
-        snprintf(to, sizeof to, "%s/timeline", r->dir);
-        atomic_file_mkdirs(to);
-        snprintf(to, sizeof to, "%s/timeline/%s-r%u.csv", r->dir, r->cells[cell].id, run.rep);
-        FILE *f = fopen(from, "r");
-        if (f) {
-            char *data = NULL;
-            size_t len = 0;
-            FILE *mem = open_memstream(&data, &len);
-            char buf[8192];
-            size_t n;
-            while (mem && (n = fread(buf, 1, sizeof buf, f)) > 0)
-                fwrite(buf, 1, n, mem);
-            fclose(f);
-            if (mem) {
-                fclose(mem);
-                atomic_file_write(to, data, len);
-            }
-            free(data);
-        }
+        cli_merge_timeline(r, dir, old_id, cell, run.rep);
     }
     csv_free(&s);
     if (have_steps)

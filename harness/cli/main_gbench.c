@@ -293,14 +293,52 @@ static void main_gbench_workload_name(const char *spec, char *out, size_t len)
     snprintf(out, len, "%.*s", (int)n, spec);
 }
 
-int main(int argc, char **argv)
-{
+/* The -b and -w specs of the command line, in order. */
+struct main_gbench_specs {
     const char *backends[MAIN_GBENCH_SPECS], *workloads[MAIN_GBENCH_SPECS];
-    unsigned nb = 0, nw = 0;
-    bool help = false;
-    /* Take our options out of argv; everything else goes to Google Benchmark. */
+    unsigned nb, nw;
+};
+
+/* Adds the -b (is_b) or -w list val to sp. Returns 0, or 2 after saying why not. */
+static int main_gbench_add_specs(struct main_gbench_specs *sp, bool is_b, const char *val)
+{
+    char err[512];
+    struct param_values pv;
+    bool is_w = !is_b;
+    static struct spec_list lists[2]; /* static: kept until exit, like argv */
+    struct spec_list *l = &lists[is_w];
+    unsigned first = l->n;
+    if (spec_add(l, is_b ? SPEC_BACKEND : SPEC_WORKLOAD, val, false, err, sizeof err) != 0) {
+        fprintf(stderr, "faultline-gbench: %s\n", err);
+        return 2;
+    }
+    for (unsigned k = first; k < l->n; k++) {
+        const struct backend_ops *ops;
+        if (is_b && backend_parse_spec(l->v[k], &ops, &pv, err, sizeof err) == 0 && ops->preload) {
+            fprintf(stderr,
+                    "faultline-gbench: --backend %s: a peer needs LD_PRELOAD at exec; use "
+                    "faultline run for it\n",
+                    l->v[k]);
+            return 2;
+        }
+        if ((is_b ? sp->nb : sp->nw) == MAIN_GBENCH_SPECS) {
+            fprintf(stderr, "faultline-gbench: too many specs (at most %d)\n", MAIN_GBENCH_SPECS);
+            return 2;
+        }
+        if (is_b)
+            sp->backends[sp->nb++] = l->v[k];
+        else
+            sp->workloads[sp->nw++] = l->v[k];
+    }
+    return 0;
+}
+
+/* Takes our options out of argv (argc shrinks); everything else goes to Google Benchmark.
+ * Returns -1 to go on, or the exit code (--version, a bad option). */
+static int main_gbench_args(int *argc, char **argv, struct main_gbench_specs *sp, bool *help)
+{
     int out = 1;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < *argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
         if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
@@ -315,44 +353,17 @@ int main(int argc, char **argv)
             const char *eq = strchr(a, '=');
             if (eq) {
                 val = eq + 1;
-            } else if (i + 1 < argc) {
+            } else if (i + 1 < *argc) {
                 val = argv[++i];
             } else {
                 fprintf(stderr, "faultline-gbench: %s needs a value\n", a);
                 return 2;
             }
         }
-        char err[512];
-        struct param_values pv;
         if (is_b || is_w) { /* the -b/-w grammar of every faultline command (spec.h) */
-            static struct spec_list lists[2]; /* static: kept until exit, like argv */
-            struct spec_list *l = &lists[is_w];
-            unsigned first = l->n;
-            if (spec_add(l, is_b ? SPEC_BACKEND : SPEC_WORKLOAD, val, false, err, sizeof err) !=
-                0) {
-                fprintf(stderr, "faultline-gbench: %s\n", err);
-                return 2;
-            }
-            for (unsigned k = first; k < l->n; k++) {
-                const struct backend_ops *ops;
-                if (is_b && backend_parse_spec(l->v[k], &ops, &pv, err, sizeof err) == 0 &&
-                    ops->preload) {
-                    fprintf(stderr,
-                            "faultline-gbench: --backend %s: a peer needs LD_PRELOAD at exec; use "
-                            "faultline run for it\n",
-                            l->v[k]);
-                    return 2;
-                }
-                if ((is_b ? nb : nw) == MAIN_GBENCH_SPECS) {
-                    fprintf(stderr, "faultline-gbench: too many specs (at most %d)\n",
-                            MAIN_GBENCH_SPECS);
-                    return 2;
-                }
-                if (is_b)
-                    backends[nb++] = l->v[k];
-                else
-                    workloads[nw++] = l->v[k];
-            }
+            int rc = main_gbench_add_specs(sp, is_b, val);
+            if (rc)
+                return rc;
         } else if (is_s) {
             char *end;
             errno = 0;
@@ -366,35 +377,39 @@ int main(int argc, char **argv)
             main_gbench_no_perf = true;
         } else {
             if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-                help = true;
+                *help = true;
                 a = "--help";
             }
             argv[out++] = (char *)a;
         }
     }
     argv[out] = NULL;
-    argc = out;
-    if (help)
-        fputs(main_gbench_help, stdout);
-    fflush(stdout);
+    *argc = out;
+    return -1;
+}
 
-    if (nb == 0)
+/* Fills in the default backends and workloads, registers one benchmark per pair and the
+ * context Google Benchmark prints. */
+static void main_gbench_register(struct main_gbench_specs *sp)
+{
+    if (sp->nb == 0)
         for (size_t i = 0; i < sizeof main_gbench_default_backends / sizeof(char *); i++)
-            backends[nb++] = main_gbench_default_backends[i];
-    if (nw == 0)
-        for (const struct workload *const *w = workload_registry; *w && nw < MAIN_GBENCH_SPECS; w++)
-            workloads[nw++] = main_gbench_small_spec((*w)->name);
+            sp->backends[sp->nb++] = main_gbench_default_backends[i];
+    if (sp->nw == 0)
+        for (const struct workload *const *w = workload_registry; *w && sp->nw < MAIN_GBENCH_SPECS;
+             w++)
+            sp->workloads[sp->nw++] = main_gbench_small_spec((*w)->name);
 
     static struct main_gbench_pair pairs[MAIN_GBENCH_SPECS * MAIN_GBENCH_SPECS];
     unsigned np = 0;
-    for (unsigned b = 0; b < nb; b++) {
-        for (unsigned w = 0; w < nw; w++) {
+    for (unsigned b = 0; b < sp->nb; b++) {
+        for (unsigned w = 0; w < sp->nw; w++) {
             struct main_gbench_pair *p = &pairs[np++];
-            snprintf(p->backend, sizeof p->backend, "%s", backends[b]);
-            snprintf(p->workload, sizeof p->workload, "%s", workloads[w]);
+            snprintf(p->backend, sizeof p->backend, "%s", sp->backends[b]);
+            snprintf(p->workload, sizeof p->workload, "%s", sp->workloads[w]);
             char wname[MAIN_GBENCH_SPEC];
-            main_gbench_workload_name(workloads[w], wname, sizeof wname);
-            snprintf(p->name, sizeof p->name, "%s/%s", backends[b], wname);
+            main_gbench_workload_name(sp->workloads[w], wname, sizeof wname);
+            snprintf(p->name, sizeof p->name, "%s/%s", sp->backends[b], wname);
             struct gbench_bench *gb = gbench_register(p->name, main_gbench_batch, p);
             gbench_use_manual_time(gb);
         }
@@ -407,5 +422,19 @@ int main(int argc, char **argv)
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)main_gbench_seed);
     gbench_context("faultline_seed", seed);
+}
+
+int main(int argc, char **argv)
+{
+    static struct main_gbench_specs sp;
+    bool help = false;
+    int rc = main_gbench_args(&argc, argv, &sp, &help);
+    if (rc >= 0)
+        return rc;
+    if (help)
+        fputs(main_gbench_help, stdout);
+    fflush(stdout);
+
+    main_gbench_register(&sp);
     return gbench_main(&argc, argv);
 }

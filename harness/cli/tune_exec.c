@@ -120,6 +120,108 @@ static void tune_exec_child(const struct tune_state *st, const char *tunables, i
 /* Runs the program once under a setting. The parent traces the child with
  * PTRACE_O_TRACEEXIT so it can read VmHWM and VmRSS at the exit stop, while the address space
  * still exists; where ptrace is not permitted it polls /proc every millisecond instead. */
+/* What watching one run saw. */
+struct tune_exec_seen {
+    struct tune_exec_scan sc;
+    bool out_open, timed_out, exit_seen;
+    uint64_t hwm, rss;
+    int status;
+    struct rusage ru;
+};
+
+/* Reaps pid (resuming its ptrace stops, sampling its RSS when not traced), reads its output
+ * from out_fd and kills it at the timeout. outcome gets a wait4 failure only. */
+static void tune_exec_watch(const struct tune_state *st, pid_t pid, bool traced, int out_fd,
+                            double t0, struct tune_exec_seen *w, char *outcome, size_t outlen)
+{
+    for (;;) {
+        pid_t r = wait4(pid, &w->status, WNOHANG | __WALL, &w->ru);
+        if (r == pid && WIFSTOPPED(w->status)) {
+            int event = w->status >> 16;
+            int sig = 0;
+            if (event == PTRACE_EVENT_EXIT) {
+                /* the last moment the address space exists: exact peak and exit RSS */
+                w->hwm = procfs_vm_hwm(pid);
+                w->rss = procfs_vm_rss(pid);
+                w->exit_seen = true;
+            } else if (event == 0) {
+                sig = WSTOPSIG(w->status); /* a signal for the program: deliver it */
+            }
+            ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
+            continue;
+        }
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR) {
+            snprintf(outcome, outlen, "error: wait4: %s", strerror(errno));
+            break;
+        }
+        if (!traced) {
+            uint64_t h = procfs_vm_hwm(pid), v = procfs_vm_rss(pid);
+            if (h > w->hwm)
+                w->hwm = h;
+            if (v)
+                w->rss = v;
+        }
+        if (!w->timed_out && tune_exec_now() - t0 > st->timeout_s * 1e9) {
+            kill(pid, SIGKILL);
+            w->timed_out = true;
+        }
+        struct pollfd p = {.fd = out_fd, .events = POLLIN};
+        if (w->out_open) {
+            if (poll(&p, 1, 1) > 0)
+                w->out_open = tune_exec_drain(out_fd, &w->sc);
+        } else {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* The run's metrics from what was seen, or -1 with outcome saying why it does not count. */
+static int tune_exec_result(const struct tune_state *st, const struct tune_exec_seen *w,
+                            bool traced, double elapsed, double m[TUNE_METRICS], char *outcome,
+                            size_t outlen)
+{
+    if (w->timed_out) {
+        snprintf(outcome, outlen, "timeout after %.0f s", st->timeout_s);
+        return -1;
+    }
+    if (WIFSIGNALED(w->status)) {
+        snprintf(outcome, outlen, "killed by signal %d (%s)", WTERMSIG(w->status),
+                 strsignal(WTERMSIG(w->status)));
+        return -1;
+    }
+    if (WIFEXITED(w->status) && WEXITSTATUS(w->status) == 127) {
+        snprintf(outcome, outlen, "exit 127 (cannot execute %s?)", st->cmd[0]);
+        return -1;
+    }
+    if (WIFEXITED(w->status) && WEXITSTATUS(w->status) != 0) {
+        snprintf(outcome, outlen, "exit %d", WEXITSTATUS(w->status));
+        return -1;
+    }
+    m[TUNE_TIME] = elapsed;
+    m[TUNE_FAULTS] = (double)(w->ru.ru_minflt + w->ru.ru_majflt);
+    if (w->hwm)
+        m[TUNE_PEAK] = (double)w->hwm;
+    else if (w->ru.ru_maxrss > 0) /* too short to poll: the rusage peak (with the pre-exec fork) */
+        m[TUNE_PEAK] = (double)w->ru.ru_maxrss * 1024;
+    if (w->sc.bad[0]) {
+        snprintf(outcome, outlen, "error: retained_rss_kb=%s: expected an integer 0..%llu (KiB)",
+                 w->sc.bad, (unsigned long long)TUNE_KB_MAX);
+        return -1;
+    }
+    if (w->sc.retained_kb >= 0)
+        m[TUNE_RETAINED] = (double)w->sc.retained_kb * 1024; /* the program's own word wins */
+    else if (w->rss)
+        m[TUNE_RETAINED] = (double)w->rss;
+    /* polling can miss the last growth; the peak is at least any RSS the run reported */
+    if (isfinite(m[TUNE_RETAINED]) && !(m[TUNE_PEAK] >= m[TUNE_RETAINED]))
+        m[TUNE_PEAK] = m[TUNE_RETAINED];
+    snprintf(outcome, outlen, "ok%s", traced && !w->exit_seen ? " (no exit stop)" : "");
+    return 0;
+}
+
 int tune_exec_once(const struct tune_state *st, const struct tune_setting *s,
                    double m[TUNE_METRICS], char *outcome, size_t outlen)
 {
@@ -160,94 +262,12 @@ int tune_exec_once(const struct tune_state *st, const struct tune_setting *s,
     }
     close(gate[1]);
 
-    struct tune_exec_scan sc = {.retained_kb = -1};
-    bool out_open = true, timed_out = false, exit_seen = false;
-    uint64_t hwm = 0, rss = 0;
-    int status = 0;
-    struct rusage ru;
-    memset(&ru, 0, sizeof ru);
-    for (;;) {
-        pid_t r = wait4(pid, &status, WNOHANG | __WALL, &ru);
-        if (r == pid && WIFSTOPPED(status)) {
-            int event = status >> 16;
-            int sig = 0;
-            if (event == PTRACE_EVENT_EXIT) {
-                /* the last moment the address space exists: exact peak and exit RSS */
-                hwm = procfs_vm_hwm(pid);
-                rss = procfs_vm_rss(pid);
-                exit_seen = true;
-            } else if (event == 0) {
-                sig = WSTOPSIG(status); /* a signal for the program: deliver it */
-            }
-            ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
-            continue;
-        }
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR) {
-            snprintf(outcome, outlen, "error: wait4: %s", strerror(errno));
-            break;
-        }
-        if (!traced) {
-            uint64_t h = procfs_vm_hwm(pid), v = procfs_vm_rss(pid);
-            if (h > hwm)
-                hwm = h;
-            if (v)
-                rss = v;
-        }
-        if (!timed_out && tune_exec_now() - t0 > st->timeout_s * 1e9) {
-            kill(pid, SIGKILL);
-            timed_out = true;
-        }
-        struct pollfd p = {.fd = out[0], .events = POLLIN};
-        if (out_open) {
-            if (poll(&p, 1, 1) > 0)
-                out_open = tune_exec_drain(out[0], &sc);
-        } else {
-            struct timespec ts = {0, 1000000};
-            nanosleep(&ts, NULL);
-        }
-    }
+    struct tune_exec_seen w = {.sc = {.retained_kb = -1}, .out_open = true};
+    tune_exec_watch(st, pid, traced, out[0], t0, &w, outcome, outlen);
     double t1 = tune_exec_now();
-    if (out_open)
-        tune_exec_drain(out[0], &sc);
+    if (w.out_open)
+        tune_exec_drain(out[0], &w.sc);
     close(out[0]);
 
-    if (timed_out) {
-        snprintf(outcome, outlen, "timeout after %.0f s", st->timeout_s);
-        return -1;
-    }
-    if (WIFSIGNALED(status)) {
-        snprintf(outcome, outlen, "killed by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-        return -1;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        snprintf(outcome, outlen, "exit 127 (cannot execute %s?)", st->cmd[0]);
-        return -1;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        snprintf(outcome, outlen, "exit %d", WEXITSTATUS(status));
-        return -1;
-    }
-    m[TUNE_TIME] = t1 - t0;
-    m[TUNE_FAULTS] = (double)(ru.ru_minflt + ru.ru_majflt);
-    if (hwm)
-        m[TUNE_PEAK] = (double)hwm;
-    else if (ru.ru_maxrss > 0) /* too short to poll: the rusage peak (includes the pre-exec fork) */
-        m[TUNE_PEAK] = (double)ru.ru_maxrss * 1024;
-    if (sc.bad[0]) {
-        snprintf(outcome, outlen, "error: retained_rss_kb=%s: expected an integer 0..%llu (KiB)",
-                 sc.bad, (unsigned long long)TUNE_KB_MAX);
-        return -1;
-    }
-    if (sc.retained_kb >= 0)
-        m[TUNE_RETAINED] = (double)sc.retained_kb * 1024; /* the program's own word wins */
-    else if (rss)
-        m[TUNE_RETAINED] = (double)rss;
-    /* polling can miss the last growth; the peak is at least any RSS the run reported */
-    if (isfinite(m[TUNE_RETAINED]) && !(m[TUNE_PEAK] >= m[TUNE_RETAINED]))
-        m[TUNE_PEAK] = m[TUNE_RETAINED];
-    snprintf(outcome, outlen, "ok%s", traced && !exit_seen ? " (no exit stop)" : "");
-    return 0;
+    return tune_exec_result(st, &w, traced, t1 - t0, m, outcome, outlen);
 }

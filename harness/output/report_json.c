@@ -63,7 +63,9 @@ static void report_json_steps(const struct run_result *run, struct strbuf *sb)
     strbuf_puts(sb, "]");
 }
 
-static void report_json_render(const struct results *r, struct strbuf *sb)
+/* The object's opening and its run-wide members: schema, context, command, inputs, warnings,
+ * events and how latency was sampled. */
+static void report_json_head(const struct results *r, struct strbuf *sb)
 {
     strbuf_puts(sb, "{\n");
     json_key(sb, "schema_version", true);
@@ -106,7 +108,11 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
     json_key(sb, "timer_cost_ns", false);
     json_number_or_null(sb, r->nruns ? (double)r->runs[0].timer_cost_ns : 0, r->nruns > 0);
     strbuf_puts(sb, "},\n");
+}
 
+/* "cells": each cell's names and parameters and its latency histograms. */
+static void report_json_cells(const struct results *r, struct strbuf *sb)
+{
     json_key(sb, "cells", true);
     strbuf_puts(sb, "[");
     for (unsigned c = 0; c < r->ncells; c++) {
@@ -141,7 +147,11 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
         strbuf_puts(sb, "}}");
     }
     strbuf_puts(sb, "],\n");
+}
 
+/* "runs": each run's outcome, metrics, hardware events and steps. */
+static void report_json_runs(const struct results *r, struct strbuf *sb)
+{
     json_key(sb, "runs", true);
     strbuf_puts(sb, "[");
     for (unsigned i = 0; i < r->nruns; i++) {
@@ -189,7 +199,11 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
         strbuf_puts(sb, "}");
     }
     strbuf_puts(sb, "],\n");
+}
 
+/* "aggregates": per cell with two or more ok runs, each metric's summary statistics. */
+static void report_json_aggregates(const struct results *r, struct strbuf *sb)
+{
     json_key(sb, "aggregates", true);
     strbuf_puts(sb, "[");
     bool first_agg = true;
@@ -237,6 +251,11 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
         strbuf_puts(sb, "}}");
     }
     strbuf_puts(sb, "],\n");
+}
+
+/* "claims", the last member; it closes the object. */
+static void report_json_claims(const struct results *r, struct strbuf *sb)
+{
     json_key(sb, "claims", true);
     strbuf_puts(sb, "[");
     for (unsigned i = 0; i < r->nclaims; i++) {
@@ -252,6 +271,15 @@ static void report_json_render(const struct results *r, struct strbuf *sb)
         strbuf_puts(sb, "}");
     }
     strbuf_puts(sb, "]\n}\n");
+}
+
+static void report_json_render(const struct results *r, struct strbuf *sb)
+{
+    report_json_head(r, sb);
+    report_json_cells(r, sb);
+    report_json_runs(r, sb);
+    report_json_aggregates(r, sb);
+    report_json_claims(r, sb);
 }
 
 const struct reporter report_json = {"json", report_json_render};

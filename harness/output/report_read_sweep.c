@@ -12,15 +12,13 @@
 #include "report_read.h"
 #include "results.h"
 
-static void report_read_sweep_one(const struct report_doc *r, const char *be, const char *key,
-                                  const char *metric, char *out, size_t len)
+/* The rows of backend be that have metric, as points over the swept key, into pts (room for
+ * every row). Returns how many. */
+static size_t report_read_sweep_points(const struct csv *c, const char *be, const char *key,
+                                       const char *metric, struct report_read_pt *pts)
 {
-    const struct csv *c = &r->sweep;
     int kx = csv_col(c, key), cw = csv_col(c, "workload"), cr = csv_col(c, "runs");
     int cb = csv_col(c, "backend"), cops = csv_col(c, "ops");
-    struct report_read_pt *pts = calloc(c->nrows + 1, sizeof *pts);
-    if (!pts)
-        abort();
     size_t n = 0;
     for (size_t i = 0; i < c->nrows; i++) {
         struct report_read_pt *p = &pts[n];
@@ -64,6 +62,17 @@ static void report_read_sweep_one(const struct report_doc *r, const char *be, co
         }
         n++;
     }
+    return n;
+}
+
+static void report_read_sweep_one(const struct report_doc *r, const char *be, const char *key,
+                                  const char *metric, char *out, size_t len)
+{
+    const struct csv *c = &r->sweep;
+    struct report_read_pt *pts = calloc(c->nrows + 1, sizeof *pts);
+    if (!pts)
+        abort();
+    size_t n = report_read_sweep_points(c, be, key, metric, pts);
     if (n == 0) {
         snprintf(out, len, "No %s values for %s.", metric, be);
         free(pts);

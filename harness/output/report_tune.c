@@ -161,33 +161,11 @@ static void report_tune_row(struct report_doc *r, size_t i, const char *cls, con
 
 /* The recommended GLIBC_TUNABLES line, the Pareto front with the default as reference, and the
  * time-vs-RSS plots of plot.sh with a reading each. */
-void report_tune(struct report_doc *r)
+/* The recommended setting as a GLIBC_TUNABLES line, or a warning when tune.csv has none. */
+static void report_tune_recommended(struct report_doc *r, const char *objective, long rec)
 {
-    if (!r->have_tune)
-        return;
     const struct csv *c = &r->tune;
-    report_doc_heading(r, 2, "Tuning advisor");
-    const char *objective = "?";
-    for (size_t k = 0; k < c->ncols; k++)
-        if (!strncmp(c->header[k], "score_", 6))
-            objective = c->header[k] + 6;
-    int cp = csv_col(c, "pareto"), cd = csv_col(c, "default"), cr = csv_col(c, "recommended");
-    long def = -1, rec = -1;
-    size_t nfront = 0;
-    for (size_t i = 0; i < c->nrows; i++) {
-        if (!strcmp(csv_get(c, i, cd), "1"))
-            def = (long)i;
-        if (!strcmp(csv_get(c, i, cr), "1"))
-            rec = (long)i;
-        nfront += !strcmp(csv_get(c, i, cp), "1");
-    }
     char text[1024];
-    snprintf(text, sizeof text,
-             "faultline tune tried %zu GLIBC_TUNABLES settings for the objective %s; %zu are on "
-             "the Pareto front (no other setting is at least as good in time, peak RSS, retained "
-             "RSS and faults).",
-             c->nrows, objective, nfront);
-    report_doc_para(r, text, NULL);
     if (rec < 0) {
         report_doc_para(r, "tune.csv marks no recommended setting (no run succeeded).", "warn");
     } else {
@@ -207,7 +185,14 @@ void report_tune(struct report_doc *r)
             strbuf_printf(&r->md, "```\nGLIBC_TUNABLES=%s\n```\n\n", line);
         }
     }
-    /* the front, default first as the reference, then by the objective's score */
+}
+
+/* The Pareto front as a table: the default first as the reference, then by the objective's
+ * score. */
+static void report_tune_front(struct report_doc *r, long def, long rec)
+{
+    const struct csv *c = &r->tune;
+    int cp = csv_col(c, "pareto");
     size_t *rows = calloc(c->nrows + 1, sizeof *rows);
     if (!rows)
         abort();
@@ -255,7 +240,11 @@ void report_tune(struct report_doc *r)
                     "Medians over the runs of each setting; lower is better in every column; "
                     "n/a = not measured, never 0.",
                     NULL);
+}
 
+/* The tune plots from plots/manifest.txt and the ones plots/skipped.txt says were skipped. */
+static void report_tune_plots(struct report_doc *r)
+{
     char path[RH_PATH];
     snprintf(path, sizeof path, "%s/plots/manifest.txt", r->dir);
     FILE *f = fopen(path, "r");
@@ -287,4 +276,36 @@ void report_tune(struct report_doc *r)
         }
         fclose(f);
     }
+}
+
+void report_tune(struct report_doc *r)
+{
+    if (!r->have_tune)
+        return;
+    const struct csv *c = &r->tune;
+    report_doc_heading(r, 2, "Tuning advisor");
+    const char *objective = "?";
+    for (size_t k = 0; k < c->ncols; k++)
+        if (!strncmp(c->header[k], "score_", 6))
+            objective = c->header[k] + 6;
+    int cp = csv_col(c, "pareto"), cd = csv_col(c, "default"), cr = csv_col(c, "recommended");
+    long def = -1, rec = -1;
+    size_t nfront = 0;
+    for (size_t i = 0; i < c->nrows; i++) {
+        if (!strcmp(csv_get(c, i, cd), "1"))
+            def = (long)i;
+        if (!strcmp(csv_get(c, i, cr), "1"))
+            rec = (long)i;
+        nfront += !strcmp(csv_get(c, i, cp), "1");
+    }
+    char text[1024];
+    snprintf(text, sizeof text,
+             "faultline tune tried %zu GLIBC_TUNABLES settings for the objective %s; %zu are on "
+             "the Pareto front (no other setting is at least as good in time, peak RSS, retained "
+             "RSS and faults).",
+             c->nrows, objective, nfront);
+    report_doc_para(r, text, NULL);
+    report_tune_recommended(r, objective, rec);
+    report_tune_front(r, def, rec);
+    report_tune_plots(r);
 }
