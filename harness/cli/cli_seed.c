@@ -14,6 +14,7 @@
 #include "config.h"
 #include "cli.h"
 #include "path.h"
+#include "runner.h"
 
 /* The experiments, as cells; the claim evaluators find them by index. */
 enum {
@@ -109,14 +110,8 @@ static long seed_step_sys(const struct run_result *run, const char *label, int k
 static int seed_twin_rate(unsigned long *agree, unsigned long *total)
 {
     char self[PATH_SIZE], cmd[4 * PATH_SIZE + 256];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    if (runner_exe_dir(self, sizeof self) != 0)
         return -1;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (!slash)
-        return -1;
-    *slash = '\0';
     snprintf(cmd, sizeof cmd,
              "'%s/twinfuzz/twinfuzz' --driver '%s/twinfuzz/twinfuzz-driver' --preload "
              "'%s/libfaultline-hybrid.so' --seqs %d --ops 100 --seed 1 --min-rate 0 2>/dev/null;"

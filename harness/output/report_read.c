@@ -13,6 +13,21 @@
 #include "report_read_sweep.h"
 #include "results.h"
 
+double report_read_biggest_step(const struct report_read_pt *pts, size_t n, size_t *best)
+{
+    double bestd = -1;
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(pts[i].series, pts[i - 1].series))
+            continue;
+        double d = fabs(pts[i].y - pts[i - 1].y);
+        if (d > bestd) {
+            bestd = d;
+            *best = i;
+        }
+    }
+    return bestd;
+}
+
 int report_read_pt_cmp(const void *a, const void *b)
 {
     const struct report_read_pt *p = a, *q = b;
@@ -339,16 +354,7 @@ static void report_read_sizesweep(const struct report_doc *r, const char *metric
     int w = snprintf(out, len, "%s makes %.3g %s per operation at %s and %.3g at %s. ",
                      pts[0].series, pts[0].y, what, x0, pts[last].y, x1);
     size_t best = 0;
-    double bestd = -1;
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(pts[i].series, pts[i - 1].series))
-            continue;
-        double d = fabs(pts[i].y - pts[i - 1].y);
-        if (d > bestd) {
-            bestd = d;
-            best = i;
-        }
-    }
+    double bestd = report_read_biggest_step(pts, n, &best);
     if (w > 0 && (size_t)w < len) {
         if (bestd <= 0) {
             snprintf(out + w, len - (size_t)w, "It is the same at every size.");

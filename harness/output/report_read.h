@@ -14,6 +14,10 @@ struct report_read_pt {
     double x, y, ops;
 };
 
+/* The biggest change of y between neighbouring points of one series (pts sorted by
+ * report_read_pt_cmp): returns it, -1 when no two points share a series, and sets *best to the
+ * later point's index. */
+double report_read_biggest_step(const struct report_read_pt *pts, size_t n, size_t *best);
 /* Orders points by series, then by x. */
 int report_read_pt_cmp(const void *a, const void *b);
 /* A metric as words ("minor faults per run"); the name itself when it has none. */

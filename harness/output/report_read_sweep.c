@@ -100,16 +100,7 @@ static void report_read_sweep_one(const struct report_doc *r, const char *be, co
     }
     /* the biggest change between neighbouring swept values, over every series */
     size_t best = 0;
-    double bestd = -1;
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(pts[i].series, pts[i - 1].series))
-            continue;
-        double d = fabs(pts[i].y - pts[i - 1].y);
-        if (d > bestd) {
-            bestd = d;
-            best = i;
-        }
-    }
+    double bestd = report_read_biggest_step(pts, n, &best);
     if (bestd <= 0) {
         snprintf(out + w, len - (size_t)w, "It does not change across the swept %s values.", key);
     } else {

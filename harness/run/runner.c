@@ -24,17 +24,26 @@
 #include "peers.h"
 #include "runlimits.h"
 
-int runner_sibling_path(const char *name, char *buf, size_t len)
+int runner_exe_dir(char *buf, size_t len)
 {
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len < 2)
+        return -1;
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
     if (n <= 0)
         return -1;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
     if (!slash)
         return -1;
     *slash = '\0';
+    return 0;
+}
+
+int runner_sibling_path(const char *name, char *buf, size_t len)
+{
+    char self[4096];
+    if (runner_exe_dir(self, sizeof self) != 0)
+        return -1;
     if (snprintf(buf, len, "%s/%s", self, name) >= (int)len)
         return -1;
     return access(buf, X_OK) == 0 ? 0 : -1;

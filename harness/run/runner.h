@@ -74,5 +74,7 @@ uint64_t runner_now_ns(void);
 void runner_rmtree(const char *dir);
 /* Path of a binary that sits next to the running faultline executable. */
 int runner_sibling_path(const char *name, char *buf, size_t len);
+/* The directory of the running executable (/proc/self/exe without its last part): 0, or -1. */
+int runner_exe_dir(char *buf, size_t len);
 
 #endif
