@@ -7,7 +7,7 @@
 # The threshold sweep's workloads straddle the swept thresholds (size-sweep from 4 KiB to 4 MiB,
 # churn of 256 KiB blocks), and the trim sweep's sawtooth frees its whole top, so every sweep
 # plot moves.
-set -u
+set -euo pipefail
 BUILD=${BUILD:-build}
 QUICK=${QUICK:-0}
 FL="$BUILD/faultline"
@@ -75,7 +75,8 @@ echo
 echo "== summary =="
 if [ -f "$root/suite/report.md" ]; then
     # the summary table of the suite's report: medians per workload x backend
-    awk '/^## Summary/{p=1; next} p && /^## /{exit} p' "$root/suite/report.md" | head -100
+    # || true: head may close the pipe before awk is done (SIGPIPE), which is not a failure
+    awk '/^## Summary/{p=1; next} p && /^## /{exit} p' "$root/suite/report.md" | head -100 || true
 fi
 if [ -f "$root/seed/seed.csv" ]; then
     echo "seed claims: $(awk -F, 'NR>1{n[$2]++} END{for (v in n) printf "%s %d  ", v, n[v]}' "$root/seed/seed.csv")"
@@ -89,7 +90,8 @@ for r in csv.DictReader(open(sys.argv[1], newline="")):
     n[c] += 1
     bad[c] += r["outcome"] != "ok"
 for c in n:
-    if bad[c]: print("  %s: %d of %d runs not ok" % (c, bad[c], n[c]))' "$root/suite/samples.csv" | sort
+    if bad[c]: print("  %s: %d of %d runs not ok" % (c, bad[c], n[c]))' "$root/suite/samples.csv" | sort \
+        || status=1
 fi
 echo "results: $root"
 echo "elapsed: $(($(date +%s) - start)) s"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages faultline uses (as root), or prints the exact apt-get line.
 # Also mounts tracefs when it is missing, so syscall tracepoints can be counted.
-set -u
+set -euo pipefail
 PKGS="build-essential cmake pkg-config libjansson-dev libpfm4-dev libbenchmark-dev libbenchmark-tools \
 python3 python3-scipy shellcheck hyperfine gnuplot-nox valgrind strace linux-perf time \
 libdw-dev libiberty-dev libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 sqlite3 chromium clang libclang-rt-14-dev \

@@ -49,7 +49,7 @@
 #
 #   hybrid within 1.5x glibc's time on sort: yes (1.07x)
 #   (elapsed 194 s; faultline b02e682, Release build, RUNS=3, 1 warmup)
-set -u
+set -euo pipefail
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
 FL="$BUILD/faultline"
@@ -100,7 +100,7 @@ run gzip sh -c "gzip -6 -c '$data/gz.txt' | gzip -dc | cmp - '$data/gz.txt'"
 run python python3 "$data/dict.py"
 run sqlite sqlite3 ":memory:" ".read $data/rows.sql"
 
-python3 - "$root" <<'EOF'
+python3 - "$root" <<'EOF' || status=1
 import json, statistics, sys
 root = sys.argv[1]
 cols = [("time", ["wall_ns"]), ("faults", ["minflt", "majflt"]),

@@ -5,7 +5,7 @@
 # The tree is built once (`make build`), then each round runs exactly what `make regress` runs
 # after its build step (ci/regress.sh), so every round measures the same binaries.
 #   BUILD=<dir> bash ci/regress-false-alarms.sh [N]     (NO_BUILD=1: use BUILD as it is)
-set -uo pipefail
+set -euo pipefail
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 n=${1:-10}

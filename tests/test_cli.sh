@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CLI-level harness tests (see tests/harness.cmake). Usage: test_cli.sh TEST BUILD_DIR TESTS_DIR
-set -u
+set -euo pipefail
 t=$1
 B=$2
 T=$3
@@ -33,9 +33,9 @@ bad-input)
     while IFS='|' read -r expect args; do
         [ -z "$args" ] && continue
         out="$W/out-$RANDOM"
+        rc=0
         # shellcheck disable=SC2086
-        eval "\"$FL\" $args --out \"$out\"" >"$W/stdout" 2>"$W/stderr"
-        rc=$?
+        eval "\"$FL\" $args --out \"$out\"" >"$W/stdout" 2>"$W/stderr" || rc=$?
         [ $rc = 2 ] || fail "'$args': exit $rc, expected 2 ($(cat "$W/stderr"))"
         [ "$(wc -l <"$W/stderr")" = 1 ] || fail "'$args': stderr is not one line: $(cat "$W/stderr")"
         grep -q -- "$expect" "$W/stderr" || fail "'$args': stderr does not name '$expect': $(cat "$W/stderr")"
@@ -69,11 +69,13 @@ trim=12Q|sweep -b hybrid:trim=128K,12Q -w churn
 --shard|sweep -b hybrid -w churn --shard 3/2
 EOF2
     # a non-writable --out
-    "$FL" run -b glibc -w churn --out /proc/faultline-cannot >"$W/stdout" 2>"$W/stderr"
-    [ $? = 2 ] && grep -q -- "--out" "$W/stderr" || fail "non-writable --out: $(cat "$W/stderr")"
+    rc=0
+    "$FL" run -b glibc -w churn --out /proc/faultline-cannot >"$W/stdout" 2>"$W/stderr" || rc=$?
+    [ $rc = 2 ] && grep -q -- "--out" "$W/stderr" || fail "non-writable --out: $(cat "$W/stderr")"
     [ -s "$W/stdout" ] && fail "non-writable --out wrote to stdout"
-    "$FL" list nonsense >/dev/null 2>&1
-    [ $? = 2 ] || fail "list nonsense"
+    rc=0
+    "$FL" list nonsense >/dev/null 2>&1 || rc=$?
+    [ $rc = 2 ] || fail "list nonsense"
     echo "ok: all bad inputs rejected"
     ;;
 golden)
@@ -151,15 +153,17 @@ sys.exit(1 if bad else 0)
 PY
     ;;
 outcomes)
+    rc=0
     "$FL" run -b glibc -b hybrid -w churn:count=3 --runs 2 --quiet --out "$W/o" \
-        --env FAULTLINE_TEST_CRASH=1 >/dev/null 2>&1
-    [ $? = 1 ] || fail "a crashing plan must exit 1"
+        --env FAULTLINE_TEST_CRASH=1 >/dev/null 2>&1 || rc=$?
+    [ $rc = 1 ] || fail "a crashing plan must exit 1"
     [ "$(grep -c 'crashed: SIGSEGV' "$W/o/samples.csv")" = 4 ] || fail "4 crashed runs expected"
     python3 -m json.tool "$W/o/run.json" >/dev/null || fail "run.json invalid after crashes"
     grep -q '"minflt":null' "$W/o/run.json" || fail "a crashed run's metrics must be null"
+    rc=0
     "$FL" run -b glibc -w churn:count=3 --runs 1 --timeout 0.5 --quiet --out "$W/h" \
-        --env FAULTLINE_TEST_HANG=1 >/dev/null 2>&1
-    [ $? = 1 ] && grep -q ',timeout,' "$W/h/samples.csv" || fail "hang must be outcome timeout"
+        --env FAULTLINE_TEST_HANG=1 >/dev/null 2>&1 || rc=$?
+    [ $rc = 1 ] && grep -q ',timeout,' "$W/h/samples.csv" || fail "hang must be outcome timeout"
     "$FL" run -b glibc -w churn:count=3 --runs 2 --quiet --out "$W/ok" >/dev/null || fail "clean plan must exit 0"
     echo "ok: crash, timeout and clean outcomes"
     ;;
@@ -178,7 +182,7 @@ sweep)
     "$FL" merge "$W/merged" "$W/s1" "$W/s2" 2>/dev/null || fail "merge"
     [ "$(($(wc -l <"$W/merged/sweep.csv") - 1))" = 5 ] || fail "merged sweep.csv must have 5 rows"
     python3 -m json.tool "$W/merged/run.json" >/dev/null || fail "merged run.json invalid"
-    "$FL" merge "$W/m2" /nonexistent >/dev/null 2>&1; [ $? = 2 ] || fail "merge of a missing dir must exit 2"
+    rc=0; "$FL" merge "$W/m2" /nonexistent >/dev/null 2>&1 || rc=$?; [ $rc = 2 ] || fail "merge of a missing dir must exit 2"
     echo "ok: 2x2 sweep gives 4 rows; shards split 5 cells $n1 + $n2"
     ;;
 seed-steps)
@@ -272,10 +276,10 @@ commands)
         "$B/$b" -V | grep -q "^$b [0-9]" || fail "$b -V"
         "$B/$b" --version | grep -q "^$b [0-9]" || fail "$b --version"
     done
-    "$FL" nosuch 2>"$W/e"; [ $? = 2 ] || fail "unknown command must exit 2"
+    rc=0; "$FL" nosuch 2>"$W/e" || rc=$?; [ $rc = 2 ] || fail "unknown command must exit 2"
     for c in $cmds; do grep -q "[ ,]${c}[,;]" "$W/e" || fail "unknown-command list lacks $c: $(cat "$W/e")"; done
-    "$FL" help nosuch 2>/dev/null; [ $? = 2 ] || fail "help nosuch must exit 2"
-    "$FL" run -b glibc -w churn --runs 2>"$W/e"; [ $? = 2 ] && grep -q -- '--runs needs a value N' "$W/e" ||
+    rc=0; "$FL" help nosuch 2>/dev/null || rc=$?; [ $rc = 2 ] || fail "help nosuch must exit 2"
+    rc=0; "$FL" run -b glibc -w churn --runs 2>"$W/e" || rc=$?; [ $rc = 2 ] && grep -q -- '--runs needs a value N' "$W/e" ||
         fail "missing value: $(cat "$W/e")"
     echo "ok: $(echo "$cmds" | wc -w) commands"
     ;;
@@ -355,8 +359,8 @@ interrupted)
         [ "$n" -ge 3 ] && break
         sleep 0.1
     done
-    kill -9 $pid
-    wait $pid 2>/dev/null
+    kill -9 $pid || true             # it may have finished already
+    wait $pid 2>/dev/null || true # killed: 137 is its status, not a failure
     python3 -m json.tool "$W/k/run.json" >/dev/null || fail "run.json invalid after kill -9"
     runs=$(python3 -c "import json; print(len(json.load(open('$W/k/run.json'))['runs']))")
     rows=$(($(wc -l <"$W/k/samples.csv") - 1))

@@ -2,7 +2,7 @@
 # Tests of `faultline exec`: real programs under a backend give the same output as a plain run,
 # and the counters it attaches agree with perf stat (faults) and strace -c (syscalls).
 # usage: test_exec.sh MODE BUILD_DIR [BACKEND]; exit 77 = skipped (reason printed).
-set -u
+set -euo pipefail
 mode=$1
 build=$2
 backend=${3:-}
@@ -123,21 +123,21 @@ counts)
     ;;
 crash)
     need_python
+    rc=0
     "$fl" exec --backend glibc --runs 1 --quiet --out "$work/res" -- sh -c 'kill -SEGV $$' \
-        >"$work/out.txt" 2>&1
-    rc=$?
+        >"$work/out.txt" 2>&1 || rc=$?
     [ $rc = 1 ] || fail "crash: exit status $rc, expected 1"
     [ "$(outcome 0)" = "crashed: SIGSEGV" ] || fail "crash: outcome '$(outcome 0)'"
     grep -q "crashed: SIGSEGV" "$work/out.txt" || fail "crash: not in the report"
+    rc=0
     "$fl" exec --backend hybrid --runs 1 --quiet --out "$work/res" -- sh -c 'exit 3' \
-        >"$work/out.txt" 2>&1
-    rc=$?
+        >"$work/out.txt" 2>&1 || rc=$?
     [ $rc = 1 ] || fail "exit 3: exit status $rc, expected 1"
     [ "$(outcome 0)" = "exited: 3" ] || fail "exit 3: outcome '$(outcome 0)'"
     start=$(date +%s%N)
+    rc=0
     "$fl" exec --backend glibc --runs 1 --quiet --timeout 0.3 --out "$work/res" -- \
-        sh -c 'sleep 30 & sleep 30' >"$work/out.txt" 2>&1
-    rc=$?
+        sh -c 'sleep 30 & sleep 30' >"$work/out.txt" 2>&1 || rc=$?
     ms=$((($(date +%s%N) - start) / 1000000))
     [ $rc = 1 ] || fail "timeout: exit status $rc, expected 1"
     [ "$(outcome 0)" = timeout ] || fail "timeout: outcome '$(outcome 0)'"
@@ -200,9 +200,9 @@ bad)
     for args in "--backend nosuch -- true" "--backend glibc,bogus -- true" \
         "--backend hybrid:threshold=banana -- true" "--backend glibc -- /nonexistent/prog" \
         "--backend glibc" "-- true" "--backend glibc --timer stopwatch -- true"; do
+        rc=0
         # shellcheck disable=SC2086
-        "$fl" exec $args >"$work/out.txt" 2>"$work/err.txt"
-        rc=$?
+        "$fl" exec $args >"$work/out.txt" 2>"$work/err.txt" || rc=$?
         [ $rc = 2 ] || fail "'$args': exit status $rc, expected 2"
         [ "$(wc -l <"$work/err.txt")" = 1 ] || fail "'$args': stderr is not one line: $(cat "$work/err.txt")"
         [ ! -s "$work/out.txt" ] || fail "'$args': wrote to stdout"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 12's reproducers through the real CLI (see tests/hostile.cmake).
 # Usage: test_hostile.sh TEST BUILD_DIR SOURCE_DIR
+# No -e: cases run commands that are meant to fail and then check their status or output.
 set -uo pipefail
 t=$1
 B=$2

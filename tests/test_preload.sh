@@ -2,6 +2,7 @@
 # Real programs under a libfaultline-*.so preload must produce exactly the output of a plain run;
 # plus the FAULTLINE_PARAMS, FAULTLINE_STATS, mallopt and `check` bad-input behaviours.
 # Usage: test_preload.sh MODE LIB [PROG]; exit 0 pass, 1 fail, 77 skip.
+# No -e: cases run commands that are meant to fail and then check their status or output.
 set -u
 mode=$1
 lib=$2

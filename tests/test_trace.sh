@@ -3,6 +3,7 @@
 # replays of it give outcome ok and live_peak = its peak live bytes on every backend; bad files
 # give one line with the byte offset (exit 2 / outcome failed: EINVAL); shipped traces replay.
 # Usage: test_trace.sh MODE FAULTLINE [ARGS...]; exit 0 pass, 1 fail, 77 skip.
+# No -e: cases run commands that are meant to fail and then check their status or output.
 set -u
 mode=$1
 fl=$2

@@ -3,7 +3,7 @@
 # find and print a GLIBC_TUNABLES setting with >= 5x lower retained RSS than the defaults, and
 # running the program with that setting must confirm it; the workload mode and input errors.
 # Usage: test_tune.sh program|workload|usage BUILD_DIR SANITIZED; exit 0 pass, 1 fail, 77 skip.
-set -u
+set -euo pipefail
 mode=$1
 bin=$2
 sanitized=${3:-0}
@@ -82,8 +82,9 @@ program)
 workload)
     if [ "$sanitized" = 1 ]; then
         # ASan's allocator replaces glibc malloc in the runner: tune must refuse, not mislead
-        "$fl" tune --workload churn --no-out >/dev/null 2>"$tmp/err.txt"
-        [ $? -eq 2 ] && grep -q "built with ASan" "$tmp/err.txt" ||
+        rc=0
+        "$fl" tune --workload churn --no-out >/dev/null 2>"$tmp/err.txt" || rc=$?
+        [ $rc -eq 2 ] && grep -q "built with ASan" "$tmp/err.txt" ||
             fail "sanitized tune --workload: expected exit 2 naming ASan"
         echo "SKIP: the workload search itself needs a build without ASan (checked the refusal)"
         exit 77
@@ -113,26 +114,34 @@ workload)
         fail "round1 lacks the glibc:mmap_threshold=32M,trim_threshold=1G cell"
     ;;
 usage)
-    "$fl" tune --tie-band 60 --workload churn >/dev/null 2>"$tmp/e0"
-    [ $? -eq 2 ] && grep -q -- "--tie-band 60: expected a percentage 0..50" "$tmp/e0" || fail "bad --tie-band"
-    "$fl" tune >/dev/null 2>"$tmp/e1"
-    [ $? -eq 2 ] && grep -q "nothing to tune" "$tmp/e1" || fail "tune without a target: not exit 2"
-    "$fl" tune --objective speed -- true >/dev/null 2>"$tmp/e2"
-    [ $? -eq 2 ] && grep -q "expected time|peak-rss|retained-rss|faults|balanced" "$tmp/e2" ||
+    rc=0
+    "$fl" tune --tie-band 60 --workload churn >/dev/null 2>"$tmp/e0" || rc=$?
+    [ $rc -eq 2 ] && grep -q -- "--tie-band 60: expected a percentage 0..50" "$tmp/e0" || fail "bad --tie-band"
+    rc=0
+    "$fl" tune >/dev/null 2>"$tmp/e1" || rc=$?
+    [ $rc -eq 2 ] && grep -q "nothing to tune" "$tmp/e1" || fail "tune without a target: not exit 2"
+    rc=0
+    "$fl" tune --objective speed -- true >/dev/null 2>"$tmp/e2" || rc=$?
+    [ $rc -eq 2 ] && grep -q "expected time|peak-rss|retained-rss|faults|balanced" "$tmp/e2" ||
         fail "--objective speed: not exit 2 with the valid names"
-    "$fl" tune --budget 1 -- true >/dev/null 2>"$tmp/e3"
-    [ $? -eq 2 ] || fail "--budget 1: not exit 2"
-    "$fl" tune --workload nosuch -- true >/dev/null 2>"$tmp/e4"
-    [ $? -eq 2 ] && grep -q "unknown workload" "$tmp/e4" || fail "--workload nosuch: not exit 2"
-    "$fl" tune --workload churn -- true >/dev/null 2>"$tmp/e5"
-    [ $? -eq 2 ] && grep -q "not both" "$tmp/e5" || fail "--workload with a command: not exit 2"
+    rc=0
+    "$fl" tune --budget 1 -- true >/dev/null 2>"$tmp/e3" || rc=$?
+    [ $rc -eq 2 ] || fail "--budget 1: not exit 2"
+    rc=0
+    "$fl" tune --workload nosuch -- true >/dev/null 2>"$tmp/e4" || rc=$?
+    [ $rc -eq 2 ] && grep -q "unknown workload" "$tmp/e4" || fail "--workload nosuch: not exit 2"
+    rc=0
+    "$fl" tune --workload churn -- true >/dev/null 2>"$tmp/e5" || rc=$?
+    [ $rc -eq 2 ] && grep -q "not both" "$tmp/e5" || fail "--workload with a command: not exit 2"
     # a program that fails under the defaults is exit 1 with the reason, and nothing recommended
-    "$fl" tune --no-out --budget 3 -- false >"$tmp/o6" 2>"$tmp/e6"
-    [ $? -eq 1 ] && grep -q "reference run with the default settings failed (exit 1)" "$tmp/e6" ||
+    rc=0
+    "$fl" tune --no-out --budget 3 -- false >"$tmp/o6" 2>"$tmp/e6" || rc=$?
+    [ $rc -eq 1 ] && grep -q "reference run with the default settings failed (exit 1)" "$tmp/e6" ||
         fail "tune -- false: not exit 1 with the reason: $(cat "$tmp/e6")"
     grep -q GLIBC_TUNABLES "$tmp/o6" && fail "tune -- false recommended something"
-    "$fl" tune --no-out --budget 2 -- /nonexistent/prog >/dev/null 2>"$tmp/e7"
-    [ $? -eq 1 ] && grep -q "exit 127" "$tmp/e7" || fail "tune of a missing program: not exit 1"
+    rc=0
+    "$fl" tune --no-out --budget 2 -- /nonexistent/prog >/dev/null 2>"$tmp/e7" || rc=$?
+    [ $rc -eq 1 ] && grep -q "exit 127" "$tmp/e7" || fail "tune of a missing program: not exit 1"
     "$fl" tune --help | grep -q "usage: faultline tune" || fail "tune --help"
     ;;
 measure)
