@@ -10,7 +10,7 @@ endforeach()
 # The glibc comparison runs glibc's own malloc, so it must not be built with ASan (which would
 # replace it): the few allocator sources it needs are compiled in without sanitizers.
 add_executable(test_hybrid_glibc ${CMAKE_CURRENT_SOURCE_DIR}/test_hybrid_glibc.c
-  ${CMAKE_SOURCE_DIR}/allocators/heap.c ${CMAKE_SOURCE_DIR}/allocators/heap_chunk.c
+  ${CMAKE_SOURCE_DIR}/allocators/heap.c
   ${CMAKE_SOURCE_DIR}/allocators/heap_sys.c ${CMAKE_SOURCE_DIR}/allocators/hybrid.c
   ${CMAKE_SOURCE_DIR}/allocators/twin.c ${CMAKE_SOURCE_DIR}/allocators/twin_sys.c
   ${CMAKE_SOURCE_DIR}/allocators/chunk.c ${CMAKE_SOURCE_DIR}/allocators/ledger.c
