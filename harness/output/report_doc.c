@@ -176,3 +176,25 @@ void report_doc_figure(struct report_doc *r, char *fields[4], const char *readin
     report_esc_md(&r->md, reading);
     strbuf_puts(&r->md, "\n\n");
 }
+
+void report_doc_skipped(struct report_doc *r, bool tune, const char *heading)
+{
+    char path[RH_PATH], line[1024];
+    snprintf(path, sizeof path, "%s/plots/skipped.txt", r->dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    bool first = true;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!line[0] || (strncmp(line, "tune-", 5) == 0) != tune)
+            continue;
+        if (first && heading)
+            report_doc_heading(r, 3, heading);
+        first = false;
+        char text[1100];
+        snprintf(text, sizeof text, "skipped %s", line);
+        report_doc_para(r, text, "skip");
+    }
+    fclose(f);
+}

@@ -65,6 +65,9 @@ const char *report_doc_ctx(const struct report_doc *r, const char *key);
 /* The cell of samples.csv with this id, or NULL. */
 const struct report_doc_cell *report_doc_cell(const struct report_doc *r, const char *id);
 bool report_doc_manifest_fields(char *line, char *fields[4]);
+/* The notes of plots/skipped.txt ("skipped NAME: reason"): the tuning plots' (tune-*) or all
+ * the others, under heading (level 3, before the first note; NULL: none). */
+void report_doc_skipped(struct report_doc *r, bool tune, const char *heading);
 /* One plot of plots/manifest.txt (fields as split above) with its reading as caption. */
 void report_doc_figure(struct report_doc *r, char *fields[4], const char *reading);
 

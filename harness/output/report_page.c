@@ -419,24 +419,7 @@ void report_page_plots(struct report_doc *r, bool plotted)
         free(line);
         fclose(f);
     }
-    snprintf(path, sizeof path, "%s/plots/skipped.txt", r->dir);
-    f = fopen(path, "r");
-    if (f) {
-        char line[1024];
-        bool first = true;
-        while (fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\n")] = '\0';
-            if (!line[0] || !strncmp(line, "tune-", 5))
-                continue;
-            if (first)
-                report_doc_heading(r, 3, "Skipped plots");
-            first = false;
-            char text[1100];
-            snprintf(text, sizeof text, "skipped %s", line);
-            report_doc_para(r, text, "skip");
-        }
-        fclose(f);
-    }
+    report_doc_skipped(r, false, "Skipped plots");
 }
 
 void report_page_claims(struct report_doc *r)

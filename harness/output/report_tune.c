@@ -262,20 +262,7 @@ static void report_tune_plots(struct report_doc *r)
         free(line);
         fclose(f);
     }
-    snprintf(path, sizeof path, "%s/plots/skipped.txt", r->dir);
-    f = fopen(path, "r");
-    if (f) {
-        char line[1024];
-        while (fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\n")] = '\0';
-            if (strncmp(line, "tune-", 5))
-                continue;
-            char note[1100];
-            snprintf(note, sizeof note, "skipped %s", line);
-            report_doc_para(r, note, "skip");
-        }
-        fclose(f);
-    }
+    report_doc_skipped(r, true, NULL);
 }
 
 void report_tune(struct report_doc *r)
