@@ -149,16 +149,19 @@ static void report_why_groups(const struct csv *c, const size_t *rows, size_t n,
     free(g);
 }
 
-/* The rows of the first run (pid) of the cell that row `first` starts. */
-static size_t report_why_rows(const struct csv *c, size_t first, size_t *rows)
+/* The rows of the first run (pid) of the cell that row `first` starts; every row of that cell,
+ * its other runs included, is marked seen. One pass over the ledger per cell. */
+static size_t report_why_rows(const struct csv *c, size_t first, size_t *rows, bool *seen)
 {
     int cb = csv_col(c, "backend"), cw = csv_col(c, "workload"), cp = csv_col(c, "pid");
     size_t n = 0;
     for (size_t i = first; i < c->nrows; i++)
         if (!strcmp(csv_get(c, i, cb), csv_get(c, first, cb)) &&
-            !strcmp(csv_get(c, i, cw), csv_get(c, first, cw)) &&
-            !strcmp(csv_get(c, i, cp), csv_get(c, first, cp)))
-            rows[n++] = i;
+            !strcmp(csv_get(c, i, cw), csv_get(c, first, cw))) {
+            seen[i] = true;
+            if (!strcmp(csv_get(c, i, cp), csv_get(c, first, cp)))
+                rows[n++] = i;
+        }
     return n;
 }
 
@@ -190,11 +193,7 @@ void report_why(const char *dir, struct strbuf *html, struct strbuf *md)
     for (size_t i = 0; i < c.nrows; i++) {
         if (seen[i])
             continue;
-        size_t n = report_why_rows(&c, i, rows);
-        for (size_t k = 0; k < c.nrows; k++) /* the cell's other runs too */
-            if (!strcmp(csv_get(&c, k, cb), csv_get(&c, i, cb)) &&
-                !strcmp(csv_get(&c, k, cw), csv_get(&c, i, cw)))
-                seen[k] = true;
+        size_t n = report_why_rows(&c, i, rows, seen);
         if (shown == REPORT_WHY_CELLS) {
             more++;
             continue;
