@@ -363,6 +363,8 @@ int child_run(const struct child_config *cfg, struct run_record *rec)
         tails_init(); /* explained tails: only with FAULTLINE_TAILS_DIR */
         lat_init(child_raw, every, rec->hist);
         rec->timer_cost_ns = lat_timer_cost();
+        snprintf(rec->timer_clock, sizeof rec->timer_clock, "%s",
+                 lat_timer_is_tsc() ? "tsc" : "monotonic");
     }
 
     static struct recorder recorder;

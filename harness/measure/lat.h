@@ -6,6 +6,7 @@
 #ifndef FAULTLINE_LAT_H
 #define FAULTLINE_LAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "backend.h"
@@ -26,8 +27,10 @@ const struct backend_ops *lat_always_timed(void);
 const struct backend_ops *lat_sampling(void);
 /* Recorder callback: times a touch; one sample of ns per touched page. */
 void lat_touch(void *ctx, void *p, size_t len, size_t stride);
-/* The clock's own cost (min of back-to-back reads), subtracted from every sample. */
+/* The clock's own cost in ns (min of back-to-back read pairs), subtracted from every sample. */
 uint64_t lat_timer_cost(void);
+/* Whether samples are timed with the invariant TSC (else CLOCK_MONOTONIC; see lat.c). */
+bool lat_timer_is_tsc(void);
 /* Calls every wrapper's cold path once on inputs that do nothing (free(NULL)), so its code
  * and data are resident before the phase starts. */
 void lat_warm(void);

@@ -75,6 +75,7 @@ struct run_record {
     char error[256]; /* setup error text, if any */
     struct sample_values m;
     uint64_t timer_cost_ns;
+    char timer_clock[16]; /* "tsc" or "monotonic": the latency samples' clock */
     uint64_t lat_sample_every;
     unsigned warning_count;
     char warnings[4][PERF_REASON_MAX];

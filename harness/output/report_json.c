@@ -99,8 +99,15 @@ static void report_json_head(const struct results *r, struct strbuf *sb)
     json_key(sb, "how", true);
     json_str(sb, "one countdown per op kind: every sample_every-th call of each kind, and "
                  "every request of always_timed_request_bytes or more, is timed with "
-                 "CLOCK_MONOTONIC minus timer_cost_ns; count, mean and percentiles are "
-                 "those of the samples, unweighted (see results/README.md)");
+                 "`clock` (tsc: the invariant TSC, rdtsc..rdtscp, converted to ns against "
+                 "CLOCK_MONOTONIC; monotonic: CLOCK_MONOTONIC) minus timer_cost_ns; count, "
+                 "mean and percentiles are those of the samples, unweighted (see "
+                 "results/README.md)");
+    json_key(sb, "clock", false);
+    if (r->nruns && r->runs[0].timer_clock[0])
+        json_str(sb, r->runs[0].timer_clock);
+    else
+        strbuf_puts(sb, "null");
     json_key(sb, "sample_every", false);
     json_number(sb, (double)r->lat_sample_every);
     json_key(sb, "always_timed_request_bytes", false);

@@ -44,6 +44,7 @@ struct run_result {
     char outcome[96]; /* "ok", "crashed: SIGSEGV", "timeout", "failed: ENOMEM", "error: ..." */
     struct sample_values m;
     uint64_t timer_cost_ns;
+    char timer_clock[16]; /* "tsc", "monotonic"; "" = not measured */
     unsigned step_count;
     struct step_snapshot *steps;
     unsigned hw_count; /* hardware events with time_enabled/time_running (multiplexing) */

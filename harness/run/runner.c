@@ -112,6 +112,7 @@ static void runner_fake(const struct cell *c, unsigned rep, struct run_result *o
     out->ok = true;
     snprintf(out->outcome, sizeof out->outcome, "ok");
     out->timer_cost_ns = 25;
+    snprintf(out->timer_clock, sizeof out->timer_clock, "fake");
 }
 
 static void runner_outcome(int status, bool timed_out, const struct run_record *rec,
@@ -416,6 +417,8 @@ void runner_finish(struct runner_job *job, struct run_result *out, struct run_re
     if (rec) {
         out->m = rec->m;
         out->timer_cost_ns = rec->timer_cost_ns;
+        memcpy(out->timer_clock, rec->timer_clock, sizeof out->timer_clock);
+        out->timer_clock[sizeof out->timer_clock - 1] = 0;
         out->hw_count = rec->hw_count < PERF_MAX_HW ? rec->hw_count : PERF_MAX_HW;
         memcpy(out->hw, rec->hw, out->hw_count * sizeof out->hw[0]);
         if (!out->ok && rec->phase < PHASE_DONE) {
