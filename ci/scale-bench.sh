@@ -5,12 +5,14 @@
 #  2. 100 and 1000 trivial runs with --out: wall time per run, beside hyperfine's time for the
 #     bare faultline-runner doing the same run, and the parent's own CPU per run (perf stat
 #     --no-inherit, when perf is there).
-#  3. -j 1 vs -j 2 on a count-only sweep of 42 cells: wall times and identical counts.
+#  3. -j 1 vs -j 2 on a count-only sweep of 42 cells: wall times and identical counts, the
+#     median ratio of PAIRS (default 5) interleaved pairs.
 # Timings are only as quiet as the machine: run it alone. Usage: BUILD=build bash ci/scale-bench.sh
 set -euo pipefail
 BUILD=${BUILD:-build}
 FL="$BUILD/faultline"
 RUNNER="$BUILD/faultline-runner"
+PAIRS=${PAIRS:-5}
 W=$(mktemp -d /tmp/fl-scale-XXXXXX)
 trap 'rm -rf "$W"' EXIT
 now() { date +%s.%N; }
@@ -62,15 +64,23 @@ a, b = map(float, sys.argv[1:])
 print("  1000-run / 100-run cost per run: %.3f (goal within 10 %%)" % (b / a))
 PY
 
-echo "== 3. -j 1 vs -j 2, count-only sweep (42 cells x 1 run, no perf)"
+echo "== 3. -j 1 vs -j 2, count-only sweep (42 cells x 1 run, no perf), $PAIRS interleaved pairs"
+# One pair is one machine moment: on this 2-core VM the same run's CPU time varies by 1.5x from
+# one minute to the next, so the ratio is the median of PAIRS pairs, alternating which -j goes
+# first, and each pair's ratio is printed.
 args=(sweep -b 'hybrid:threshold=16K..512K:x2' -b 'mmap' -w 'churn:size=64K,256K,1M,2M,count=200'
       -w 'realloc-grow:max=1M,4M' --runs 1 --no-perf --no-aslr --quiet)
-for j in 1 2; do
-    t0=$(now)
-    "$FL" "${args[@]}" -j "$j" --out "$W/j$j" >/dev/null 2>&1
-    tj[$j]=$(python3 -c "print($(now) - $t0)")
-done
-python3 - "$W/j1/samples.csv" "$W/j2/samples.csv" "${tj[1]}" "${tj[2]}" <<'PY'
+ratios=()
+for i in $(seq "$PAIRS"); do
+    order=(1 2)
+    [ $((i % 2)) = 0 ] && order=(2 1)
+    for j in "${order[@]}"; do
+        rm -rf "$W/j$j"
+        t0=$(now)
+        "$FL" "${args[@]}" -j "$j" --out "$W/j$j" >/dev/null 2>&1
+        tj[$j]=$(python3 -c "print($(now) - $t0)")
+    done
+    ratios+=("$(python3 - "$W/j1/samples.csv" "$W/j2/samples.csv" "${tj[1]}" "${tj[2]}" <<'PY'
 import csv, sys
 cols = ["ops", "requested_bytes", "touched_pages", "minflt", "majflt", "os_brk", "os_mmap",
         "os_munmap", "os_mremap", "os_madvise", "break_growth", "heap_bytes_end",
@@ -78,6 +88,17 @@ cols = ["ops", "requested_bytes", "touched_pages", "minflt", "majflt", "os_brk",
 a = [[r[c] for c in ["cell", "rep"] + cols] for r in csv.DictReader(open(sys.argv[1]))]
 b = [[r[c] for c in ["cell", "rep"] + cols] for r in csv.DictReader(open(sys.argv[2]))]
 t1, t2 = float(sys.argv[3]), float(sys.argv[4])
-print("  %d cells: -j 1 %.1f s, -j 2 %.1f s: ratio %.2f (goal <= 0.60); counts %s" %
-      (len(a), t1, t2, t2 / t1, "identical" if a == b else "DIFFER"))
+print("%.3f" % (t2 / t1), flush=True)
+print("  pair: %d cells: -j 1 %.1f s, -j 2 %.1f s: ratio %.2f; counts %s" %
+      (len(a), t1, t2, t2 / t1, "identical" if a == b else "DIFFER"), file=sys.stderr)
+if a != b:
+    sys.exit(1)
+PY
+)")
+done
+python3 - "${ratios[@]}" <<'PY'
+import statistics, sys
+r = [float(x) for x in sys.argv[1:]]
+print("  -j 2 / -j 1 wall, median of %d pairs: %.2f (goal <= 0.60); pairs %s" %
+      (len(r), statistics.median(r), " ".join("%.2f" % x for x in r)))
 PY
