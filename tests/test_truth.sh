@@ -13,6 +13,8 @@
 #                     the fault handler's back-to-back re-entries (exceptions:page_fault_user)
 #                     == faultline's minflt + majflt, first-touch/churn/sawtooth/seed-sequence x
 #                     brk/mmap/hybrid/glibc, ASLR on (skips without perf or tracepoints)
+#   lat-clock         every op timed with each sample clock (TSC, CLOCK_MONOTONIC): the timed
+#                     calls sum to 0.7-1.0 of the phase's wall_ns; latency_method.clock names it
 #   mprotect-strace   threads on glibc and hybrid: sys_mprotect == strace -f's mprotect calls
 #                     between the phase marks; foreign_mprotect == sys_mprotect - os_mprotect
 #   mprotect-columns  glibc threads: steps.csv has sys_/os_ columns for every OS call kind and
@@ -97,6 +99,32 @@ for c in d["cells"]:
         assert abs(got - want) <= 0.05 * want, "%s %s: %d samples, want %.0f +-5 %%" % (c["backend"], kind, got, want)
         print("ok: %s %s: %d samples (ops/N = %.0f)" % (c["backend"], kind, got, want))
 PY
+    ;;
+lat-clock)
+    # Both sample clocks, every op timed on mmap x churn 1M (each op an mmap or munmap, us each):
+    # the timed calls are disjoint intervals inside the phase, so their sum is at most the
+    # phase's wall_ns (CLOCK_MONOTONIC) and, with nothing else in the loop, most of it. A TSC
+    # tick count left unconverted (2.1 ticks per ns here) or a wrong ratio falls outside.
+    want=monotonic
+    if grep -qw constant_tsc /proc/cpuinfo && grep -qw nonstop_tsc /proc/cpuinfo; then want=tsc; fi
+    for clock in default monotonic; do
+        expect=$want
+        [ "$clock" = monotonic ] && expect=monotonic
+        FAULTLINE_LAT_CLOCK=$clock "$FL" run -b mmap -w churn:size=1M,count=2000,touch=none --runs 1 \
+            --lat-sample 1 --quiet --out "$W/$clock" >/dev/null
+        python3 - "$W/$clock" "$expect" <<'PY' || fail "clock $clock"
+import csv, json, sys
+d = json.load(open(sys.argv[1] + "/run.json"))
+got = d["latency_method"]["clock"]
+assert got == sys.argv[2], "latency_method.clock %s, expected %s" % (got, sys.argv[2])
+lat = d["cells"][0]["latency_ns"]
+wall = int(next(csv.DictReader(open(sys.argv[1] + "/samples.csv")))["wall_ns"])
+timed = sum(lat[k]["count"] * lat[k]["mean"] for k in ("malloc", "free"))
+assert lat["malloc"]["count"] == 2000 and lat["free"]["count"] == 2000, lat
+assert 0.7 <= timed / wall <= 1.005, "%s: timed calls sum to %.0f ns of a %d ns phase" % (got, timed, wall)
+print("ok: clock %s: 4000 timed calls sum to %.3f of the phase's wall_ns" % (got, timed / wall))
+PY
+    done
     ;;
 lat-bad-input)
     for arg in 0 -1 -256 abc 1.5 ""; do

@@ -1,6 +1,6 @@
 # Issue 11 (measurement truth) through the CLI: exact phase RSS peak, per-kind latency sampling,
 # no harness faults in the phase, phase faults against perf record, the event-driven timeline.
-foreach(t rss-peak sampling lat-bad-input no-measure-equal aslr-repeat perf-phase mprotect-strace mprotect-columns
+foreach(t rss-peak sampling lat-clock lat-bad-input no-measure-equal aslr-repeat perf-phase mprotect-strace mprotect-columns
           timeline)
   add_test(NAME truth_${t}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_truth.sh ${t} ${CMAKE_BINARY_DIR}
