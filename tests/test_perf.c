@@ -17,6 +17,7 @@
 #include "test_util.h"
 #include "os.h"
 #include "perf.h"
+#include "tracefs.h"
 #include "test_perf.h"
 
 #define CHECK TEST_UTIL_CHECK
@@ -155,7 +156,7 @@ static void test_tracepoints(void)
             CHECK(s.fixed_fd[k] >= 0 || !r.fixed[k].available, "%s must read unavailable",
                   test_perf_fixed_names[k]);
         printf("SKIP tracepoint equality: tracepoints unavailable (uid %d, tracefs %s)\n",
-               (int)geteuid(), perf_tracefs_dir() ? perf_tracefs_dir() : "(none)");
+               (int)geteuid(), tracefs_dir() ? tracefs_dir() : "(none)");
         perf_session_close(&s);
         return;
     }

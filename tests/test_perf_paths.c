@@ -17,6 +17,7 @@
 #include "test_util.h"
 #include "os.h"
 #include "perf.h"
+#include "tracefs.h"
 #include "test_perf.h"
 
 #define CHECK TEST_UTIL_CHECK
@@ -85,7 +86,7 @@ void test_perf_paths_names(void)
     CHECK(perf_events_validate("perf::PERF_COUNT_SW_PAGE_FAULTS_MIN", err, sizeof err) == 0,
           "libpfm name: %s", err);
 #endif
-    if (perf_tracefs_dir() && geteuid() == 0)
+    if (tracefs_dir() && geteuid() == 0)
         CHECK(perf_events_validate("syscalls:sys_enter_mprotect", err, sizeof err) == 0,
               "tracepoint name: %s", err);
 
@@ -229,7 +230,7 @@ void test_perf_paths_facts(void)
         fclose(f);
     CHECK(perf_paranoid() == want, "perf_paranoid %d vs %d", perf_paranoid(), want);
     if (geteuid() == 0)
-        CHECK(perf_tracefs_dir() != NULL, "as root tracefs must be found or mounted");
+        CHECK(tracefs_dir() != NULL, "as root tracefs must be found or mounted");
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
@@ -240,8 +241,7 @@ void test_perf_paths_facts(void)
           "list output");
     free(buf);
     printf("facts: paranoid %d, tracefs %s, pmu usable %d, libpfm %d\n", perf_paranoid(),
-           perf_tracefs_dir() ? perf_tracefs_dir() : "(none)", perf_pmu_usable(),
-           FAULTLINE_HAVE_LIBPFM);
+           tracefs_dir() ? tracefs_dir() : "(none)", perf_pmu_usable(), FAULTLINE_HAVE_LIBPFM);
 }
 
 /* ---- 9. counters on another process, enabled at its exec ---------------------------------- */
@@ -327,13 +327,13 @@ static int test_perf_paths_tracefs_child(bool drop_root)
     int bad = 0;
     if (drop_root) {
         /* cannot mount: unavailable, and the warning names the mount command */
-        if (perf_tracefs_dir() != NULL || s.fixed_fd[PERF_SYS_BRK] >= 0)
+        if (tracefs_dir() != NULL || s.fixed_fd[PERF_SYS_BRK] >= 0)
             bad |= 1;
         if (test_perf_count_warnings(&s, "mount -t tracefs nodev /sys/kernel/tracing") != 1)
             bad |= 2;
     } else {
         /* root mounts it itself and the tracepoints open */
-        if (!perf_tracefs_dir() || strcmp(perf_tracefs_dir(), "/sys/kernel/tracing") != 0)
+        if (!tracefs_dir() || strcmp(tracefs_dir(), "/sys/kernel/tracing") != 0)
             bad |= 4;
         for (int k = PERF_SYS_BRK; k < PERF_FIXED_COUNT; k++)
             if (s.fixed_fd[k] < 0)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "perf.h"
+#include "tracefs.h"
 
 #if defined(__x86_64__)
 #include <asm/perf_regs.h>
@@ -230,7 +231,7 @@ int callchain_open(struct callchain_session *s, pid_t pid, uint64_t fault_period
                  "null");
         return -1;
     }
-    const char *dir = perf_tracefs_dir();
+    const char *dir = tracefs_dir();
     if (!dir) {
         snprintf(s->reason, sizeof s->reason,
                  "--callsites: tracefs is not mounted (mount -t tracefs nodev "

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "json.h"
 #include "perf.h"
+#include "tracefs.h"
 #include "procfs.h"
 
 void context_set(struct context *ctx, const char *key, const char *value, bool numeric)
@@ -90,7 +91,7 @@ void context_collect(struct context *ctx)
     context_file(ctx, "aslr", "/proc/sys/kernel/randomize_va_space", true);
     snprintf(buf, sizeof buf, "%d", perf_paranoid());
     context_set(ctx, "perf_event_paranoid", buf, true);
-    const char *tfs = perf_tracefs_dir();
+    const char *tfs = tracefs_dir();
     context_set(ctx, "tracefs", tfs ? tfs : "unavailable", false);
     context_set(ctx, "pmu_usable", perf_pmu_usable() ? "yes" : "no", false);
     context_set(ctx, "libpfm", FAULTLINE_HAVE_LIBPFM ? "yes" : "no", false);

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "perf_events.h"
+#include "tracefs.h"
 #include "procfs.h"
 
 /* A 6-counter vPMU of this machine kind reads 0 on its 6th counter; 4 leaves headroom. */
@@ -112,43 +113,6 @@ static bool perf_env_disabled(void)
     return v && *v && strcmp(v, "0") != 0;
 }
 
-/* ---- tracefs --------------------------------------------------------------------------- */
-
-static bool perf_tracefs_probed;
-static const char *perf_tracefs_path;
-
-/* 1 if <dir>/events exists (or exists but is unreadable to us), 0 if absent. */
-static int perf_tracefs_has_events(const char *dir)
-{
-    char path[128];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/events", dir);
-    if (stat(path, &st) == 0)
-        return 1;
-    return errno == EACCES ? 1 : 0;
-}
-
-const char *perf_tracefs_dir(void)
-{
-    if (perf_tracefs_probed)
-        return perf_tracefs_path;
-    perf_tracefs_probed = true;
-    static const char *const primary = "/sys/kernel/tracing";
-    static const char *const legacy = "/sys/kernel/debug/tracing";
-    if (perf_tracefs_has_events(primary)) {
-        perf_tracefs_path = primary;
-    } else {
-        struct stat st;
-        /* A fresh machine boots without tracefs mounted; root can fix that in place (once). */
-        if (geteuid() == 0 && stat(primary, &st) == 0 && S_ISDIR(st.st_mode) &&
-            mount("nodev", primary, "tracefs", 0, NULL) == 0 && perf_tracefs_has_events(primary))
-            perf_tracefs_path = primary;
-        else if (perf_tracefs_has_events(legacy))
-            perf_tracefs_path = legacy;
-    }
-    return perf_tracefs_path;
-}
-
 /* ---- opening --------------------------------------------------------------------------- */
 
 static void perf_attr_common(struct perf_event_attr *a, struct perf_open_ctx *c, bool leader)
@@ -197,7 +161,7 @@ static void perf_open_faults(struct perf_open_ctx *c)
 
 static void perf_open_tracepoints(struct perf_open_ctx *c)
 {
-    const char *dir = perf_tracefs_dir();
+    const char *dir = tracefs_dir();
     if (!dir) {
         perf_warn_once(c, PERF_WARN_TRACE,
                        "syscall tracepoints unavailable: tracefs is not mounted; as root: mount -t "
@@ -547,7 +511,7 @@ bool perf_pmu_usable(void)
 void perf_list_events(FILE *out)
 {
     perf_events_print(out);
-    const char *dir = perf_tracefs_dir();
+    const char *dir = tracefs_dir();
     fprintf(out,
             "this machine: perf_event_paranoid=%d, tracefs=%s, hardware counters %s; always "
             "counted: minor/major faults and "

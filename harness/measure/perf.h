@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define PERF_MAX_HW     8
-#define PERF_NAME_MAX   64
+#include "perf_events.h" /* PERF_MAX_HW, PERF_NAME_MAX, perf_events_validate */
+
 #define PERF_REASON_MAX 200
 
 enum perf_fixed {
@@ -82,13 +82,10 @@ void perf_reading_diff(const struct perf_reading *a, const struct perf_reading *
  * opening and closing them in every measured child cheap. */
 void perf_hold_tracepoints(void);
 
-/* Validate an --events list without opening anything (for CLI errors: exit 2). */
-int perf_events_validate(const char *events, char *err, size_t errlen);
 /* `faultline list events`: print built-in names and, with libpfm, how to see native names. */
 void perf_list_events(FILE *out);
 /* Short facts for the context block: paranoid level, tracefs path or NULL, PMU usable. */
 int perf_paranoid(void);
-const char *perf_tracefs_dir(void);
 bool perf_pmu_usable(void);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "perf_events.h"
+#include "tracefs.h"
 
 #if FAULTLINE_HAVE_LIBPFM
 #include <perfmon/pfmlib_perf_event.h>
@@ -178,7 +179,7 @@ static int perf_events_tracepoint(const char *name, struct perf_event_attr *attr
     for (const char *c = name; *c; c++)
         if (*c == '/' || *c == '.')
             return -1; /* no path tricks */
-    const char *dir = perf_tracefs_dir();
+    const char *dir = tracefs_dir();
     if (!dir)
         return -1;
     char path[512];
@@ -318,7 +319,7 @@ void perf_events_print(FILE *out)
     fprintf(out, "built-in events (user mode; add :k or :uk to count kernel mode too):\n");
     for (size_t i = 0; i < PERF_EVENTS_BUILTIN_COUNT; i++)
         fprintf(out, "  %-18s %s\n", perf_events_table[i].name, perf_events_table[i].doc);
-    const char *dir = perf_tracefs_dir();
+    const char *dir = tracefs_dir();
     fprintf(out, "tracepoints: subsystem:event from %s/events (e.g. syscalls:sys_enter_mprotect)\n",
             dir ? dir : "tracefs (not mounted: mount -t tracefs nodev /sys/kernel/tracing)");
 #if FAULTLINE_HAVE_LIBPFM

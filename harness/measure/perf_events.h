@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "perf.h"
+#define PERF_MAX_HW   8  /* named events per session */
+#define PERF_NAME_MAX 64 /* an event name as the user gave it */
 
 /* Split a comma list into names (blanks trimmed, empty items skipped). 0, or -1 with a message
  * (a name too long, more than max names). */
@@ -24,5 +25,8 @@ int perf_events_resolve(const char *name, struct perf_event_attr *attr, char *re
 bool perf_events_is_hw(const struct perf_event_attr *attr);
 /* Print the built-in table and the libpfm PMUs found ("faultline list events"). */
 void perf_events_print(FILE *out);
+
+/* Validate an --events list without opening anything (for CLI errors: exit 2). */
+int perf_events_validate(const char *events, char *err, size_t errlen);
 
 #endif
