@@ -99,7 +99,7 @@ static void report_json_head(const struct results *r, struct strbuf *sb)
     json_key(sb, "how", true);
     json_str(sb, "one countdown per op kind: every sample_every-th call of each kind, and "
                  "every request of always_timed_request_bytes or more, is timed with "
-                 "`clock` (tsc: the invariant TSC, rdtsc..rdtscp, converted to ns against "
+                 "`clock` (tsc: the invariant TSC, rdtsc..lfence+rdtsc, converted to ns against "
                  "CLOCK_MONOTONIC; monotonic: CLOCK_MONOTONIC) minus timer_cost_ns; count, "
                  "mean and percentiles are those of the samples, unweighted (see "
                  "results/README.md)");
