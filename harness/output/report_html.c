@@ -1,6 +1,7 @@
 /* `faultline report DIR`: runs plots/plot.sh on a results directory, then writes index.html
  * (inline CSS, no scripts, no network) and report.md: context, a summary table with the best
- * value per column marked, every plot with a reading computed from the CSVs, claims, warnings. */
+ * value per column marked, a merge's timings per machine, every plot with a reading computed from
+ * the CSVs, claims, warnings. */
 #define _GNU_SOURCE
 #include "report_html.h"
 
@@ -25,6 +26,7 @@
 #include "report_doc.h"
 #include "report_esc.h"
 #include "report_front.h"
+#include "report_machines.h"
 #include "report_page.h"
 #include "report_tails.h"
 #include "report_tune.h"
@@ -300,6 +302,7 @@ int report_html_main(int argc, char **argv)
     if (r->have_samples) {
         report_page_context(r);
         report_page_summary(r);
+        report_machines(r); /* merges of runs from two or more machines only */
     }
     report_tune(r);
     callsites_out_top(r->dir, 5, CALLSITES_OUT_HTML, &r->html); /* exec --callsites only */
