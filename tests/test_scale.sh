@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sweeps at scale (issue 17): -j workers, sharding by a stable hash and auto/N, idempotent
-# merges, machine fingerprints in merge, the append-only results journal after kill -9, and a
-# 4096-cell fake-measure plan. Usage: test_scale.sh TEST BUILD_DIR
+# merges, machine fingerprints in merge (and the report's timings per machine), the
+# append-only results journal after kill -9, and a 4096-cell fake-measure plan.
+# Usage: test_scale.sh TEST BUILD_DIR
 set -euo pipefail
 t=$1
 B=$2
@@ -173,6 +174,115 @@ for k, r in agg.items():
     assert meds == [want, 3 * want], (meds, want)
 print("ok: counts pooled over 2 machines (4 runs per cell), wall_ns per machine", meds)
 PY
+    # the report shows those per-machine timings (its summary has none for these cells): every
+    # row of timings_by_machine.csv, with its machine's CPU model, in index.html and report.md
+    report() { # report DIR: faultline report --no-plots DIR, or fail
+        "$FL" report --no-plots "$1" >/dev/null 2>"$W/err" || fail "report $1: $(cat "$W/err")"
+    }
+    report "$W/m"
+    python3 - "$W/m" >"$W/t.json" <<'PY' || fail "cannot read the report pages"
+# the rows of the "Timings per machine" table of index.html and of report.md, as text
+import html.parser, json, re, sys
+d = sys.argv[1]
+class Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.h2 = self.text = None  # the current section's heading; the open cell's or h2's text
+        self.in_table, self.rows = False, []
+    def handle_starttag(self, tag, attrs):
+        if tag == "h2" or (self.in_table and tag in ("td", "th")):
+            self.text = ""
+        elif tag == "table":
+            self.in_table = self.h2 == "Timings per machine"
+        elif tag == "tr" and self.in_table:
+            self.rows.append([])
+    def handle_endtag(self, tag):
+        if tag == "h2":
+            self.h2, self.text = self.text, None
+        elif tag in ("td", "th") and self.text is not None:
+            self.rows[-1].append(self.text)
+            self.text = None
+        elif tag == "table":
+            self.in_table = False
+    def handle_data(self, data):
+        if self.text is not None:
+            self.text += data
+page = Page()
+page.feed(open(d + "/index.html").read())
+md, rows = open(d + "/report.md").read(), []
+for part in md.split("\n## Timings per machine\n")[1:]:
+    for line in part.split("\n## ", 1)[0].splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            cells = re.split(r"(?<!\\)\|", line)[1:-1]
+            rows.append([re.sub(r"\\(.)", r"\1", c.strip()) for c in cells])
+print(json.dumps({"index.html": page.rows, "report.md": rows}))
+PY
+    python3 - "$W" <<'PY' || fail "the report does not show the timings per machine"
+import csv, json, sys
+w = sys.argv[1]
+per = list(csv.DictReader(open(w + "/m/timings_by_machine.csv")))
+cpu = {r["machine"]: r["cpu_model"] for r in csv.DictReader(open(w + "/m/machines.csv"))}
+assert len(per) == 4 and len(set(cpu.values())) == 2, (per, cpu)
+for page, rows in json.load(open(w + "/t.json")).items():
+    assert rows, page + ": no Timings per machine table"
+    body = [dict(zip(rows[0], r)) for r in rows[1:]]
+    assert len(body) == len(per), (page, len(body), len(per))
+    for want in per:
+        got = [r for r in body if r["cell"] == want["cell"] and r["machine"] == want["machine"]]
+        assert len(got) == 1, (page, want["cell"], want["machine"], body)
+        got = got[0]
+        assert got["CPU model"] == cpu[want["machine"]], (page, got)
+        assert got["backend"] == "hybrid:" + want["backend_params"], (page, got)
+        assert got["ok runs"] == want["ok_runs"] == "2", (page, got)
+        for m in ("wall_ns", "ns_per_op"):  # the very numbers of the CSV
+            assert want[m + "_median"], (m, want)
+            assert got[m + " median"] == want[m + "_median"], (page, m, got, want)
+    for cell in {r["cell"] for r in body}:  # machine b took 3x machine a's time
+        a, b = sorted(float(r["wall_ns median"]) for r in body if r["cell"] == cell)
+        assert b == 3 * a, (page, cell, a, b)
+print("ok: index.html and report.md show wall_ns per machine:",
+      " ".join(r["wall_ns_median"] for r in per))
+PY
+    for f in index.html report.md; do
+        grep -q 'not pooled across machines whose fingerprints differ' "$W/m/$f" ||
+            fail "$f does not say that timings are not pooled"
+    done
+    # one machine has nothing to compare: no section without timings_by_machine.csv, nor with
+    # one whose rows all name the same machine
+    report "$W/a"
+    cp -r "$W/m" "$W/m1"
+    python3 - "$W/m1/timings_by_machine.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+m = rows[0].index("machine")
+keep = [rows[0]] + [r for r in rows[1:] if r[m] == rows[1][m]]
+assert 1 < len(keep) < len(rows), keep
+csv.writer(open(sys.argv[1], "w", newline=""), lineterminator="\n").writerows(keep)
+PY
+    report "$W/m1"
+    for d in a m1; do
+        for f in index.html report.md; do
+            grep -q '^## Summary\|<h2>Summary' "$W/$d/$f" || fail "$d/$f: no summary"
+            ! grep -q 'Timings per machine' "$W/$d/$f" || fail "$d/$f: timings per machine of one machine"
+        done
+    done
+    # machine ids and CPU models are data: markup in them reaches the pages as text
+    cp -r "$W/m" "$W/mh"
+    python3 - "$W/mh" <<'PY'
+import csv, sys
+d = sys.argv[1]
+for name, col, evil in (("machines.csv", "cpu_model", "<script>alert(1)</script> | x"),
+                        ("timings_by_machine.csv", "machine", "m<img src=x onerror=alert(1)>")):
+    rows = list(csv.reader(open(d + "/" + name)))
+    rows[-1][rows[0].index(col)] = evil
+    csv.writer(open(d + "/" + name, "w", newline=""), lineterminator="\n").writerows(rows)
+PY
+    report "$W/mh"
+    for f in index.html report.md; do
+        ! grep -qiE '<script|<img src=x' "$W/mh/$f" || fail "$f: unescaped markup from a machine's name"
+        grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$W/mh/$f" || fail "$f: the hostile CPU model is not shown as text"
+    done
+    echo "ok: timings per machine in the report for 2 machines only, escaped"
     # a different kernel is a different count key: those cells do not pool at all
     "$FL" "${args[@]}" --out "$W/c" >/dev/null 2>&1 || fail "machine c"
     relabel "$W/c" m0000cafe k0000cafe
