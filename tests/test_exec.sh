@@ -231,6 +231,91 @@ EOF
     [ -s "$work/res/hyperfine.json" ] || fail "hyperfine: no hyperfine.json kept"
     echo "ok: hyperfine timings merged into run.json and the JSON report"
     ;;
+hyperfine_bad)
+    # cli_exec_hf.c reads hyperfine's export back from the results directory: a fake hyperfine
+    # first on PATH writes doc.json there (or a FIFO, a link to /dev/zero, nothing), and each
+    # malformed or hostile export must end as "--timer hyperfine" warnings, never a crash or hang.
+    need_python
+    mkdir "$work/bin"
+    cat >"$work/bin/hyperfine" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+while [ \$# -gt 1 ]; do [ "\$1" != --export-json ] || out=\$2; shift; done
+case \$(cat "$work/kind") in
+doc) cp "$work/doc.json" "\$out" ;;
+fifo) mkfifo "\$out" ;;
+zero) ln -s /dev/zero "\$out" ;;
+esac
+EOF
+    chmod +x "$work/bin/hyperfine"
+    # hf KIND DOC TIMED WARNING...: exec with the fake; TIMED lists (comma-separated, may be
+    # empty) the backends left with timings, each WARNING is a substring of one hyperfine warning
+    hf() {
+        local kind=$1 doc=$2 timed=$3 rc=0
+        shift 3
+        echo "$kind" >"$work/kind"
+        printf '%s' "$doc" >"$work/doc.json"
+        rm -rf "$work/res"
+        PATH="$work/bin:$PATH" timeout 60 "$fl" exec --backend glibc,hybrid --runs 1 --quiet \
+            --timer hyperfine --out "$work/res" --format json -- true \
+            >"$work/report.json" 2>"$work/err.txt" || rc=$?
+        [ $rc = 0 ] || fail "hyperfine_bad ${doc:0:60}: exit status $rc ($(cat "$work/err.txt"))"
+        if grep -q "Sanitizer\|runtime error" "$work/err.txt"; then
+            fail "hyperfine_bad ${doc:0:60}: $(cat "$work/err.txt")"
+        fi
+        # one python for both files: each start costs a second here (pyenv)
+        python3 - "$work/res/run.json" "$work/report.json" "$timed" "$@" <<'PY' ||
+import json, sys
+for f in sys.argv[1:3]:
+    d = json.load(open(f))
+    got = [x["backend"] for x in d["hyperfine"]["results"]]
+    want = [b for b in sys.argv[3].split(",") if b]
+    assert got == want, (f, got, want)
+    warns = [w for w in d["warnings"] if w.startswith("--timer hyperfine")]
+    assert len(warns) == len(sys.argv[4:]), (f, warns)
+    for w, sub in zip(warns, sys.argv[4:]):
+        assert sub in w, (f, sub, w)
+print("ok:", warns)
+PY
+            fail "hyperfine_bad ${doc:0:60}"
+    }
+    e='"stddev": 0.001, "median": 0.002, "min": 0.001, "max": 0.003'
+    # a valid export still gives exact timings (seconds to ns; a null stddev stays null)
+    hf doc '{"results": [{"command": "glibc", "mean": 0.5, "stddev": null, "median": 0.25,
+        "min": 0.125, "max": 1}, {"command": "hybrid", "mean": 0.002, '"$e"'}]}' glibc,hybrid
+    python3 - "$work/res/run.json" <<'PY' || fail "hyperfine_bad: the valid export's numbers"
+import json, sys
+h = json.load(open(sys.argv[1]))["hyperfine"]["results"]
+assert h[0] == {"backend": "glibc", "mean_ns": 5e8, "stddev_ns": None, "median_ns": 2.5e8,
+                "min_ns": 1.25e8, "max_ns": 1e9}, h[0]
+assert h[1] == {"backend": "hybrid", "mean_ns": 2e6, "stddev_ns": 1e6, "median_ns": 2e6,
+                "min_ns": 1e6, "max_ns": 3e6}, h[1]
+PY
+    hf doc '{"results": [{"command": "glibc", "mean": 0.5' '' 'hyperfine.json: line 1 column'
+    hf doc 'hello' '' "line 1 column 5 (byte 5): '[' or '{' expected near 'hello'"
+    hf doc '' '' "expected near end of file"
+    hf doc '[]' '' '"results" is not an array of 2 entries'
+    hf doc '{"results": {}}' '' '"results" is not an array of 2 entries'
+    hf doc '{"results": [{"command": "glibc", "mean": 0.002, '"$e"'}]}' '' 'not an array of 2'
+    hf doc '{"results": [1, null]}' '' 'glibc has no "command" string' \
+        'hybrid has no "command" string'
+    hf doc '{"results": [{"command": "hybrid", "mean": 0.002, '"$e"'},
+        {"command": "glibc", "mean": 0.002, '"$e"'}]}' '' 'glibc names another command' \
+        'hybrid names another command'
+    hf doc '{"results": [{"command": "glibc", "mean": "0.5", '"$e"'},
+        {"command": "hybrid", "mean": -1, '"$e"'}]}' '' 'entry for glibc has no valid "mean"' \
+        'entry for hybrid has no valid "mean"'
+    hf doc '{"results": [{"command": "glibc", "mean": 0.002, '"$e"'},
+        {"command": "hybrid", "mean": 0.002, "median": 0.002, "min": 0.001}]}' glibc \
+        'entry for hybrid has no valid "max"'
+    hf doc '{"results": [{"command": "glibc", "mean": 1e400}]}' '' 'real number overflow'
+    hf doc '{"results": "\u0000"}' '' 'NUL'
+    hf doc "{\"results\": $(printf '[%.0s' $(seq 100000))" '' 'maximum parsing depth'
+    hf fifo '' '' 'refusing to read a FIFO'
+    hf zero '' '' 'regular files only'
+    hf none '' '' 'hyperfine.json: No such file'
+    echo "ok: malformed and hostile hyperfine exports end as warnings"
+    ;;
 *)
     fail "unknown mode $mode"
     ;;

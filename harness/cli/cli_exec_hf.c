@@ -4,6 +4,7 @@
 #include "cli_exec_hf.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "cli_exec_backend.h"
 #include "json.h"
+#include "json_read.h"
 
 static void cli_exec_hf_shell_quote(struct strbuf *sb, const char *s)
 {
@@ -56,23 +58,66 @@ static void cli_exec_hf_command(const struct cli_exec_opts *o, const struct cli_
     }
 }
 
-/* The number after "key": within [from, to), or false (also for null). */
-static bool cli_exec_hf_json_num(const char *from, const char *to, const char *key, double *out)
+/* One entry of hyperfine's "results" into b. The export is another program's file in a
+ * directory anyone may have touched, so nothing in it is trusted: the entry must carry the
+ * --command-name we gave this backend (results are matched by position, and a name that differs
+ * means the positions do not line up), and a time that is not a finite, non-negative number of
+ * seconds is refused rather than printed. 0, or -1 with the reason in why. */
+static int cli_exec_hf_entry(const json_t *e, struct cli_exec_backend *b, char *why, size_t len)
 {
-    char pat[40];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *at = strstr(from, pat);
-    if (!at || at >= to)
-        return false;
-    at += strlen(pat);
-    while (*at == ' ' || *at == '\n' || *at == '\t' || *at == '\r')
-        at++;
-    char *end;
-    double v = strtod(at, &end);
-    if (end == at)
-        return false;
-    *out = v;
-    return true;
+    static const char *const keys[] = {"mean", "median", "min", "max"};
+    double *vals[] = {&b->hf_mean, &b->hf_median, &b->hf_min, &b->hf_max};
+    b->hf_valid = b->hf_stddev_valid = false;
+    const char *name = json_read_str(e, "command");
+    if (!name || strcmp(name, b->spec) != 0) {
+        snprintf(why, len, "the entry for %s %s", b->spec,
+                 name ? "names another command" : "has no \"command\" string");
+        return -1;
+    }
+    for (unsigned k = 0; k < 4; k++) {
+        double v;
+        if (!json_read_num(e, keys[k], &v) || !isfinite(v) || v < 0) {
+            snprintf(why, len, "the entry for %s has no valid \"%s\" (seconds)", b->spec, keys[k]);
+            return -1;
+        }
+        *vals[k] = v;
+    }
+    /* stddev is null when hyperfine had a single run; absent is the same answer */
+    b->hf_stddev_valid =
+        json_read_num(e, "stddev", &b->hf_stddev) && isfinite(b->hf_stddev) && b->hf_stddev >= 0;
+    b->hf_valid = true;
+    return 0;
+}
+
+/* Fill hf_* of every runnable backend from hyperfine's export at path: its "results" come in
+ * command order, one per runnable backend. Whatever cannot be read becomes a warning naming the
+ * file and what is wrong, and that backend has no hyperfine timings. */
+static void cli_exec_hf_read(const char *path, struct cli_exec_backend *bs, unsigned nb,
+                             unsigned ncmd, struct results *r)
+{
+    char err[512], warn[sizeof r->warnings[0]];
+    json_t *doc = json_read_file(path, err, sizeof err);
+    const json_t *res = json_read_get(doc, "results");
+    if (!doc || !json_is_array(res) || json_array_size(res) != ncmd) {
+        if (doc)
+            snprintf(err, sizeof err, "%s: \"results\" is not an array of %u entries", path, ncmd);
+        snprintf(warn, sizeof warn,
+                 "--timer hyperfine: cannot use its JSON export (%s); no hyperfine timings", err);
+        results_warn(r, warn);
+        json_decref(doc);
+        return;
+    }
+    size_t at = 0;
+    for (unsigned i = 0; i < nb; i++) {
+        if (bs[i].skip[0])
+            continue;
+        if (cli_exec_hf_entry(json_array_get(res, at++), &bs[i], err, sizeof err) != 0) {
+            snprintf(warn, sizeof warn, "--timer hyperfine: cannot use its JSON export (%s: %s)",
+                     path, err);
+            results_warn(r, warn);
+        }
+    }
+    json_decref(doc);
 }
 
 /* Run hyperfine over every runnable backend; fill hf_* from its JSON export. 0 or -1. */
@@ -135,37 +180,7 @@ int cli_exec_hf_run(const struct cli_exec_opts *o, struct cli_exec_backend *bs, 
                         "install hyperfine); no hyperfine timings");
         goto out;
     }
-    FILE *f = fopen(json_path, "r");
-    if (!f) {
-        results_warn(r, "--timer hyperfine: no JSON export from hyperfine");
-        goto out;
-    }
-    struct strbuf js;
-    strbuf_init(&js);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        strbuf_add(&js, buf, n);
-    fclose(f);
-    /* results come in command order; each entry starts with its "command" key */
-    const char *at = js.data ? strstr(js.data, "\"results\"") : NULL;
-    for (unsigned i = 0; i < nb && at; i++) {
-        if (bs[i].skip[0])
-            continue;
-        const char *start = strstr(at, "\"command\":");
-        if (!start)
-            break;
-        const char *next = strstr(start + 10, "\"command\":");
-        const char *end = next ? next : start + strlen(start);
-        struct cli_exec_backend *b = &bs[i];
-        b->hf_valid = cli_exec_hf_json_num(start, end, "mean", &b->hf_mean) &&
-                      cli_exec_hf_json_num(start, end, "median", &b->hf_median) &&
-                      cli_exec_hf_json_num(start, end, "min", &b->hf_min) &&
-                      cli_exec_hf_json_num(start, end, "max", &b->hf_max);
-        b->hf_stddev_valid = cli_exec_hf_json_num(start, end, "stddev", &b->hf_stddev);
-        at = end;
-    }
-    strbuf_free(&js);
+    cli_exec_hf_read(json_path, bs, nb, ncmd, r);
     rc = 0;
 out:
     for (unsigned i = 0; i < nb; i++)

@@ -1,5 +1,5 @@
-/* JSON output helpers over a strbuf: escaping, numbers that may be null, and a tiny reader of
- * the subset faultline writes (for compare and report). */
+/* JSON output helpers over a strbuf: escaping, numbers that may be null. Reading JSON is
+ * json_read.h (libjansson). */
 #ifndef FAULTLINE_JSON_H
 #define FAULTLINE_JSON_H
 
