@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 12's reproducers through the real CLI (see tests/hostile.cmake).
 # Usage: test_hostile.sh TEST BUILD_DIR SOURCE_DIR
-# No -e: cases run commands that are meant to fail and then check their status or output.
-set -uo pipefail
+# Commands that are meant to fail are run as `rc=0; cmd || rc=$?` and their status is checked.
+set -euo pipefail
 t=$1
 B=$2
 # shellcheck disable=SC2034 # S, the source dir: part of the common test signature, unused so far
@@ -16,8 +16,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 # survives CMD...: exit status 0, 1 or 2 (never a signal), no sanitizer report; sets $rc, $err
 survives() {
-    "$@" >"$W/out" 2>"$W/err"
-    rc=$?
+    rc=0
+    "$@" >"$W/out" 2>"$W/err" || rc=$?
     err=$(cat "$W/err")
     [ $rc -lt 128 ] || fail "$* died with status $rc: $err"
     ! grep -qE 'Sanitizer|runtime error|corrupted' "$W/err" || fail "$*: sanitizer report: $err"
@@ -68,8 +68,8 @@ special-files)
     fake "$W/f"
     rm "$W/f/run.json"
     mkfifo "$W/f/run.json"
-    timeout 20 "$FL" report --no-plots "$W/f" >"$W/out" 2>&1
-    rc=$?
+    rc=0
+    timeout 20 "$FL" report --no-plots "$W/f" >"$W/out" 2>&1 || rc=$?
     [ $rc != 124 ] || fail "report hangs on a FIFO run.json"
     [ $rc = 0 ] || fail "report with a FIFO run.json exited $rc: $(cat "$W/out")"
     grep -q 'refusing to read a FIFO' "$W/f/index.html" || fail "index.html does not name the FIFO"
@@ -129,7 +129,7 @@ compare-numbers)
     # metrics of 1e308 printed "inf" medians; a negative rss_peak counted as "improved"
     fake "$W/base"
     for v in 1e308 -5 1e19; do
-        python3 - "$W/base/run.json" "$W/new.json" "$v" <<'PY'
+        python3 - "$W/base/run.json" "$W/new.json" "$v" <<'PY' || fail "cannot write new.json ($v)"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 doc["runs"][0]["metrics"]["rss_peak"] = float(sys.argv[3])
@@ -182,12 +182,17 @@ PY
     parseable "$M/sweep"
     rm -rf "${M:?}"/*
     fake "$W/src" --runs 5
+    # the filler is meant to run the disk full: a short write (ENOSPC) is the point, not an error
     head -c 40000 /dev/urandom >"$M/filler" 2>/dev/null || true
     survives "$FL" merge "$M/merged" "$W/src"
     one_enospc merge
     parseable "$M/merged"
     rm -rf "${M:?}"/*
-    cp -r "$W/src" "$M/rep"
+    # report writes into its input, so the input must fit the tmpfs whole: one run per cell
+    # (~40 KiB) does; the 5-run source above (~76 KiB) did not, and its cp used to fail unnoticed
+    fake "$W/src1" --runs 1
+    cp -r "$W/src1" "$M/rep" || fail "the source run does not fit the empty 64 KiB tmpfs"
+    # as above: the filler fills the disk, so its status does not matter
     head -c 36000 /dev/urandom >"$M/filler" 2>/dev/null || true
     survives "$FL" report --no-plots "$M/rep"
     one_enospc report
@@ -198,7 +203,7 @@ PY
     echo "ok: full disk: one ENOSPC line and a non-zero exit from run, sweep, merge, report, trace"
     ;;
 traces)
-    python3 - "$W" <<'PY'
+    python3 - "$W" <<'PY' || fail "cannot write the traces"
 import struct, sys
 hdr = b"FLTRACE\0" + struct.pack("<IIIIQ", 1, 32, 48, 1, 0)
 def rec(op, thread, seq, size, addr, result):
@@ -210,19 +215,26 @@ open(sys.argv[1] + "/big.fltrace", "wb").write(hdr + rec(1, 0, 1, 8589934592, 0,
 PY
     refuses "dupseq.fltrace: sequence number shared by two records at offset 80" \
         "$FL" trace --dump "$W/dupseq.fltrace"
+    # exit status of run: 0 all runs ok, 1 some failed (here: all of them)
+    rc=0
     "$FL" run -b glibc -w "replay:file=$W/dupseq.fltrace" --runs 1 --no-out --quiet --format csv \
-        >"$W/out" 2>&1
+        >"$W/out" 2>&1 || rc=$?
+    [ $rc = 1 ] || fail "replay of dupseq.fltrace exited $rc, expected 1: $(cat "$W/out")"
     grep -q "sequence number shared by two records at offset 80" "$W/out" ||
         fail "replay does not reject the shared seq like --dump: $(cat "$W/out")"
     # the default data limit holds in every build (under ASan the runner sets it on top of its
     # shadow memory: runlimits.h)
+    rc=0
     "$FL" run -b mmap -b glibc -w "replay:file=$W/big.fltrace" --runs 1 --no-out --quiet \
-        --format csv >"$W/out" 2>&1
+        --format csv >"$W/out" 2>&1 || rc=$?
+    [ $rc = 1 ] || fail "8 GiB trace: exit $rc, expected 1: $(cat "$W/out")"
     [ "$(grep -c ',failed: ENOMEM,' "$W/out")" = 2 ] || fail "8 GiB trace: $(cat "$W/out")"
     refuses "--mem-limit 12: expected a size >= 1M" "$FL" run -b glibc -w churn --no-out --mem-limit 12
     # --mem-limit off lifts the limit; a small explicit one bounds a small workload
+    rc=0
     "$FL" run -b mmap -w first-touch:size=64M --runs 1 --no-out --quiet --format csv \
-        --mem-limit 16M >"$W/out" 2>&1
+        --mem-limit 16M >"$W/out" 2>&1 || rc=$?
+    [ $rc = 1 ] || fail "--mem-limit 16M: exit $rc, expected 1: $(cat "$W/out")"
     grep -q ',failed: ENOMEM,' "$W/out" || fail "--mem-limit 16M did not bound first-touch 64M"
     "$FL" run -b mmap -w first-touch:size=64M --runs 1 --no-out --quiet --format csv \
         --mem-limit off >"$W/out" 2>&1 || fail "--mem-limit off: $(cat "$W/out")"
@@ -315,12 +327,15 @@ reuse-out)
         >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 300); do
-        n=$(($(cat "$W"/k.new-*/samples.csv 2>/dev/null | wc -l) - 1))
-        [ "$n" -ge 3 ] && break
+        # cat fails until the staging directory exists; wc's count (0 then) is what is checked
+        lines=$(cat "$W"/k.new-*/samples.csv 2>/dev/null | wc -l) || true
+        [ "$lines" -ge 4 ] && break # the header and 3 runs
         sleep 0.1
     done
-    kill -9 $pid
-    wait $pid 2>/dev/null
+    kill -9 $pid || fail "the 400-run run ended before kill -9"
+    rc=0
+    wait $pid 2>/dev/null || rc=$?
+    [ $rc = 137 ] || fail "the run killed by kill -9 exited $rc, expected 137 (SIGKILL)"
     python3 - "$W/k" "$W/k.new-$pid" <<'PY' || fail "not the old set or the new one after kill -9"
 import csv, json, sys
 old, new = sys.argv[1], sys.argv[2]

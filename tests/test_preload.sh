@@ -2,8 +2,8 @@
 # Real programs under a libfaultline-*.so preload must produce exactly the output of a plain run;
 # plus the FAULTLINE_PARAMS, FAULTLINE_STATS, mallopt and `check` bad-input behaviours.
 # Usage: test_preload.sh MODE LIB [PROG]; exit 0 pass, 1 fail, 77 skip.
-# No -e: cases run commands that are meant to fail and then check their status or output.
-set -u
+# Commands that are meant to fail are run as `rc=0; cmd || rc=$?` and their status is checked.
+set -euo pipefail
 mode=$1
 lib=$2
 prog=${3:-}
@@ -45,7 +45,9 @@ case $mode in
 sort | sort_parallel)
     gen_input
     opt=()
-    [ "$mode" = sort_parallel ] && opt=(--parallel=2 -S 8M)
+    if [ "$mode" = sort_parallel ]; then
+        opt=(--parallel=2 -S 8M)
+    fi
     LC_ALL=C timeout $T sort "${opt[@]}" "$tmp/in.txt" >"$tmp/plain" || fail "plain sort"
     LC_ALL=C pre sort "${opt[@]}" "$tmp/in.txt" >"$tmp/pre" || fail "sort under $name exited $?"
     same "$tmp/plain" "$tmp/pre" "sort ${opt[*]}"
@@ -132,8 +134,8 @@ EOF
 bad_params)
     for spec in "threshold=12Q" "nosuchkey=1"; do
         key=${spec%%=*}
-        out=$(FAULTLINE_PARAMS=$spec pre /bin/echo MAIN-RAN 2>"$tmp/err")
-        rc=$?
+        rc=0
+        out=$(FAULTLINE_PARAMS=$spec pre /bin/echo MAIN-RAN 2>"$tmp/err") || rc=$?
         [ $rc -eq 2 ] || fail "FAULTLINE_PARAMS=$spec: exit $rc, expected 2"
         [ -z "$out" ] || fail "FAULTLINE_PARAMS=$spec: the program's main ran ($out)"
         [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "FAULTLINE_PARAMS=$spec: stderr is not one line: $(cat "$tmp/err")"
@@ -150,8 +152,8 @@ mallopt)
     }
     FAULTLINE_STATS="$tmp/fixed.json" pre "$prog" mallopt || fail "mallopt_prog mallopt exited $?"
     FAULTLINE_STATS="$tmp/dyn.json" pre "$prog" plain || fail "mallopt_prog plain exited $?"
-    fixed=$(count_mmap "$tmp/fixed.json")
-    dyn=$(count_mmap "$tmp/dyn.json")
+    fixed=$(count_mmap "$tmp/fixed.json") || fail "no mmap count in $tmp/fixed.json"
+    dyn=$(count_mmap "$tmp/dyn.json") || fail "no mmap count in $tmp/dyn.json"
     [ "$fixed" = 3 ] || fail "mallopt(M_MMAP_THRESHOLD,64K) + 3 x malloc(1M): $fixed mmaps, expected 3"
     [ "$dyn" = 1 ] || fail "dynamic threshold + 3 x malloc(1M)/free: $dyn mmaps, expected 1"
     ;;
@@ -159,32 +161,40 @@ check_bad)
     drv=$lib
     for args in "--backend nosuch" "--backend hybrid:nosuchkey=1" "--backend brk --ops x" \
         "--backend brk --threads 0" "--frobnicate" ""; do
-        # shellcheck disable=SC2086
-        timeout $T "$drv" check $args >"$tmp/out" 2>"$tmp/err"
-        rc=$?
+        rc=0
+        # shellcheck disable=SC2086 # $args is a word list, split on purpose
+        timeout $T "$drv" check $args >"$tmp/out" 2>"$tmp/err" || rc=$?
         [ $rc -eq 2 ] || fail "check $args: exit $rc, expected 2"
         [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "check $args: stderr: $(cat "$tmp/err")"
-        [ -s "$tmp/out" ] && fail "check $args: ran something: $(cat "$tmp/out")"
+        [ ! -s "$tmp/out" ] || fail "check $args: ran something: $(cat "$tmp/out")"
     done
-    timeout $T "$drv" check --backend nosuch 2>&1 | grep -q "unknown backend 'nosuch' (valid: brk, mmap, hybrid" ||
+    # into a file, not a pipe: under pipefail check's exit 2 would fail the pipeline
+    rc=0
+    timeout $T "$drv" check --backend nosuch >"$tmp/out" 2>&1 || rc=$?
+    [ $rc -eq 2 ] || fail "check --backend nosuch: exit $rc, expected 2"
+    grep -q "unknown backend 'nosuch' (valid: brk, mmap, hybrid" "$tmp/out" ||
         fail "unknown backend message does not list the valid ones"
     ;;
 check | check_peers)
     # LIB is the check driver; the rest are check arguments with one --backend per name.
     drv=$lib
     shift 2
-    timeout 900 "$drv" check "$@" >"$tmp/out" 2>"$tmp/err"
-    rc=$?
+    rc=0
+    timeout 900 "$drv" check "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
     cat "$tmp/out"
     if grep -q "^skip: .*FAULTLINE_SANITIZE" "$tmp/out"; then
         echo "skip: LD_PRELOAD checks need a build without FAULTLINE_SANITIZE"
         exit 77
     fi
-    grep -q "killed by" "$tmp/out" && fail "a check child crashed"
+    if grep -q "killed by" "$tmp/out"; then
+        fail "a check child crashed"
+    fi
     names=$(printf '%s\n' "$@" | awk 'prev == "--backend" { print } { prev = $0 }')
     for b in $names; do
-        [ "$mode" = check_peers ] && grep -q "^skip: .* not installed" "$tmp/out" &&
-            ! grep -q "^$b: " "$tmp/out" && continue
+        if [ "$mode" = check_peers ] && grep -q "^skip: .* not installed" "$tmp/out" &&
+            ! grep -q "^$b: " "$tmp/out"; then
+            continue
+        fi
         if [ "$mode" = check ]; then
             grep -Eq "^$b( \(preload\))?: ok: 0 violations in [0-9]+ checks" "$tmp/out" ||
                 fail "$b did not pass: $(grep "^$b" "$tmp/out" | head -5)"

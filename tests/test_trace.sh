@@ -3,8 +3,8 @@
 # replays of it give outcome ok and live_peak = its peak live bytes on every backend; bad files
 # give one line with the byte offset (exit 2 / outcome failed: EINVAL); shipped traces replay.
 # Usage: test_trace.sh MODE FAULTLINE [ARGS...]; exit 0 pass, 1 fail, 77 skip.
-# No -e: cases run commands that are meant to fail and then check their status or output.
-set -u
+# Commands that are meant to fail are run as `rc=0; cmd || rc=$?` and their status is checked.
+set -euo pipefail
 mode=$1
 fl=$2
 shift 2
@@ -88,19 +88,18 @@ dump_prog)
     peak=$(awk "$peak_awk" "$tmp/prog.dump")
     grep -q "^# records [0-9]* threads 2 blocks [0-9]* peak_live $peak live_end " "$tmp/prog.dump" ||
         fail "dump summary $(tail -1 "$tmp/prog.dump") disagrees with peak $peak"
-    seqs=$(awk '!/^#/ { print $1 }' "$tmp/prog.dump" | sort -n -c && echo sorted)
-    [ "$seqs" = sorted ] || fail "dump not in seq order"
+    awk '!/^#/ { print $1 }' "$tmp/prog.dump" | sort -n -c || fail "dump not in seq order"
     ;;
 replay_prog)
     prog=$1
     backend=$2
     capture_prog "$prog"
     peak=$(awk "$peak_awk" "$tmp/prog.dump")
-    ops=$(grep -vc '^#' "$tmp/prog.dump")
+    ops=$(grep -vc '^#' "$tmp/prog.dump") || fail "no records in the dump"
     "$fl" run -b "$backend" -w "replay:file=$tmp/prog.fltrace" --runs 2 --no-out --format csv \
         --quiet >"$tmp/run.csv" 2>"$tmp/run.err" || fail "run exited $?: $(cat "$tmp/run.err")"
     [ "$(csv_field "$tmp/run.csv" outcome)" = ok ] || fail "outcome: $(cat "$tmp/run.csv")"
-    lp=$(csv_field "$tmp/run.csv" live_peak)
+    lp=$(csv_field "$tmp/run.csv" live_peak) || fail "no live_peak: $(cat "$tmp/run.csv")"
     [ "$lp" = "$peak" ] || fail "$backend: live_peak $lp, traced program's peak $peak"
     # Every record is one replayed op: trace_prog has no failed calls.
     [ "$(csv_field "$tmp/run.csv" ops)" = "$ops" ] || fail "ops $(csv_field "$tmp/run.csv" ops), records $ops"
@@ -113,15 +112,17 @@ bad)
     capture_prog "$prog"
     good=$tmp/prog.fltrace
     n=$(stat -c %s "$good")
-    # expect_bad FILE MESSAGE: dump exits 2 with exactly that line; a run fails with EINVAL.
+    # expect_bad FILE MESSAGE: dump exits 2 with exactly that line; a run fails with EINVAL (and
+    # exits 1: some runs failed).
     expect_bad() {
-        local f=$1 msg=$2 rc
-        "$fl" trace --dump "$f" >"$tmp/out" 2>"$tmp/err"
-        rc=$?
+        local f=$1 msg=$2 rc=0
+        "$fl" trace --dump "$f" >"$tmp/out" 2>"$tmp/err" || rc=$?
         [ $rc = 2 ] || fail "dump of $msg: exit $rc"
         [ "$(cat "$tmp/err")" = "$f: $msg" ] || fail "dump said '$(cat "$tmp/err")', want '$f: $msg'"
+        rc=0
         "$fl" run -b hybrid -w "replay:file=$f" --runs 1 --no-out --format csv \
-            >"$tmp/run.csv" 2>"$tmp/run.err"
+            >"$tmp/run.csv" 2>"$tmp/run.err" || rc=$?
+        [ $rc = 1 ] || fail "run of $msg: exit $rc, expected 1: $(cat "$tmp/run.err")"
         [ "$(csv_field "$tmp/run.csv" outcome)" = "failed: EINVAL" ] ||
             fail "run of $msg: outcome '$(csv_field "$tmp/run.csv" outcome)'"
         grep -qF "$f: $msg" "$tmp/run.err" || fail "run of $msg: no error line: $(cat "$tmp/run.err")"
@@ -170,8 +171,9 @@ bad)
     dd if="$good" of="$tmp/dup.fltrace" bs=1 skip=$((32 + k * 48 + 32)) \
         seek=$((32 + (k + 1) * 48 + 32)) count=8 conv=notrunc status=none
     expect_bad "$tmp/dup.fltrace" "block id produced twice at offset $((32 + (k + 1) * 48))"
-    "$fl" trace --dump "$tmp/missing.fltrace" >/dev/null 2>&1
-    [ $? = 2 ] || fail "dump of a missing file must exit 2"
+    rc=0
+    "$fl" trace --dump "$tmp/missing.fltrace" >/dev/null 2>&1 || rc=$?
+    [ $rc = 2 ] || fail "dump of a missing file must exit 2 (exit $rc)"
     ;;
 fuzz)
     # Seeded corruptions of a valid trace (1-4 random bytes each, plus random cuts): --dump exits
@@ -203,21 +205,31 @@ fuzz)
             printf "$(printf '\\x%02x' "${pv#*:}")" |
                 dd of="$f" bs=1 seek="${pv%:*}" conv=notrunc status=none
         done
-        "$fl" trace --dump "$f" >/dev/null 2>"$tmp/err"
-        rc=$?
-        [ $rc = 2 ] && rejected=$((rejected + 1))
+        rc=0
+        "$fl" trace --dump "$f" >/dev/null 2>"$tmp/err" || rc=$?
+        if [ $rc = 2 ]; then
+            rejected=$((rejected + 1))
+        fi
         [ $rc = 0 ] || [ $rc = 2 ] || fail "dump of corruption $i ($kind $rest): exit $rc"
         [ $rc = 0 ] || [ "$(wc -l <"$tmp/err")" = 1 ] || fail "dump $i: not one line: $(cat "$tmp/err")"
         if [ $((i % 4)) = 0 ]; then
+            rrc=0
             "$fl" run -b hybrid -w "replay:file=$f" --runs 1 --no-out --format csv --quiet \
-                --timeout 30 >"$tmp/run.csv" 2>/dev/null
-            o=$(csv_field "$tmp/run.csv" outcome)
+                --timeout 30 >"$tmp/run.csv" 2>/dev/null || rrc=$?
+            o=$(csv_field "$tmp/run.csv" outcome) ||
+                fail "replay of corruption $i ($kind $rest): no outcome (exit $rrc)"
+            # exit status: 0 all runs ok, 1 some failed
             case $o in
-            ok | "failed: EINVAL") ;;
+            ok) [ $rrc = 0 ] || fail "replay of corruption $i: outcome ok, exit $rrc" ;;
+            "failed: EINVAL") [ $rrc = 1 ] || fail "replay of corruption $i: failed, exit $rrc" ;;
             *) fail "replay of corruption $i ($kind $rest): outcome '$o'" ;;
             esac
-            [ "$o" = ok ] && [ $rc != 0 ] && fail "corruption $i: replay ok but dump rejected it"
-            [ "$o" != ok ] && [ $rc = 0 ] && fail "corruption $i: dump accepted, replay rejected"
+            if [ "$o" = ok ] && [ $rc != 0 ]; then
+                fail "corruption $i: replay ok but dump rejected it"
+            fi
+            if [ "$o" != ok ] && [ $rc = 0 ]; then
+                fail "corruption $i: dump accepted, replay rejected"
+            fi
         fi
         i=$((i + 1))
     done <"$tmp/plan"
@@ -301,11 +313,16 @@ sort_parallel)
     [ "$(csv_field "$tmp/run.csv" outcome)" = ok ] || fail "outcome: $(cat "$tmp/run.csv")"
     ;;
 usage)
-    "$fl" trace >/dev/null 2>&1
-    [ $? = 2 ] || fail "trace without arguments must exit 2"
-    "$fl" trace -o "$tmp/x.fltrace" -- /nonexistent/cmd >/dev/null 2>&1
-    [ $? = 127 ] || fail "trace of a missing command must exit 127"
-    "$fl" run -b glibc -w replay --runs 1 --no-out --format csv >"$tmp/run.csv" 2>"$tmp/err"
+    rc=0
+    "$fl" trace >/dev/null 2>&1 || rc=$?
+    [ $rc = 2 ] || fail "trace without arguments must exit 2 (exit $rc)"
+    rc=0
+    "$fl" trace -o "$tmp/x.fltrace" -- /nonexistent/cmd >/dev/null 2>&1 || rc=$?
+    [ $rc = 127 ] || fail "trace of a missing command must exit 127 (exit $rc)"
+    rc=0
+    "$fl" run -b glibc -w replay --runs 1 --no-out --format csv >"$tmp/run.csv" 2>"$tmp/err" ||
+        rc=$?
+    [ $rc = 1 ] || fail "replay without file=: exit $rc, expected 1 (the run failed)"
     [ "$(csv_field "$tmp/run.csv" outcome)" = "failed: EINVAL" ] || fail "replay without file="
     grep -q "file= is required" "$tmp/err" || fail "no hint for a missing file=: $(cat "$tmp/err")"
     ;;
