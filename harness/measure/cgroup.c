@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "param.h"
 
 static const char *const cgroup_keys[][2] = {
@@ -163,14 +164,8 @@ static int cgroup_join_path(const char *mnt, const char *root, const char *own, 
 static bool cgroup_file_has(const char *path, const char *word)
 {
     char buf[512];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fdio_read_file(path, buf, sizeof buf) <= 0)
         return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
     for (char *p = buf; *p; p++)
         if (*p == ' ' || *p == '\n')
             *p = ',';
@@ -363,14 +358,8 @@ static int64_t cgroup_read_key(const char *dir, const char *file, const char *ke
 {
     char path[CGROUP_PATH_MAX + 64], buf[8192];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fdio_read_file(path, buf, sizeof buf) <= 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
     size_t kl = strlen(key);
     for (char *p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
         if (!strncmp(p, key, kl) && (p[kl] == ' ' || (key[0] == '\0'))) {
@@ -387,14 +376,8 @@ static int64_t cgroup_read_psi(const char *dir, const char *kind)
 {
     char path[CGROUP_PATH_MAX + 32], buf[512];
     snprintf(path, sizeof path, "%s/memory.pressure", dir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fdio_read_file(path, buf, sizeof buf) <= 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
     for (char *p = buf; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
         char *t = strstr(p, "total=");
         if (!strncmp(p, kind, strlen(kind)) && t)
@@ -407,14 +390,8 @@ static int64_t cgroup_read_single(const char *dir, const char *file)
 {
     char path[CGROUP_PATH_MAX + 64], buf[64];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fdio_read_file(path, buf, sizeof buf) <= 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
     char *end;
     long long v = strtoll(buf, &end, 10);
     return end == buf ? -1 : v;

@@ -8,41 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Read up to len-1 bytes of a file (a prefix is enough for cpuinfo), NUL-terminated.
- * Returns the byte count or -1. */
-static ssize_t procfs_read_prefix(const char *path, char *buf, size_t len)
-{
-    if (len == 0)
-        return -1;
-    int fd;
-    do
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return -1;
-    size_t got = 0;
-    while (got + 1 < len) {
-        ssize_t n = read(fd, buf + got, len - 1 - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            return -1;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    buf[got] = '\0';
-    return (ssize_t)got;
-}
+#include "fdio.h"
 
 int procfs_read_text(const char *path, char *buf, size_t len)
 {
-    ssize_t n = procfs_read_prefix(path, buf, len);
+    ssize_t n = fdio_read_file(path, buf, len);
     if (n < 0)
         return -1;
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
@@ -126,7 +96,7 @@ static uint64_t procfs_status_kb(pid_t pid, const char *key)
     char path[48];
     char buf[4096];
     procfs_status_path(pid, path, sizeof path);
-    if (procfs_read_prefix(path, buf, sizeof buf) <= 0)
+    if (fdio_read_file(path, buf, sizeof buf) <= 0)
         return 0;
     size_t klen = strlen(key);
     for (const char *line = buf; line && *line;) {
@@ -180,7 +150,7 @@ int procfs_cpu_model(char *buf, size_t len)
 {
     /* The first CPU's block comes first; 8 KiB is far more than one block. */
     char text[8192];
-    if (procfs_read_prefix("/proc/cpuinfo", text, sizeof text) <= 0)
+    if (fdio_read_file("/proc/cpuinfo", text, sizeof text) <= 0)
         return -1;
     for (const char *line = text; line && *line;) {
         if (strncmp(line, "model name", 10) == 0) {

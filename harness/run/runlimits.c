@@ -3,7 +3,6 @@
 #include "runlimits.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 
 #include "backend.h"
 #include "config.h"
+#include "fdio.h"
 
 int runlimits_parse(const char *text, struct runlimits *rl, char *err, size_t errlen)
 {
@@ -157,14 +157,8 @@ int runlimits_data_apply(uint64_t bytes)
 {
     /* read and parse by hand: stdio would allocate from the heap the run is about to measure */
     char buf[4096];
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fdio_read_file("/proc/self/status", buf, sizeof buf) <= 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
     const char *p = strstr(buf, "\nVmData:");
     if (!p) {
         errno = ENOENT;
