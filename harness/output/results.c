@@ -2,8 +2,6 @@
 #define _GNU_SOURCE
 #include "results.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,36 +114,7 @@ static int results_put_path(const char *path, const char *data, size_t len, bool
 {
     if (durable || strncmp(path, "/dev/", 5) == 0)
         return atomic_file_write(path, data ? data : "", len);
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        atomic_file_note_failure(path, errno);
-        return -1;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            atomic_file_note_failure(path, e);
-            errno = e;
-            return -1;
-        }
-        off += (size_t)n;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        atomic_file_note_failure(path, e);
-        errno = e;
-        return -1;
-    }
-    return 0;
+    return atomic_file_write_nosync(path, data ? data : "", len);
 }
 
 static void results_write_timeline(const struct results *r, const struct run_result *run,

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
+
 /* A device or FIFO (/dev/null, /dev/stdout) must never be replaced by a renamed regular file:
  * write such targets in place. */
 static int atomic_file_write_in_place(const char *path, const char *data, size_t len)
@@ -16,18 +18,11 @@ static int atomic_file_write_in_place(const char *path, const char *data, size_t
     int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            return -1;
-        }
-        off += (size_t)n;
+    if (fdio_write_all(fd, data, len) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
     }
     return close(fd);
 }
@@ -73,16 +68,23 @@ static int atomic_file_fail_with(const char *path, int err)
     return -1;
 }
 
-static int atomic_file_write_tmp(const char *path, const char *data, size_t len);
+static int atomic_file_write_tmp(const char *path, const char *data, size_t len, bool sync);
 
 int atomic_file_write(const char *path, const char *data, size_t len)
 {
-    if (atomic_file_write_tmp(path, data, len) == 0)
+    if (atomic_file_write_tmp(path, data, len, true) == 0)
         return 0;
     return atomic_file_fail_with(path, errno);
 }
 
-static int atomic_file_write_tmp(const char *path, const char *data, size_t len)
+int atomic_file_write_nosync(const char *path, const char *data, size_t len)
+{
+    if (atomic_file_write_tmp(path, data, len, false) == 0)
+        return 0;
+    return atomic_file_fail_with(path, errno);
+}
+
+static int atomic_file_write_tmp(const char *path, const char *data, size_t len, bool sync)
 {
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
@@ -95,33 +97,21 @@ static int atomic_file_write_tmp(const char *path, const char *data, size_t len)
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            errno = e;
-            return -1;
-        }
-        off += (size_t)n;
+    int rc = fdio_write_all(fd, data, len) == 0 && (!sync || fsync(fd) == 0) ? 0 : -1;
+    int e = errno;
+    if (close(fd) != 0 && rc == 0) {
+        rc = -1;
+        e = errno;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        int e = errno;
+    if (rc == 0 && rename(tmp, path) != 0) {
+        rc = -1;
+        e = errno;
+    }
+    if (rc != 0) {
         unlink(tmp);
         errno = e;
-        return -1;
     }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 int atomic_file_mkdirs(const char *path)

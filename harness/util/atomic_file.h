@@ -9,6 +9,9 @@
 
 /* 0 or -1 with errno set. A failure is also remembered (see atomic_file_failed). */
 int atomic_file_write(const char *path, const char *data, size_t len);
+/* The same without the fsync, for files that a later fsync or syncfs covers: a reader still sees
+ * the old file or the new one, but a crash may lose the new one. */
+int atomic_file_write_nosync(const char *path, const char *data, size_t len);
 /* mkdir -p; 0 or -1 with errno (remembered too). */
 int atomic_file_mkdirs(const char *path);
 /* Swap two directories in one step (renameat2 RENAME_EXCHANGE): at every instant each path
