@@ -18,6 +18,7 @@
 #include "check_child.h"
 #include "cli_opt.h"
 #include "config.h"
+#include "runner.h"
 #include "spec.h"
 
 /* ---- parent: one child per spec ------------------------------------------------------------- */
@@ -165,19 +166,6 @@ static void check_package_hint(const struct backend_ops *ops, char *buf, size_t 
         snprintf(buf, len, "install the package that ships %s", ops->preload);
 }
 
-static int check_exe_dir(char *buf, size_t len)
-{
-    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    if (!slash)
-        return -1;
-    *slash = '\0';
-    return 0;
-}
-
 static const char *check_signal_name(int sig)
 {
     const char *s = sigabbrev_np(sig);
@@ -267,7 +255,7 @@ static int check_one(const char *spec, const struct check_options *o)
         }
     } else if (o->preload && strcmp(ops->name, "glibc") != 0) { /* glibc is the system one */
         char dir[1024];
-        if (check_exe_dir(dir, sizeof dir) != 0) {
+        if (runner_exe_dir(dir, sizeof dir) != 0) {
             fprintf(stderr, "check: cannot read /proc/self/exe\n");
             return 2;
         }

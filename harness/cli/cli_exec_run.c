@@ -114,22 +114,6 @@ static void cli_exec_run_fill_perf(const struct perf_reading *rd, struct sample_
     }
 }
 
-static void cli_exec_run_outcome(int status, bool timed_out, struct run_result *out)
-{
-    out->ok = false;
-    if (timed_out) {
-        snprintf(out->outcome, sizeof out->outcome, "timeout");
-    } else if (WIFSIGNALED(status)) {
-        const char *abbrev = sigabbrev_np(WTERMSIG(status));
-        snprintf(out->outcome, sizeof out->outcome, "crashed: SIG%s", abbrev ? abbrev : "?");
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        out->ok = true;
-        snprintf(out->outcome, sizeof out->outcome, "ok");
-    } else {
-        snprintf(out->outcome, sizeof out->outcome, "exited: %d", WEXITSTATUS(status));
-    }
-}
-
 static int cli_exec_run_open_out(const struct cli_exec_opts *o, const char *tag, const char *ext)
 {
     if (!o->files_dir[0])
@@ -348,7 +332,7 @@ struct cli_exec_run_end {
 static void cli_exec_run_metrics(const struct cli_exec_run_end *e, const struct perf_reading *rd,
                                  struct run_result *out)
 {
-    cli_exec_run_outcome(e->status, e->timed_out, out);
+    runner_outcome_status(e->status, e->timed_out, true, out);
     struct sample_values *m = &out->m;
     sample_set(m, METRIC_wall_ns, (double)(e->t1 - e->t0));
     sample_set(m, METRIC_user_ns, cli_exec_run_tv_ns(&e->ru.ru_utime, &e->pre.ru_utime));

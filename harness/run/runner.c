@@ -115,8 +115,7 @@ static void runner_fake(const struct cell *c, unsigned rep, struct run_result *o
     snprintf(out->timer_clock, sizeof out->timer_clock, "fake");
 }
 
-static void runner_outcome(int status, bool timed_out, const struct run_record *rec,
-                           struct run_result *out)
+void runner_outcome_status(int status, bool timed_out, bool done, struct run_result *out)
 {
     out->ok = false;
     if (timed_out) {
@@ -124,19 +123,25 @@ static void runner_outcome(int status, bool timed_out, const struct run_record *
     } else if (WIFSIGNALED(status)) {
         const char *abbrev = sigabbrev_np(WTERMSIG(status));
         snprintf(out->outcome, sizeof out->outcome, "crashed: SIG%s", abbrev ? abbrev : "?");
-    } else if (WIFEXITED(status)) {
-        int code = WEXITSTATUS(status);
-        if (code == 0 && rec && rec->phase == PHASE_DONE) {
-            out->ok = true;
-            snprintf(out->outcome, sizeof out->outcome, "ok");
-        } else if (code == 3 && rec) {
-            const char *name = strerrorname_np(rec->status);
-            snprintf(out->outcome, sizeof out->outcome, "failed: %s", name ? name : "?");
-        } else if (code == 2 && rec && rec->error[0]) {
-            snprintf(out->outcome, sizeof out->outcome, "error: %.80s", rec->error);
-        } else {
-            snprintf(out->outcome, sizeof out->outcome, "exited: %d", code);
-        }
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && done) {
+        out->ok = true;
+        snprintf(out->outcome, sizeof out->outcome, "ok");
+    } else {
+        snprintf(out->outcome, sizeof out->outcome, "exited: %d", WEXITSTATUS(status));
+    }
+}
+
+static void runner_outcome(int status, bool timed_out, const struct run_record *rec,
+                           struct run_result *out)
+{
+    runner_outcome_status(status, timed_out, rec && rec->phase == PHASE_DONE, out);
+    /* faultline-runner's own exit codes (child.h: 3, 2) say the record names what went wrong */
+    int code = !timed_out && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (code == 3 && rec) {
+        const char *name = strerrorname_np(rec->status);
+        snprintf(out->outcome, sizeof out->outcome, "failed: %s", name ? name : "?");
+    } else if (code == 2 && rec && rec->error[0]) {
+        snprintf(out->outcome, sizeof out->outcome, "error: %.80s", rec->error);
     }
 }
 

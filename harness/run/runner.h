@@ -68,6 +68,9 @@ void runner_record_free(struct run_record *rec);
  * the caller releases it with runner_record_free. Returns 0 (the outcome says how the run went). */
 int runner_run_one(const struct runner_options *o, const struct cell *c, unsigned rep,
                    uint64_t seed, struct run_result *out, struct run_record **rec_out);
+/* The outcome of a reaped child from its wait status: "timeout", "crashed: SIGxxx", "ok" (exit 0
+ * and `done`: the child got to the end of its work) or "exited: N"; out->ok only for "ok". */
+void runner_outcome_status(int status, bool timed_out, bool done, struct run_result *out);
 /* CLOCK_MONOTONIC in ns. */
 uint64_t runner_now_ns(void);
 /* rm -r of a scratch directory (best effort). */
