@@ -244,15 +244,8 @@ timeline_plots() {
             : >"$tmp/rows"
             while IFS="$TAB" read -r cell be w _; do
                 [ "$w" = "$wl" ] || continue
-                # the first repetition: the smallest N of <cell>-rN.csv (a glob: paths may hold newlines)
-                local f="" cand rep best=-1
-                for cand in "$dir/timeline/$cell"-r*.csv; do
-                    [ -f "$cand" ] || continue
-                    rep=${cand##*-r}
-                    rep=${rep%.csv}
-                    case $rep in '' | *[!0-9]*) continue ;; esac
-                    if [ "$best" -lt 0 ] || [ "$rep" -lt "$best" ]; then best=$rep f=$cand; fi
-                done
+                local f
+                f=$(first_rep timeline "$cell")
                 [ -n "$f" ] || continue
                 tsv "$f" "$tmp/t.tsv"
                 FL_X=ops FL_Y=$m FL_BE=$be run_awk column <"$tmp/t.tsv" >>"$tmp/rows"
@@ -276,41 +269,37 @@ steps_plots() {
         skip size-sweep "steps.csv is empty"
         return
     fi
-    local m
-    if ! cut -f3 "$tmp/cells" | grep -qE '^seed-sequence(:|$)'; then
-        skip seed-sequence "workload seed-sequence was not run"
-    else
-        for m in break_offset mapped_bytes; do
-            local name="seed-sequence-$m" yl='program break above its start'
-            [ $m = mapped_bytes ] && yl='bytes in mmapped blocks'
-            FL_WL=seed-sequence FL_Y=$m FL_MODE=seq run_awk steps <"$tmp/steps.tsv" >"$tmp/rows"
-            if [ ! -s "$tmp/rows" ]; then
-                skip "$name" "$m is empty (not measured) for every backend"
-                continue
-            fi
-            FL_TITLE="seed-sequence: $yl after each step" FL_XL=step FL_XU=- FL_YL="$yl" FL_YU=bytes \
-                FL_XKIND=cat FL_STYLE=lp run_awk series <"$tmp/rows" >"$tmp/$name.fig"
-            draw "$name" steps "seed-sequence;$m" "seed-sequence: $yl after each step"
-        done
+    steps_family seed-sequence seq steps step cat bytes 'after each step' \
+        'is empty (not measured) for every backend' \
+        'break_offset|program break above its start' 'mapped_bytes|bytes in mmapped blocks'
+    steps_family size-sweep size sizesweep 'request size' log2 count 'vs request size' \
+        'counters are empty (not measured) in the size-sweep steps' \
+        'faults|minor faults per operation' \
+        'syscalls|syscalls per operation|brk+mmap+munmap+mremap+madvise+mprotect calls per operation'
+}
+# steps_family WORKLOAD MODE FAMILY XLABEL XKIND YUNIT HOW EMPTY METRIC|YLABEL[|TITLE]...: one plot
+# per metric of WORKLOAD's steps (steps.awk FL_MODE=MODE), titled "WORKLOAD: TITLE HOW" (TITLE
+# defaults to YLABEL); "METRIC EMPTY" is the note of a metric no backend measured.
+steps_family() {
+    local wl=$1 mode=$2 fam=$3 xl=$4 xkind=$5 yu=$6 how=$7 empty=$8 spec
+    shift 8
+    if ! cut -f3 "$tmp/cells" | grep -qE "^$wl(:|\$)"; then
+        skip "$wl" "workload $wl was not run"
+        return
     fi
-    if ! cut -f3 "$tmp/cells" | grep -qE '^size-sweep(:|$)'; then
-        skip size-sweep "workload size-sweep was not run"
-    else
-        for m in faults syscalls; do
-            local name="size-sweep-$m" yl='minor faults per operation'
-            [ $m = syscalls ] && yl='syscalls per operation'
-            FL_WL=size-sweep FL_Y=$m FL_MODE=size run_awk steps <"$tmp/steps.tsv" >"$tmp/rows"
-            if [ ! -s "$tmp/rows" ]; then
-                skip "$name" "$m counters are empty (not measured) in the size-sweep steps"
-                continue
-            fi
-            FL_TITLE="size-sweep: $yl vs request size" FL_XL='request size' FL_XU=- FL_YL="$yl" FL_YU=count \
-                FL_XKIND=log2 FL_STYLE=lp run_awk series <"$tmp/rows" >"$tmp/$name.fig"
-            local what=$yl
-            [ "$m" = syscalls ] && what='brk+mmap+munmap+mremap+madvise+mprotect calls per operation'
-            draw "$name" sizesweep "size-sweep;$m" "size-sweep: $what vs request size"
-        done
-    fi
+    for spec in "$@"; do
+        local m yl what name
+        IFS='|' read -r m yl what <<<"$spec"
+        name="$wl-$m"
+        FL_WL=$wl FL_Y=$m FL_MODE=$mode run_awk steps <"$tmp/steps.tsv" >"$tmp/rows"
+        if [ ! -s "$tmp/rows" ]; then
+            skip "$name" "$m $empty"
+            continue
+        fi
+        FL_TITLE="$wl: $yl $how" FL_XL=$xl FL_XU=- FL_YL="$yl" FL_YU=$yu \
+            FL_XKIND=$xkind FL_STYLE=lp run_awk series <"$tmp/rows" >"$tmp/$name.fig"
+        draw "$name" "$fam" "$wl;$m" "$wl: ${what:-$yl} $how"
+    done
 }
 
 # ---- 8: tuning advisor (tune.csv) ------------------------------------------------------------
