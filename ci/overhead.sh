@@ -56,7 +56,11 @@ for (b, w), ps in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
     on = statistics.median(p["on"][0] for p in ps.values())
     off = statistics.median(p["off"][0] for p in ps.values())
     c = statistics.median(cr)
-    print("%-8s %-11s %12.2f %12.2f %10.3f %10.3f  %s" % (b, w, on, off, c, statistics.median(wr), "ok (<= 1.02)" if c <= 1.02 else "OVER 1.02"))
+    lo = min(p["on"][0] for p in ps.values()) / min(p["off"][0] for p in ps.values())
+    spread = "pairs %.2f..%.2f, best-of %.3f" % (min(cr), max(cr), lo)
+    print("%-8s %-11s %12.2f %12.2f %10.3f %10.3f  %-13s %s" % (b, w, on, off, c, statistics.median(wr), "ok (<= 1.02)" if c <= 1.02 else "OVER 1.02", spread))
+print("(pairs: the range of the pair ratios; best-of: the fastest measured run over the fastest")
+print(" --no-measure run, which interference from the rest of the machine can only make slower)")
 PY
 
 # Instructions of the runner child (the faultline-runner process: its callgrind file names it)
