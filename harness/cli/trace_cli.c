@@ -1,7 +1,7 @@
 /* `faultline trace`: runs a command with libfaultline-trace.so preloaded to capture its malloc
  * trace (optionally with its syscall and fault call sites, as exec --callsites), once without
- * to report the tracer's slowdown, and dumps trace files as text with the same validation the
- * replay workload applies. */
+ * to report the tracer's slowdown, and dumps trace files as text (read and validated by
+ * workloads/trace_file.c, as for the replay workload). */
 #define _GNU_SOURCE
 #include "trace_cli.h"
 
@@ -13,14 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
 #include "callsites_out.h"
-#include "trace_format.h"
+#include "trace_file.h"
 #include "runner.h"
 
 enum { TRACE_CLI_ID_DUMP = CLI_ID_COMMAND, TRACE_CLI_ID_NO_BASELINE, TRACE_CLI_ID_CALLSITES };
@@ -62,190 +61,20 @@ static const struct cli_usage trace_cli_usage = {
     .flags = CLI_STOP_AT_ARG,
 };
 
-struct trace_cli_file {
-    struct trace_format_record *rec;
-    uint64_t n;
-    uint64_t *order; /* record indices in seq order */
-    unsigned threads;
-    uint64_t blocks, peak, live_end;
-};
-
-static uint64_t trace_cli_offset(uint64_t index)
+/* Reads and validates path (workloads/trace_file.c). Returns 0, or 2 with one line on stderr. */
+static int trace_cli_load(const char *path, struct trace_file *f)
 {
-    return sizeof(struct trace_format_header) + index * sizeof(struct trace_format_record);
-}
-
-static int trace_cli_bad(const char *path, const char *what, uint64_t offset)
-{
-    fprintf(stderr, "%s: %s at offset %llu\n", path, what, (unsigned long long)offset);
-    return 2;
-}
-
-static const struct trace_format_record *trace_cli_sort_base;
-
-static int trace_cli_by_seq(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    uint64_t sx = trace_cli_sort_base[x].seq, sy = trace_cli_sort_base[y].seq;
-    if (sx != sy)
-        return sx < sy ? -1 : 1;
-    return x < y ? -1 : x > y;
-}
-
-/* Same rules as the replay workload: field checks, per-thread seq order, and in global order
- * every freed block live and every id produced once. Returns 0 or 2 (message printed). */
-static int trace_cli_check(const char *path, struct trace_cli_file *f)
-{
-    uint64_t last_seq[TRACE_FORMAT_MAX_THREADS];
-    unsigned char seen[TRACE_FORMAT_MAX_THREADS];
-    memset(seen, 0, sizeof seen);
-    for (uint64_t i = 0; i < f->n; i++) {
-        const struct trace_format_record *r = &f->rec[i];
-        const char *bad = trace_format_check_record(r, f->n);
-        if (bad)
-            return trace_cli_bad(path, bad, trace_cli_offset(i));
-        if (seen[r->thread] && last_seq[r->thread] >= r->seq)
-            return trace_cli_bad(path, "sequence number not increasing within its thread",
-                                 trace_cli_offset(i));
-        if (!seen[r->thread])
-            f->threads++;
-        seen[r->thread] = 1;
-        last_seq[r->thread] = r->seq;
-    }
-    f->order = malloc((f->n ? f->n : 1) * sizeof *f->order);
-    unsigned char *state = calloc(f->n + 1, 1);
-    uint64_t *size = calloc(f->n + 1, sizeof *size);
-    if (!f->order || !state || !size) {
-        free(state);
-        free(size);
-        fprintf(stderr, "%s: out of memory\n", path);
+    char err[8192];
+    if (trace_file_load(path, f, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
         return 2;
     }
-    for (uint64_t i = 0; i < f->n; i++)
-        f->order[i] = i;
-    trace_cli_sort_base = f->rec;
-    qsort(f->order, f->n, sizeof *f->order, trace_cli_by_seq);
-    int64_t live = 0, peak = 0;
-    int rc = 0;
-    for (uint64_t k = 0; k < f->n && !rc; k++) {
-        const struct trace_format_record *r = &f->rec[f->order[k]];
-        /* seq is one global order: two records (of two threads) sharing one has no replay
-         * order, and the replay workload refuses it too */
-        if (k > 0 && f->rec[f->order[k - 1]].seq == r->seq) {
-            rc = trace_cli_bad(path, "sequence number shared by two records",
-                               trace_cli_offset(f->order[k]));
-            break;
-        }
-        if (r->addr) {
-            if (state[r->addr] != 1) {
-                rc = trace_cli_bad(path, "free or realloc of a block that is not live",
-                                   trace_cli_offset(f->order[k]));
-                break;
-            }
-            if (r->op == TRACE_OP_FREE || r->result || trace_format_realloc_freed(r)) {
-                state[r->addr] = 2;
-                live -= (int64_t)size[r->addr];
-            }
-        }
-        if (r->result) {
-            if (state[r->result] != 0) {
-                rc = trace_cli_bad(path, "block id produced twice", trace_cli_offset(f->order[k]));
-                break;
-            }
-            state[r->result] = 1;
-            size[r->result] = trace_format_effective_size(r);
-            live += (int64_t)size[r->result];
-            if (live > peak)
-                peak = live;
-            f->blocks++;
-        }
-    }
-    f->peak = (uint64_t)peak;
-    f->live_end = (uint64_t)live;
-    free(state);
-    free(size);
-    return rc;
-}
-
-static void trace_cli_file_free(struct trace_cli_file *f)
-{
-    free(f->rec);
-    free(f->order);
-    memset(f, 0, sizeof *f);
-}
-
-/* Reads and validates path. Returns 0, or 2 with one line on stderr. */
-static int trace_cli_load(const char *path, struct trace_cli_file *f)
-{
-    memset(f, 0, sizeof *f);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
-        return 2;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        fprintf(stderr, "%s: not a regular file\n", path);
-        return 2;
-    }
-    uint64_t size = (uint64_t)st.st_size;
-    unsigned char *buf = malloc(size ? size : 1);
-    if (!buf) {
-        close(fd);
-        fprintf(stderr, "%s: out of memory (%llu bytes)\n", path, (unsigned long long)size);
-        return 2;
-    }
-    uint64_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (uint64_t)r;
-    }
-    close(fd);
-    struct trace_format_header h;
-    if (got < sizeof h) {
-        free(buf);
-        return trace_cli_bad(path, "truncated header", got);
-    }
-    memcpy(&h, buf, sizeof h);
-    uint64_t bad_at;
-    const char *bad = trace_format_check_header(&h, &bad_at);
-    if (bad) {
-        free(buf);
-        return trace_cli_bad(path, bad, bad_at);
-    }
-    uint64_t body = got - sizeof h;
-    f->n = body / sizeof(struct trace_format_record);
-    if (body % sizeof(struct trace_format_record)) {
-        free(buf);
-        return trace_cli_bad(path, "truncated record", trace_cli_offset(f->n));
-    }
-    if (f->n > TRACE_FORMAT_MAX_RECORDS) {
-        free(buf);
-        return trace_cli_bad(path, "too many records", trace_cli_offset(TRACE_FORMAT_MAX_RECORDS));
-    }
-    /* Records move to their own aligned array; the header stays behind. */
-    f->rec = malloc((f->n ? f->n : 1) * sizeof *f->rec);
-    if (!f->rec) {
-        free(buf);
-        fprintf(stderr, "%s: out of memory\n", path);
-        return 2;
-    }
-    memcpy(f->rec, buf + sizeof h, f->n * sizeof *f->rec);
-    free(buf);
-    int rc = trace_cli_check(path, f);
-    if (rc)
-        trace_cli_file_free(f);
-    return rc;
+    return 0;
 }
 
 static int trace_cli_dump(const char *path)
 {
-    struct trace_cli_file f;
+    struct trace_file f;
     int rc = trace_cli_load(path, &f);
     if (rc)
         return rc;
@@ -259,7 +88,7 @@ static int trace_cli_dump(const char *path)
     printf("# records %llu threads %u blocks %llu peak_live %llu live_end %llu\n",
            (unsigned long long)f.n, f.threads, (unsigned long long)f.blocks,
            (unsigned long long)f.peak, (unsigned long long)f.live_end);
-    trace_cli_file_free(&f);
+    trace_file_free(&f);
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -414,7 +243,7 @@ static int trace_cli_capture(const char *out, char **cmd, int baseline, const ch
     }
     if (baseline && trace_cli_spawn(cmd, NULL, NULL, -1, &plain, NULL) < 0)
         baseline = 0;
-    struct trace_cli_file f;
+    struct trace_file f;
     int rc = trace_cli_load(out, &f);
     if (rc)
         return rc;
@@ -429,7 +258,7 @@ static int trace_cli_capture(const char *out, char **cmd, int baseline, const ch
         fprintf(stderr, "; traced %.3f s\n", traced);
     if (code)
         fprintf(stderr, "faultline trace: %s exited with status %d\n", cmd[0], code);
-    trace_cli_file_free(&f);
+    trace_file_free(&f);
     return code;
 }
 
