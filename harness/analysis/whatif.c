@@ -32,7 +32,7 @@ uint64_t whatif_total_calls(const struct whatif_result *r)
 static int whatif_replay(struct twin *tw, const struct whatif_trace *t, void **blk)
 {
     for (uint64_t i = 0; i < t->n; i++) {
-        const struct whatif_op *o = &t->op[i];
+        const struct trace_file_op *o = &t->op[i];
         void *old = o->addr ? blk[o->addr] : NULL;
         if (o->op == TRACE_OP_FREE) {
             twin_free(tw, old);
