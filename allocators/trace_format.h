@@ -1,6 +1,7 @@
-/* The binary malloc trace format written by libfaultline-trace.so and read by the replay
- * workload and `faultline trace --dump`: a fixed header, then fixed-size little-endian records,
- * plus the per-record checks every reader applies before trusting a field. */
+/* The binary malloc trace format written by libfaultline-trace.so and read by
+ * workloads/trace_file.c (for the replay workload, `faultline trace` and `faultline whatif`): a
+ * fixed header, then fixed-size little-endian records, plus the header and per-record checks the
+ * reader applies before trusting a field. */
 #ifndef FAULTLINE_TRACE_FORMAT_H
 #define FAULTLINE_TRACE_FORMAT_H
 
