@@ -33,6 +33,17 @@ void report_doc_heading(struct report_doc *r, int level, const char *text)
     strbuf_puts(&r->md, "\n\n");
 }
 
+void report_doc_tcell(struct report_doc *r, const char *tag, const char *s, const char *cls)
+{
+    strbuf_printf(&r->html, "<%s%s%s%s>", tag, cls ? " class=\"" : "", cls ? cls : "",
+                  cls ? "\"" : "");
+    report_esc_html(&r->html, s);
+    strbuf_printf(&r->html, "</%s>", tag);
+    strbuf_puts(&r->md, " ");
+    report_esc_md(&r->md, s);
+    strbuf_puts(&r->md, " |");
+}
+
 const char *report_doc_unit(const char *metric)
 {
     for (int m = 0; m < METRIC_COUNT; m++)

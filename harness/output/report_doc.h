@@ -46,6 +46,9 @@ struct report_doc {
 /* A paragraph (cls: its HTML class, or NULL) or a heading, in both the HTML and the Markdown. */
 void report_doc_para(struct report_doc *r, const char *text, const char *cls);
 void report_doc_heading(struct report_doc *r, int level, const char *text);
+/* One table cell (tag "td" or "th") holding s, escaped, in both the HTML and the Markdown row;
+ * cls is its HTML class or NULL. */
+void report_doc_tcell(struct report_doc *r, const char *tag, const char *s, const char *cls);
 /* The unit of a metric (metrics.def, else bytes for the RSS/break columns, else count). */
 const char *report_doc_unit(const char *metric);
 /* v in its unit for a reader: report_human, but counts with fractions as plain numbers. */

@@ -17,17 +17,6 @@
 #define REPORT_MACHINES_ROWS 256 /* table rows shown; the rest are counted in one line */
 #define REPORT_MACHINES_COLS 32  /* timing columns shown */
 
-/* One table cell holding s (escaped) in both pages; cls is its HTML class or NULL. */
-static void report_machines_cell(struct report_doc *r, const char *s, const char *cls)
-{
-    strbuf_printf(&r->html, "<td%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
-    report_esc_html(&r->html, s);
-    strbuf_puts(&r->html, "</td>");
-    strbuf_puts(&r->md, " ");
-    report_esc_md(&r->md, s);
-    strbuf_puts(&r->md, " |");
-}
-
 /* DIR/name into c: false when it is missing (the normal case: a single-machine directory has
  * no timings_by_machine.csv) or unreadable, which is said among the warnings. */
 static bool report_machines_load(struct report_doc *r, struct csv *c, const char *name)
@@ -90,12 +79,7 @@ static void report_machines_head(struct report_doc *r, const struct csv *t, cons
         char name[128];
         const char *h = t->header[cols[k]];
         snprintf(name, sizeof name, "%.*s median", (int)(strlen(h) - 7), h);
-        strbuf_puts(&r->html, "<th>");
-        report_esc_html(&r->html, name);
-        strbuf_puts(&r->html, "</th>");
-        strbuf_puts(&r->md, " ");
-        report_esc_md(&r->md, name);
-        strbuf_puts(&r->md, " |");
+        report_doc_tcell(r, "th", name, NULL);
     }
     strbuf_puts(&r->html, "</tr>\n");
     strbuf_puts(&r->md, "\n|---|---|---|---|---|---:|");
@@ -118,24 +102,24 @@ static void report_machines_row(struct report_doc *r, const struct csv *t, size_
     const char *cpu = report_machines_cpu(m, id);
     strbuf_puts(&r->html, "<tr>");
     strbuf_puts(&r->md, "|");
-    report_machines_cell(r, csv_get(t, i, csv_col(t, "cell")), "l");
-    report_machines_cell(r, wl, "l");
-    report_machines_cell(r, be, "l");
-    report_machines_cell(r, id, "l");
-    report_machines_cell(r, cpu ? cpu : "unknown (not in machines.csv)", cpu ? "l" : "l na");
-    report_machines_cell(r, csv_get(t, i, csv_col(t, "ok_runs")), NULL);
+    report_doc_tcell(r, "td", csv_get(t, i, csv_col(t, "cell")), "l");
+    report_doc_tcell(r, "td", wl, "l");
+    report_doc_tcell(r, "td", be, "l");
+    report_doc_tcell(r, "td", id, "l");
+    report_doc_tcell(r, "td", cpu ? cpu : "unknown (not in machines.csv)", cpu ? "l" : "l na");
+    report_doc_tcell(r, "td", csv_get(t, i, csv_col(t, "ok_runs")), NULL);
     for (int k = 0; k < n; k++) {
         double v;
         char txt[64];
         if (!csv_num(t, i, cols[k], &v)) {
-            report_machines_cell(r, "n/a", "na");
+            report_doc_tcell(r, "td", "n/a", "na");
             continue;
         }
         if (v == floor(v) && fabs(v) < 9e15)
             snprintf(txt, sizeof txt, "%.0f", v);
         else
             snprintf(txt, sizeof txt, "%.12g", v);
-        report_machines_cell(r, txt, NULL);
+        report_doc_tcell(r, "td", txt, NULL);
     }
     strbuf_puts(&r->html, "</tr>\n");
     strbuf_puts(&r->md, "\n");

@@ -298,14 +298,8 @@ static void report_page_sum_row(struct report_doc *r, const struct report_page_s
     const char *text[3] = {s->wl[i], be, NULL};
     strbuf_puts(&r->html, "<tr>");
     strbuf_puts(&r->md, "|");
-    for (int t = 0; text[t]; t++) {
-        strbuf_puts(&r->html, "<td class=\"l\">");
-        report_esc_html(&r->html, text[t]);
-        strbuf_puts(&r->html, "</td>");
-        strbuf_puts(&r->md, " ");
-        report_esc_md(&r->md, text[t]);
-        strbuf_puts(&r->md, " |");
-    }
+    for (int t = 0; text[t]; t++)
+        report_doc_tcell(r, "td", text[t], "l");
     strbuf_puts(&r->html, "<td>");
     report_esc_html(&r->html, ok);
     strbuf_puts(&r->html, "/");
