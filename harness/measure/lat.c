@@ -58,10 +58,9 @@ static inline uint64_t lat_mono(void)
 
 /* The sample clock: the invariant TSC where the CPU has one (x86-64, CPUID 0x80000007 EDX bit
  * 8), in ticks; else CLOCK_MONOTONIC in ns. lat_ns() turns a tick difference into ns. */
-static bool lat_tsc;
-static uint64_t lat_mult = 1; /* ns per tick as a 32.32 fixed-point number (TSC only) */
+static bool lat_tsc;      /* only ever set on x86-64 */
+static uint64_t lat_mult; /* ns per tick as a 32.32 fixed-point number (TSC only) */
 
-#if defined(__x86_64__)
 /* rdtsc at the start may begin early (it does not wait for earlier instructions: a few cycles
  * of the caller's work get in); lfence + rdtsc at the end waits for the timed call to finish
  * (18 ns here against rdtscp's 21, and valgrind, which the regression gate's instruction count
@@ -69,17 +68,21 @@ static uint64_t lat_mult = 1; /* ns per tick as a 32.32 fixed-point number (TSC 
  * every sample has subtracted. */
 static inline uint64_t lat_now(void)
 {
+#if defined(__x86_64__)
     if (lat_tsc)
         return __rdtsc();
+#endif
     return lat_mono();
 }
 
 static inline uint64_t lat_end(void)
 {
+#if defined(__x86_64__)
     if (lat_tsc) {
         _mm_lfence();
         return __rdtsc();
     }
+#endif
     return lat_mono();
 }
 
@@ -90,30 +93,13 @@ static inline uint64_t lat_ns(uint64_t ticks)
 
 static bool lat_tsc_invariant(void)
 {
+#if defined(__x86_64__)
     unsigned a, b, c, d;
     return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
-}
 #else
-static inline uint64_t lat_now(void)
-{
-    return lat_mono();
-}
-
-static inline uint64_t lat_end(void)
-{
-    return lat_mono();
-}
-
-static inline uint64_t lat_ns(uint64_t ticks)
-{
-    return ticks;
-}
-
-static bool lat_tsc_invariant(void)
-{
     return false;
-}
 #endif
+}
 
 uint64_t lat_timer_cost(void)
 {
@@ -145,24 +131,21 @@ static void lat_choose_clock(void)
 {
     const char *force = getenv("FAULTLINE_LAT_CLOCK");
     lat_tsc = !(force && !strcmp(force, "monotonic")) && lat_tsc_invariant();
-    lat_mult = 1;
-    if (!lat_tsc) {
-        lat_cost = lat_calibrate();
-        return;
+    if (lat_tsc) {
+        uint64_t ns0 = lat_mono(), t0 = lat_end();
+        lat_cost = lat_calibrate(); /* inside the window, where it costs no extra time */
+        uint64_t ns1, t1;
+        do {
+            ns1 = lat_mono();
+            t1 = lat_end();
+        } while (ns1 - ns0 < LAT_TSC_WINDOW_NS);
+        if (t1 > t0) {
+            lat_mult = (uint64_t)((((unsigned __int128)(ns1 - ns0)) << 32) / (t1 - t0));
+            return;
+        }
+        lat_tsc = false; /* a TSC that does not advance: not one to time with */
     }
-    uint64_t ns0 = lat_mono(), t0 = lat_end();
     lat_cost = lat_calibrate();
-    uint64_t ns1, t1;
-    do {
-        ns1 = lat_mono();
-        t1 = lat_end();
-    } while (ns1 - ns0 < LAT_TSC_WINDOW_NS);
-    if (t1 <= t0) { /* a TSC that does not advance: not one to time with */
-        lat_tsc = false;
-        lat_cost = lat_calibrate();
-        return;
-    }
-    lat_mult = (uint64_t)((((unsigned __int128)(ns1 - ns0)) << 32) / (t1 - t0));
 }
 
 static void lat_record(enum op_kind kind, uint64_t t0, uint64_t t1, const struct tails_mark *m)
