@@ -9,17 +9,26 @@
 # Then, load-independent: callgrind's instruction count of the whole runner child (setup,
 # phase and teardown; not the parent), measured / --no-measure, one run each at CG_COUNT
 # iterations (valgrind runs ~50x slower); CALLGRIND=0 or no valgrind skips it.
+# Every run is pinned to the machine's last CPU (taskset, when present): at ~4 ns per op a
+# migration between cores moved single pair ratios by 0.5x..1.7x at 10 M ops; pinned, with
+# COUNT ops per run (default 30 M, ~0.15 s for glibc churn), single glibc-churn pairs still
+# spread 0.74..1.20 here (2026-12-02): hence the median of PAIRS.
 # Not a unit test: it prints what it measured, and the load average it measured under.
 set -euo pipefail
 BUILD=${BUILD:-build}
 FL="$BUILD/faultline"
 PAIRS=${PAIRS:-10}
 CG_COUNT=${CG_COUNT:-2000000}
+COUNT=${COUNT:-30000000}
+PIN=()
+if command -v taskset >/dev/null 2>&1; then
+    PIN=(taskset -c "$(($(nproc) - 1))")
+fi
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-cells=("glibc churn:size=64,count=10000000,touch=none" "hybrid churn:size=64,count=10000000,touch=none"
-    "glibc random-mix:count=10000000,min=16,max=256,slots=256" "hybrid random-mix:count=10000000,min=16,max=256,slots=256")
-echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+cells=("glibc churn:size=64,count=$COUNT,touch=none" "hybrid churn:size=64,count=$COUNT,touch=none"
+    "glibc random-mix:count=$COUNT,min=16,max=256,slots=256" "hybrid random-mix:count=$COUNT,min=16,max=256,slots=256")
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); ${COUNT} ops per run; pinned: ${PIN[*]:-no}"
 for i in $(seq "$PAIRS"); do
     for c in "${cells[@]}"; do
         read -r b w <<<"$c"
@@ -28,7 +37,7 @@ for i in $(seq "$PAIRS"); do
         for m in "${order[@]}"; do
             extra=()
             [ "$m" = off ] && extra=(--no-measure)
-            "$FL" run -b "$b" -w "$w" --runs 1 --quiet --no-out --format csv "${extra[@]}" |
+            "${PIN[@]}" "$FL" run -b "$b" -w "$w" --runs 1 --quiet --no-out --format csv "${extra[@]}" |
                 sed 1d | sed "s|^|$i,$m,|" >>"$W/all.csv"
             [ -s "$W/header" ] || "$FL" run -b "$b" -w "$w" --runs 1 --quiet --no-out --format csv \
                 --fake-measure | head -n 1 >"$W/header"
@@ -93,7 +102,7 @@ printf '%-8s %-11s %14s %14s %10s %10s %10s\n' backend workload "Ir measured" "I
 for c in "${cells[@]}"; do
     read -r b w <<<"$c"
     on="" off="" ops=""
-    w=${w/count=10000000/count=$CG_COUNT}
+    w=${w/count=$COUNT/count=$CG_COUNT}
     read -r on ops < <(cg_ir "$b" "$w") || true
     read -r off _ < <(cg_ir "$b" "$w" --no-measure) || true
     if [ -z "${on:-}" ] || [ -z "${off:-}" ]; then

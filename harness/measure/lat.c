@@ -101,6 +101,11 @@ static bool lat_tsc_invariant(void)
 #endif
 }
 
+uint64_t lat_clock_ns(void)
+{
+    return lat_tsc ? lat_ns(lat_now()) : lat_mono();
+}
+
 uint64_t lat_timer_cost(void)
 {
     return lat_ns(lat_cost);

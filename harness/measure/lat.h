@@ -27,6 +27,9 @@ const struct backend_ops *lat_always_timed(void);
 const struct backend_ops *lat_sampling(void);
 /* Recorder callback: times a touch; one sample of ns per touched page. */
 void lat_touch(void *ctx, void *p, size_t len, size_t stride);
+/* Now, in ns, on the sample clock (TSC-derived where lat_init chose it, else CLOCK_MONOTONIC):
+ * only differences between two reads mean anything. */
+uint64_t lat_clock_ns(void);
 /* The clock's own cost in ns (min of back-to-back read pairs), subtracted from every sample. */
 uint64_t lat_timer_cost(void);
 /* Whether samples are timed with the invariant TSC (else CLOCK_MONOTONIC; see lat.c). */
