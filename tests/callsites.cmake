@@ -30,6 +30,12 @@ foreach(b glibc hybrid)
            COMMAND bash ${FL_CALLSITES_SH} attribution ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_prog> ${b})
   set_tests_properties(callsites_attribution_${b} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 endforeach()
+foreach(b glibc hybrid)
+  add_test(NAME callsites_python_${b}
+           COMMAND bash ${FL_CALLSITES_SH} python ${CMAKE_BINARY_DIR}
+                   ${CMAKE_CURRENT_SOURCE_DIR}/callsites_prog.py ${b})
+  set_tests_properties(callsites_python_${b} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 180)
+endforeach()
 foreach(m sort trace denied tails)
   add_test(NAME callsites_${m}
            COMMAND bash ${FL_CALLSITES_SH} ${m} ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_prog>)

@@ -4,6 +4,9 @@
 # sampling period), the report's top call sites table shows glibc's policy reasons escaped, and
 # without permission the run goes on with one line and null call sites.
 # Mode cxx: a C++ program's call sites are demangled (work::big_map(unsigned long)).
+# Mode python: PROG is a Python source run as `python3 -c "$(cat PROG)"`; its two named Python
+# functions are the top call sites (mmap by mapped bytes, brk by calls), their frames sit in the
+# folded stacks under CPython's evaluation loop, and the totals still equal exec's counters.
 # Mode tails: `run --explain-tails` on churn 1M under hybrid:threshold=64K, causes sum to 100 %;
 # the latency CDF split by cause sums to all samples and is plotted (needs gnuplot).
 # usage: test_callsites.sh MODE BUILD_DIR PROG [BACKEND]; exit 77 = skipped (reason printed).
@@ -256,6 +259,45 @@ sort)
                  s = ""; for (j = 0; j < n; j++) s = s "x"; print s } }' >"$work/in.txt"
     "$fl" exec --callsites -b glibc -r 1 --quiet --out "$work/res" -- sort --parallel=1 "$work/in.txt" \
         >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "exec --callsites sort failed"; }
+    check_totals || fail "call-site totals differ from exec's counters"
+    ;;
+python)
+    need_sampling
+    # the interpreter itself, not a wrapper script (pyenv's shim runs a dozen processes, and
+    # check_totals' fault allowance assumes a few)
+    py=$(python3 -c 'import sys; print(sys.executable)')
+    "$fl" exec --callsites -b "$backend" -r 1 --quiet --out "$work/res" -- "$py" -c "$(cat "$prog")" \
+        >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "exec --callsites python3 failed"; }
+    if grep -q "Python frames" "$work/out.txt"; then
+        cat "$work/out.txt"
+        fail "Python frames were not read"
+    fi
+    python3 - "$work/res/callsites.csv" <<'EOF' || fail "Python call sites not attributed"
+import csv, sys
+per = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["cell"] == "c001" and r["count"]:
+        k = (r["event"], r["site"])
+        c, b = per.get(k, (0, 0))
+        per[k] = (c + int(r["count"]), b + int(r["bytes"] or 0))
+def func(site):  # "grow_heap.<locals>.<listcomp> (<string>:14)" -> "grow_heap"
+    return site.split(" ")[0].split(".")[0]
+top_mmap = max((b, s) for (e, s), (c, b) in per.items() if e == "mmap")[1]
+top_brk = max((c, s) for (e, s), (c, b) in per.items() if e == "brk")[1]
+bad = False
+for what, got, want in (("mmap by mapped bytes", top_mmap, "big_mapping"), ("brk by calls", top_brk, "grow_heap")):
+    ok = func(got) == want and "(<string>:" in got
+    print(("ok" if ok else "FAIL") + f": top {what}: {got} (want {want} in <string>)")
+    bad |= not ok
+c, b = per[("mmap", top_mmap)]
+ok = c == 20 and b >= 20 * (40 << 20)
+print(("ok" if ok else "FAIL") + f": big_mapping: {c} mmap, {b} bytes (want 20 and >= 20 x 40 MiB)")
+sys.exit(1 if bad or not ok else 0)
+EOF
+    grep -Eq '_PyEval_EvalFrameDefault;<module> \(<string>:1\);big_mapping \(<string>:[0-9]+\);.* 20$' \
+        "$work/res/callsites/c001-mmap.folded" ||
+        { grep big_mapping "$work/res/callsites/c001-mmap.folded"; fail "Python frames not in the folded stacks"; }
+    echo "ok: the folded mmap stack holds <module> and big_mapping under _PyEval_EvalFrameDefault"
     check_totals || fail "call-site totals differ from exec's counters"
     ;;
 cxx)

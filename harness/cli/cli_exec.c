@@ -107,9 +107,9 @@ static const struct cli_opt cli_exec_opts[] = {
     CLI_ROW_QUIET,
     {"callsites", 0, NULL,
      "also sample where brk/mmap/munmap/mremap/madvise/mprotect and page\nfaults come from (user "
-     "stack copies unwound with libdwfl): writes\ncallsites.csv and "
-     "callsites/<cell>-<event>.folded, "
-     "prints the top\ncall sites; needs root or perf_event_paranoid <= -1",
+     "stack copies unwound with libdwfl; Python\n3.11/3.12 functions too): writes callsites.csv "
+     "and callsites/<cell>-<event>.folded,\nprints the top call sites; needs root or "
+     "perf_event_paranoid <= -1",
      CLI_EXEC_ID_CALLSITES},
     {"callsite-period", 0, "N",
      "one fault sample per N faults (default 16); syscalls are\nsampled "

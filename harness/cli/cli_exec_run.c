@@ -130,7 +130,8 @@ static int cli_exec_run_open_out(const struct cli_exec_opts *o, const char *tag,
  * high-water mark across exec, and that copy keeps faulting pages in until execve. Without
  * ptrace (--no-ptrace, or denied) VmHWM of the top process is polled and a late peak may be
  * missed. */
-static bool cli_exec_run_trace(const struct cli_exec_opts *o, pid_t pid, struct results *r)
+static bool cli_exec_run_trace(const struct cli_exec_opts *o, pid_t pid, struct results *r,
+                               bool python)
 {
     if (o->no_ptrace) {
         results_warn(r, "peak RSS is polled every 1-10 ms on the top process (--no-ptrace): a "
@@ -139,6 +140,10 @@ static bool cli_exec_run_trace(const struct cli_exec_opts *o, pid_t pid, struct 
     }
     long opts = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                 PTRACE_O_EXITKILL;
+    /* --callsites: seccomp stops for Python frames (pyframes.h); threads must be traced too,
+     * since an untraced thread's filtered syscall would fail with ENOSYS */
+    if (python)
+        opts |= PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE;
     if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts) == 0)
         return true;
     char w[200];
@@ -217,6 +222,10 @@ static void cli_exec_run_wait(pid_t pid, uint64_t deadline, struct callsites_run
                     continue;
                 }
                 /* otherwise the first stop of an auto-attached new child: let it run */
+            } else if (event == PTRACE_EVENT_SECCOMP && csr) {
+                pyframes_stop(&csr->py, w); /* a sampled syscall's entry: its Python frames */
+            } else if (event == PTRACE_EVENT_EXEC && csr) {
+                pyframes_exec(&csr->py, w);
             } else if (event == 0) {
                 sig = WSTOPSIG(st); /* signal-delivery-stop: deliver it unchanged */
             }
@@ -291,6 +300,9 @@ static _Noreturn void cli_exec_run_child(const struct cli_exec_opts *o, char **e
     char c;
     if (cli_exec_run_read_full(go_rd, &c, 1) != 1)
         _exit(126); /* the parent gave up before starting us */
+    /* refused (no CAP_SYS_ADMIN): no stops come, and the run has no Python frames */
+    if (c == 'p')
+        (void)pyframes_filter();
     /* Faults and CPU time so far belong to this faultline copy, not to CMD: the parent
      * subtracts them from the wait4 totals (rusage counters survive exec). */
     struct rusage pre;
@@ -351,13 +363,14 @@ static bool cli_exec_run_parent(const struct cli_exec_opts *o, const struct cli_
                                 pid_t pid, int *go_w, int st_r, struct run_result *out,
                                 struct results *r, struct callsites_table *cs)
 {
-    cli_exec_run_trace(o, pid, r);
+    bool traced = cli_exec_run_trace(o, pid, r, cs != NULL);
     struct perf_session ps;
     struct callsites_run csr;
     bool cs_on = cli_exec_run_counters(o, pid, r, &ps, cs ? &csr : NULL);
 
     uint64_t t0 = runner_now_ns();
-    if (write(*go_w, "g", 1) != 1) {
+    /* 'p': install the Python-frames filter (only with a tracer to take its stops) */
+    if (write(*go_w, traced && cs_on ? "p" : "g", 1) != 1) {
         /* the child is gone already; wait4 below tells how */
     }
     close(*go_w);
@@ -371,8 +384,14 @@ static bool cli_exec_run_parent(const struct cli_exec_opts *o, const struct cli_
     cli_exec_run_wait(pid, t0 + (uint64_t)(o->timeout_s * 1e9), cs_on ? &csr : NULL, &msg,
                       &e.status, &e.ru, &e.timed_out, &e.t1, &e.hwm);
     cli_exec_run_reap(pid);
-    if (cs)
+    if (cs) {
         callsites_run_finish(&csr, cs, cli_exec_run_preload(b));
+        if (cs->python_unread) {
+            char w[300];
+            snprintf(w, sizeof w, "callsites: Python frames not read: %s", pystack_unavailable());
+            results_warn(r, w);
+        }
+    }
     cli_exec_run_msg_pump(&msg); /* every writer is gone now: all of it is in the pipe */
     bool pre_ok = msg.len >= sizeof e.pre;
     if (pre_ok)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyframes.h"
 #include "strbuf.h"
 #include "symbolize.h"
 
@@ -27,6 +28,7 @@ struct callsites_raw {
     enum callchain_event event;
     unsigned n;
     uint64_t pcs[SYMBOLIZE_MAX_FRAMES];
+    int py; /* the Python stack of its syscalls (pyframes id), -1: none */
     uint64_t count, samples;
     int64_t bytes;
     bool grew, shrank; /* brk: the directions the break moved */
@@ -106,7 +108,8 @@ static void callsites_on_fork(void *arg, uint32_t pid, uint32_t ppid)
 
 static uint64_t callsites_hash(const struct callsites_raw *k)
 {
-    uint64_t h = 1469598103934665603ull ^ (uintptr_t)k->sp ^ ((uint64_t)k->event << 56);
+    uint64_t h = 1469598103934665603ull ^ (uintptr_t)k->sp ^ ((uint64_t)k->event << 56) ^
+                 ((uint64_t)(k->py + 1) << 32);
     for (unsigned i = 0; i < k->n; i++)
         h = (h ^ k->pcs[i]) * 1099511628211ull;
     return h;
@@ -114,7 +117,7 @@ static uint64_t callsites_hash(const struct callsites_raw *k)
 
 static bool callsites_same(const struct callsites_raw *a, const struct callsites_raw *b)
 {
-    return a->sp == b->sp && a->event == b->event && a->n == b->n &&
+    return a->sp == b->sp && a->event == b->event && a->py == b->py && a->n == b->n &&
            !memcmp(a->pcs, b->pcs, a->n * sizeof a->pcs[0]);
 }
 
@@ -166,6 +169,7 @@ static void callsites_on_sample(void *arg, const struct callchain_sample *s)
     k.sp = p->sp;
     k.event = s->event;
     k.n = symbolize_unwind(p->sp, s, k.pcs, SYMBOLIZE_MAX_FRAMES);
+    k.py = pyframes_take(&r->py, s->tid, s->event);
     struct callsites_raw *e = callsites_find(r, &k);
     r->threaded |= s->tid != s->pid;
     e->count += s->period ? s->period : 1;
@@ -247,8 +251,19 @@ static struct callsites_row *callsites_table_row(struct callsites_table *t, enum
     return row;
 }
 
+/* Where a syscall's Python frames go in its native stack (frames[0] is the leaf): outside
+ * the innermost frame of CPython's evaluation loop, which ran them; outermost when the loop is
+ * not on the stack (no symbols). */
+static unsigned callsites_py_at(char (*funcs)[256], unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (!strcmp(funcs[i], "_PyEval_EvalFrameDefault"))
+            return i;
+    return n;
+}
+
 static void callsites_name(const struct callsites_raw *e, struct callsites_table *t,
-                           const char *preload, bool threaded)
+                           const char *preload, bool threaded, const char *py)
 {
     char funcs[SYMBOLIZE_MAX_FRAMES][256], mods[SYMBOLIZE_MAX_FRAMES][96];
     int site = -1;
@@ -264,18 +279,27 @@ static void callsites_name(const struct callsites_raw *e, struct callsites_table
     }
     struct strbuf sb;
     strbuf_init(&sb);
-    for (unsigned i = e->n; i-- > 0;)
-        strbuf_printf(&sb, "%s%s", i + 1 == e->n ? "" : ";", funcs[i]);
-    if (e->n == 0)
+    unsigned py_at = py ? callsites_py_at(funcs, e->n) : e->n + 1;
+    if (py_at == e->n)
+        strbuf_puts(&sb, py);
+    for (unsigned i = e->n; i-- > 0;) {
+        strbuf_printf(&sb, "%s%s", sb.len ? ";" : "", funcs[i]);
+        if (i == py_at)
+            strbuf_printf(&sb, ";%s", py);
+    }
+    if (e->n == 0 && !py)
         strbuf_puts(&sb, "[no user stack]");
     struct callsites_row *row = callsites_table_row(t, e->event, sb.data);
     strbuf_free(&sb);
     if (!row->site) {
         bool loader = e->n && !strncmp(mods[e->n - 1], "ld-linux", 8);
-        row->site = strdup(site >= 0 ? funcs[site]
-                           : loader  ? "[dynamic loader]"
-                           : e->n    ? "[allocator only]"
-                                     : "[no user stack]");
+        const char *py_site = py ? strrchr(py, ';') : NULL; /* the innermost Python frame */
+        py_site = py_site ? py_site + 1 : py;
+        row->site = strdup(py_site     ? py_site
+                           : site >= 0 ? funcs[site]
+                           : loader    ? "[dynamic loader]"
+                           : e->n      ? "[allocator only]"
+                                       : "[no user stack]");
         row->entry = strdup(site > 0 ? funcs[site - 1] : "");
         if (!row->site || !row->entry)
             abort();
@@ -302,7 +326,11 @@ void callsites_run_finish(struct callsites_run *r, struct callsites_table *t, co
         t->runs++;
         for (size_t i = 0; i < r->capraw; i++)
             if (r->raw[i].sp)
-                callsites_name(&r->raw[i], t, preload ? preload : "", r->threaded);
+                callsites_name(&r->raw[i], t, preload ? preload : "", r->threaded,
+                               pyframes_stack(&r->py, r->raw[i].py));
+        t->py_stops += r->py.stops;
+        t->py_framed += r->py.framed;
+        t->python_unread |= r->py.python_unread;
     } else {
         t->runs_null++;
         if (!t->reason[0])
@@ -315,6 +343,7 @@ void callsites_run_finish(struct callsites_run *r, struct callsites_table *t, co
     free(r->procs);
     free(r->dead);
     free(r->raw);
+    pyframes_free(&r->py);
     memset(r, 0, sizeof *r);
 }
 

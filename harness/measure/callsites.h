@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "callchain.h"
+#include "pyframes.h"
 
 /* One (event, stack) of a backend, summed over its measured runs. */
 struct callsites_row {
@@ -34,6 +35,8 @@ struct callsites_table {
     uint64_t lost;      /* samples the kernel dropped (ring full) */
     uint64_t fault_period;
     char reason[CALLCHAIN_REASON_MAX]; /* why runs_null > 0 */
+    uint64_t py_stops, py_framed;      /* syscalls stopped for Python frames, and those with some */
+    bool python_unread;                /* Python ran but this build cannot read its frames */
 };
 
 struct callsites_proc;
@@ -50,7 +53,8 @@ struct callsites_run {
     size_t ndead, capdead;
     struct callsites_raw *raw; /* open-addressing hash of distinct (image, event, pcs) */
     size_t nraw, capraw;
-    bool threaded; /* a sample came from a thread other than its process's first */
+    bool threaded;      /* a sample came from a thread other than its process's first */
+    struct pyframes py; /* Python frames of the syscalls, from seccomp stops (pyframes.h) */
 };
 
 /* Open the sampling for pid's next exec. 0, or -1 with r->cc.reason (one line). */
