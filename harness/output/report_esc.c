@@ -2,26 +2,35 @@
  * for index.html, report.md and the bench front page. Nothing else writes a value into a page. */
 #include "report_esc.h"
 
+/* < > & as entities, the part both page kinds share: returns 1 when c was one of them, so the
+ * callers add only what their own markup needs on top. */
+static int report_esc_entity(struct strbuf *sb, char c)
+{
+    switch (c) {
+    case '<':
+        strbuf_puts(sb, "&lt;");
+        return 1;
+    case '>':
+        strbuf_puts(sb, "&gt;");
+        return 1;
+    case '&':
+        strbuf_puts(sb, "&amp;");
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* HTML text and attribute values (inside double quotes). */
 void report_esc_html(struct strbuf *sb, const char *s)
 {
     for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            strbuf_puts(sb, "&lt;");
-            break;
-        case '>':
-            strbuf_puts(sb, "&gt;");
-            break;
-        case '&':
-            strbuf_puts(sb, "&amp;");
-            break;
-        case '"':
+        if (report_esc_entity(sb, *s))
+            continue;
+        if (*s == '"')
             strbuf_puts(sb, "&quot;");
-            break;
-        default:
+        else
             strbuf_add(sb, s, 1);
-        }
     }
 }
 
@@ -32,16 +41,9 @@ void report_esc_html(struct strbuf *sb, const char *s)
 void report_esc_md(struct strbuf *sb, const char *s)
 {
     for (; *s; s++) {
+        if (report_esc_entity(sb, *s))
+            continue;
         switch (*s) {
-        case '<':
-            strbuf_puts(sb, "&lt;");
-            break;
-        case '>':
-            strbuf_puts(sb, "&gt;");
-            break;
-        case '&':
-            strbuf_puts(sb, "&amp;");
-            break;
         case '\n':
         case '\r':
             strbuf_puts(sb, " ");

@@ -168,11 +168,39 @@ bool report_read_hist_q(const char *path, double q, double *out)
     return ok;
 }
 
+/* Two readings per backend (median and tail, peak and end), gathered cell by cell and written
+ * as two ranges: the latency and timeline readings differ only in what they read per cell. */
+struct report_read_two {
+    struct report_doc_val *a, *b;
+    size_t na, nb;
+};
+
+static void report_read_two_add(struct report_read_two *t, const char *who, double a, double b)
+{
+    snprintf(report_doc_push(&t->a, &t->na)->who, RH_LABEL, "%s", who);
+    t->a[t->na - 1].v = a;
+    snprintf(report_doc_push(&t->b, &t->nb)->who, RH_LABEL, "%s", who);
+    t->b[t->nb - 1].v = b;
+}
+
+/* The two ranges of t in unit, into ra and rb (len bytes each), and t freed; false (and nothing
+ * written) when no cell gave a reading. */
+static bool report_read_two_ranges(struct report_read_two *t, const char *unit, char *ra, char *rb,
+                                   size_t len)
+{
+    if (!t->na)
+        return false;
+    report_doc_range(t->a, t->na, unit, ra, len);
+    report_doc_range(t->b, t->nb, unit, rb, len);
+    free(t->a);
+    free(t->b);
+    return true;
+}
+
 static void report_read_latency(const struct report_doc *r, const char *op, const char *wl,
                                 char *out, size_t len)
 {
-    struct report_doc_val *p50 = NULL, *tail = NULL;
-    size_t n50 = 0, ntail = 0;
+    struct report_read_two two = {0};
     for (size_t i = 0; i < r->ncells; i++) {
         if (strcmp(r->cells[i].workload, wl))
             continue;
@@ -181,28 +209,20 @@ static void report_read_latency(const struct report_doc *r, const char *op, cons
         double a, b;
         if (!report_read_hist_q(path, 0.5, &a) || !report_read_hist_q(path, 0.999, &b))
             continue;
-        snprintf(report_doc_push(&p50, &n50)->who, RH_LABEL, "%s", r->cells[i].backend);
-        p50[n50 - 1].v = a;
-        snprintf(report_doc_push(&tail, &ntail)->who, RH_LABEL, "%s", r->cells[i].backend);
-        tail[ntail - 1].v = b;
+        report_read_two_add(&two, r->cells[i].backend, a, b);
     }
-    if (!n50) {
+    char a[800], b[800];
+    if (!report_read_two_ranges(&two, "ns", a, b, sizeof a)) {
         snprintf(out, len, "No %s histogram for %s.", op, wl);
         return;
     }
-    char a[800], b[800];
-    report_doc_range(p50, n50, "ns", a, sizeof a);
-    report_doc_range(tail, ntail, "ns", b, sizeof b);
     snprintf(out, len, "Median %s latency on %s goes %s. The p99.9 tail goes %s.", op, wl, a, b);
-    free(p50);
-    free(tail);
 }
 
 static void report_read_timeline(const struct report_doc *r, const char *wl, const char *metric,
                                  char *out, size_t len)
 {
-    struct report_doc_val *peak = NULL, *end = NULL;
-    size_t np = 0, ne = 0;
+    struct report_read_two two = {0};
     for (size_t i = 0; i < r->ncells; i++) {
         if (strcmp(r->cells[i].workload, wl))
             continue;
@@ -227,22 +247,15 @@ static void report_read_timeline(const struct report_doc *r, const char *wl, con
         csv_free(&t);
         if (!isfinite(mx))
             continue;
-        snprintf(report_doc_push(&peak, &np)->who, RH_LABEL, "%s", r->cells[i].backend);
-        peak[np - 1].v = mx;
-        snprintf(report_doc_push(&end, &ne)->who, RH_LABEL, "%s", r->cells[i].backend);
-        end[ne - 1].v = last;
+        report_read_two_add(&two, r->cells[i].backend, mx, last);
     }
-    if (!np) {
+    char a[800], b[800];
+    if (!report_read_two_ranges(&two, "bytes", a, b, sizeof a)) {
         snprintf(out, len, "No %s samples for %s.", metric, wl);
         return;
     }
-    char a[800], b[800];
-    report_doc_range(peak, np, "bytes", a, sizeof a);
-    report_doc_range(end, ne, "bytes", b, sizeof b);
     snprintf(out, len, "On %s, the peak of %s goes %s. At the last sample it goes %s.", wl,
              report_read_metric_words(metric), a, b);
-    free(peak);
-    free(end);
 }
 
 /* Rows of steps.csv for the first repetition of every cell of workload wl, in file order. */
