@@ -14,12 +14,6 @@
 #include "report_esc.h"
 #include "results.h"
 
-/* Text for a CSV cell, quoted by RFC 4180 when it needs it (C++ names hold commas). */
-static void callsites_out_text(struct strbuf *sb, const char *s)
-{
-    csv_field(sb, s);
-}
-
 static void callsites_out_csv(const struct callsites_out_cell *cells, unsigned n, struct strbuf *sb)
 {
     strbuf_puts(
@@ -28,9 +22,9 @@ static void callsites_out_csv(const struct callsites_out_cell *cells, unsigned n
         const struct callsites_table *t = cells[c].t;
         if (t->runs == 0) { /* nothing recorded: one row of nulls saying why */
             strbuf_printf(sb, "%s,", cells[c].id);
-            callsites_out_text(sb, cells[c].spec);
+            csv_field(sb, cells[c].spec);
             strbuf_puts(sb, ",,0,,,,,,,,");
-            callsites_out_text(sb, t->reason[0] ? t->reason : "no successful run");
+            csv_field(sb, t->reason[0] ? t->reason : "no successful run");
             strbuf_puts(sb, ",\n");
             continue;
         }
@@ -40,7 +34,7 @@ static void callsites_out_csv(const struct callsites_out_cell *cells, unsigned n
         for (size_t i = 0; i < t->n; i++) {
             const struct callsites_row *row = &t->rows[i];
             strbuf_printf(sb, "%s,", cells[c].id);
-            callsites_out_text(sb, cells[c].spec);
+            csv_field(sb, cells[c].spec);
             strbuf_printf(
                 sb, ",%s,%u,%llu,%llu,%llu,", callchain_event_name(row->event), t->runs,
                 (unsigned long long)row->count, (unsigned long long)row->samples,
@@ -48,18 +42,16 @@ static void callsites_out_csv(const struct callsites_out_cell *cells, unsigned n
             if (row->bytes_valid)
                 strbuf_printf(sb, "%lld", (long long)row->bytes);
             strbuf_puts(sb, ",");
-            callsites_out_text(sb, row->site);
-            strbuf_puts(sb, ",");
-            callsites_out_text(sb, row->entry);
-            strbuf_puts(sb, ",");
-            callsites_out_text(sb, row->stack);
+            /* quoted by RFC 4180 when they need it: C++ names hold commas */
+            const char *where[] = {row->site, row->entry, row->stack};
+            csv_fields(sb, where, 3);
             strbuf_puts(sb, ",");
             if (t->lost)
                 strbuf_printf(sb, "%llu samples lost (ring full)", (unsigned long long)t->lost);
             strbuf_puts(sb, ",");
             const char *why = glibc ? callsites_glibc_reason(row) : NULL;
             if (why)
-                callsites_out_text(sb, why);
+                csv_field(sb, why);
             strbuf_puts(sb, "\n");
         }
     }

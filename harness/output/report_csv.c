@@ -33,22 +33,10 @@ static void report_csv_value(struct strbuf *sb, double v, bool valid)
     }
 }
 
-static void report_csv_text(struct strbuf *sb, const char *s)
-{
-    csv_field(sb, s);
-}
-
 static void report_csv_cell_columns(struct strbuf *sb, const struct cell *c)
 {
-    report_csv_text(sb, c->id);
-    strbuf_puts(sb, ",");
-    report_csv_text(sb, c->backend);
-    strbuf_puts(sb, ",");
-    report_csv_text(sb, c->backend_params);
-    strbuf_puts(sb, ",");
-    report_csv_text(sb, c->workload);
-    strbuf_puts(sb, ",");
-    report_csv_text(sb, c->workload_params);
+    const char *cols[] = {c->id, c->backend, c->backend_params, c->workload, c->workload_params};
+    csv_fields(sb, cols, 5);
 }
 
 void report_csv_samples_header(const struct results *r, struct strbuf *sb)
@@ -66,7 +54,7 @@ void report_csv_samples_row(const struct results *r, const struct run_result *ru
 {
     report_csv_cell_columns(sb, &r->cells[run->cell]);
     strbuf_printf(sb, ",%u,%llu,", run->rep, (unsigned long long)run->seed);
-    report_csv_text(sb, run->outcome);
+    csv_field(sb, run->outcome);
     for (int m = 0; m < METRIC_COUNT; m++) {
         strbuf_puts(sb, ",");
         report_csv_value(sb, run->m.v[m], run->m.valid[m]);
@@ -136,7 +124,7 @@ void report_csv_steps_rows(const struct results *r, const struct run_result *run
         const struct step_snapshot *s = &run->steps[k];
         report_csv_cell_columns(sb, &r->cells[run->cell]);
         strbuf_printf(sb, ",%u,%u,", run->rep, k);
-        report_csv_text(sb, s->label);
+        csv_field(sb, s->label);
         strbuf_printf(sb, ",%llu,%lld,", (unsigned long long)s->ops, (long long)s->break_offset);
         report_csv_value(sb, (double)s->heap_bytes, s->heap_bytes >= 0);
         strbuf_puts(sb, ",");
@@ -200,11 +188,8 @@ void report_csv_sweep(const struct results *r, struct strbuf *sb)
         results_cell_runs(r, c, &total, &ok);
         if (total == 0)
             continue;
-        report_csv_text(sb, cl->id);
-        strbuf_puts(sb, ",");
-        report_csv_text(sb, cl->backend);
-        strbuf_puts(sb, ",");
-        report_csv_text(sb, cl->workload);
+        const char *cols[] = {cl->id, cl->backend, cl->workload};
+        csv_fields(sb, cols, 3);
         for (unsigned k = 0; k < r->nsweep_keys; k++) {
             char v[128];
             report_csv_param(cl->backend_params, r->sweep_keys[k], v, sizeof v);
@@ -218,7 +203,7 @@ void report_csv_sweep(const struct results *r, struct strbuf *sb)
                 strbuf_printf(sb, ",%lld", (long long)bytes);
             else {
                 strbuf_puts(sb, ",");
-                report_csv_text(sb, v);
+                csv_field(sb, v);
             }
         }
         strbuf_printf(sb, ",%u,%u", total, ok);
@@ -236,13 +221,9 @@ void report_csv_claims(const struct results *r, struct strbuf *sb)
 {
     strbuf_puts(sb, "id,verdict,claim,measured\n");
     for (unsigned i = 0; i < r->nclaims; i++) {
-        report_csv_text(sb, r->claims[i].id);
-        strbuf_puts(sb, ",");
-        report_csv_text(sb, r->claims[i].verdict);
-        strbuf_puts(sb, ",");
-        report_csv_text(sb, r->claims[i].claim);
-        strbuf_puts(sb, ",");
-        report_csv_text(sb, r->claims[i].measured);
+        const struct claim *cl = &r->claims[i];
+        const char *cols[] = {cl->id, cl->verdict, cl->claim, cl->measured};
+        csv_fields(sb, cols, 4);
         strbuf_puts(sb, "\n");
     }
 }
@@ -257,11 +238,7 @@ void report_csv_machines(const struct results *r, struct strbuf *sb)
             runs += r->runs[k].machine == i;
         strbuf_printf(sb, "%s,%s,%u,", f->id, f->count_id, runs);
         const char *fields[5] = {f->cpu_model, f->kernel, f->glibc, f->thp, f->build};
-        for (int k = 0; k < 5; k++) {
-            if (k)
-                strbuf_puts(sb, ",");
-            report_csv_text(sb, fields[k]);
-        }
+        csv_fields(sb, fields, 5);
         strbuf_puts(sb, "\n");
     }
 }

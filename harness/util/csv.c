@@ -242,3 +242,12 @@ void csv_field(struct strbuf *sb, const char *s)
     }
     strbuf_puts(sb, "\"");
 }
+
+void csv_fields(struct strbuf *sb, const char *const *v, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            strbuf_puts(sb, ",");
+        csv_field(sb, v[k]);
+    }
+}

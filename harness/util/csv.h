@@ -38,5 +38,7 @@ bool csv_num(const struct csv *c, size_t row, int col, double *out);
 
 /* Append one field, quoted when it holds a comma, a quote, CR or LF (quotes doubled). */
 void csv_field(struct strbuf *sb, const char *s);
+/* Append n fields (csv_field each) with a comma between them, none before or after. */
+void csv_fields(struct strbuf *sb, const char *const *v, size_t n);
 
 #endif
