@@ -374,17 +374,15 @@ int cli_seed_main(int argc, char **argv)
     bool out_none = false;
     struct cli_parse p;
     cli_opt_init(&p, &cli_seed_usage, argc, argv);
-    int c;
-    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
-        if (c == CLI_OPT_HELP)
-            return 0;
-        if (c == CLI_OPT_ERROR)
-            return 2;
+    int c, exit_code = -1;
+    while ((c = cli_opt_step(&p, &exit_code)) != CLI_OPT_END) {
         if (c == CLI_OPT_ARG)
             return cli_opt_error(&p, "unexpected argument '%s' (see faultline seed --help)", p.arg);
         if (cli_common_option(c, p.arg, &po, out_dir, sizeof out_dir, &format, &out_none) < 0)
             return 2;
     }
+    if (exit_code >= 0)
+        return exit_code;
     if (!out_dir[0])
         cli_default_out(out_dir, sizeof out_dir);
     if (cli_prepare_out(out_dir, sizeof out_dir) != 0)

@@ -349,14 +349,11 @@ int cli_merge_main(int argc, char **argv)
 {
     struct cli_parse p;
     cli_opt_init(&p, &cli_merge_usage, argc, argv);
-    int c, nargs = 0;
-    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
-        if (c == CLI_OPT_HELP)
-            return 0;
-        if (c == CLI_OPT_ERROR)
-            return 2;
+    int c, exit_code = -1, nargs = 0;
+    while ((c = cli_opt_step(&p, &exit_code)) != CLI_OPT_END)
         argv[++nargs] = (char *)p.arg; /* positionals to the front, in order */
-    }
+    if (exit_code >= 0)
+        return exit_code;
     argc = nargs + 1;
     if (argc < 3)
         return cli_usage_error("merge: expected OUT DIR... (at least one input directory)");

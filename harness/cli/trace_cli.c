@@ -268,12 +268,8 @@ int trace_cli_main(int argc, char **argv)
     int baseline = 1;
     struct cli_parse p;
     cli_opt_init(&p, &trace_cli_usage, argc, argv);
-    int c;
-    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
-        if (c == CLI_OPT_HELP)
-            return 0;
-        if (c == CLI_OPT_ERROR)
-            return 2;
+    int c, exit_code = -1;
+    while ((c = cli_opt_step(&p, &exit_code)) != CLI_OPT_END) {
         if (c == CLI_ID_OUT)
             out = p.arg;
         else if (c == TRACE_CLI_ID_DUMP)
@@ -283,6 +279,8 @@ int trace_cli_main(int argc, char **argv)
         else if (c == TRACE_CLI_ID_CALLSITES)
             sites = p.arg;
     }
+    if (exit_code >= 0)
+        return exit_code;
     int i = p.ind;
     if (dump) {
         if (out || sites || i < argc) {

@@ -230,12 +230,8 @@ int report_html_main(int argc, char **argv)
     const char *dir = NULL;
     struct cli_parse p;
     cli_opt_init(&p, &report_html_usage, argc, argv);
-    int c;
-    while ((c = cli_opt_next(&p)) != CLI_OPT_END) {
-        if (c == CLI_OPT_HELP)
-            return 0;
-        if (c == CLI_OPT_ERROR)
-            return 2;
+    int c, exit_code = -1;
+    while ((c = cli_opt_step(&p, &exit_code)) != CLI_OPT_END) {
         if (c == REPORT_HTML_ID_NO_PLOTS)
             no_plots = true;
         else if (c == REPORT_HTML_ID_FRONT)
@@ -246,6 +242,8 @@ int report_html_main(int argc, char **argv)
         else
             dir = p.arg;
     }
+    if (exit_code >= 0)
+        return exit_code;
     if (!dir) {
         fprintf(stderr,
                 "faultline report: missing results directory (see faultline report --help)\n");

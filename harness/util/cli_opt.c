@@ -161,6 +161,16 @@ int cli_opt_next(struct cli_parse *p)
     return cli_opt_take(p, o, eq ? eq + 1 : NULL, spelled);
 }
 
+int cli_opt_step(struct cli_parse *p, int *exit_code)
+{
+    int c = cli_opt_next(p);
+    if (c == CLI_OPT_HELP || c == CLI_OPT_ERROR) {
+        *exit_code = c == CLI_OPT_HELP ? 0 : 2;
+        return CLI_OPT_END;
+    }
+    return c;
+}
+
 int cli_opt_u64(const struct cli_parse *p, uint64_t *out, uint64_t min, uint64_t max)
 {
     const char *s = p->arg ? p->arg : "";

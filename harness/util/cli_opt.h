@@ -120,6 +120,10 @@ void cli_opt_init(struct cli_parse *p, const struct cli_usage *u, int argc, char
 /* Next option: a row's id, or CLI_OPT_END / ARG / HELP / ERROR (see above). argv[0] is the
  * command name. --help/-h and --version/-V are implicit in every command. */
 int cli_opt_next(struct cli_parse *p);
+/* cli_opt_next for a command's option loop: --help/--version and a parse error end the loop
+ * (CLI_OPT_END) with *exit_code set to the command's exit status for them (0 and 2); otherwise
+ * *exit_code is left alone, so a caller starting it at -1 knows whether to return. */
+int cli_opt_step(struct cli_parse *p, int *exit_code);
 /* The generated help text on f. */
 void cli_opt_help(const struct cli_usage *u, FILE *f);
 /* "faultline NAME: MESSAGE\n" on stderr; returns 2 (the exit status for bad input). */
