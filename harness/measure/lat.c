@@ -153,7 +153,10 @@ static void lat_choose_clock(void)
     lat_cost = lat_calibrate();
 }
 
-static void lat_record(enum op_kind kind, uint64_t t0, uint64_t t1, const struct tails_mark *m)
+/* Out of line: it runs after the second clock read, and one copy serves the five timed wrappers
+ * (the compiler inlines it into each of them through lat_close otherwise). */
+__attribute__((noinline)) static void lat_record(enum op_kind kind, uint64_t t0, uint64_t t1,
+                                                 const struct tails_mark *m)
 {
     uint64_t d = t1 - t0;
     d = lat_ns(d > lat_cost ? d - lat_cost : 0);
@@ -188,62 +191,68 @@ static inline bool lat_big_test(const void *p)
            1;
 }
 
+/* A timed call is lat_open, the raw call, lat_close: the tails mark is taken before the first
+ * clock read and the record after the second, so neither is inside the timed interval. Inline,
+ * so each wrapper compiles to the same code as when it spelled this out itself. */
+static inline uint64_t lat_open(struct tails_mark *tm)
+{
+    tails_begin(tm);
+    return lat_now();
+}
+
+static inline void lat_close(enum op_kind kind, uint64_t t0, const struct tails_mark *tm)
+{
+    uint64_t t1 = lat_end();
+    lat_record(kind, t0, t1, tm);
+}
+
+/* A block of size bytes at p (NULL: the call failed) is big: free times it again. */
+static inline void *lat_big_note(void *p, size_t size)
+{
+    if (p && size >= CHILD_BIG_REQUEST)
+        lat_big_mark(p, true);
+    return p;
+}
+
 static void *lat_t_malloc(size_t n)
 {
     struct tails_mark tm;
-    tails_begin(&tm);
-    uint64_t t0 = lat_now();
+    uint64_t t0 = lat_open(&tm);
     void *p = lat_raw->malloc(n);
-    uint64_t t1 = lat_end();
-    lat_record(OP_MALLOC, t0, t1, &tm);
-    if (p && n >= CHILD_BIG_REQUEST)
-        lat_big_mark(p, true);
-    return p;
+    lat_close(OP_MALLOC, t0, &tm);
+    return lat_big_note(p, n);
 }
 
 static void *lat_t_calloc(size_t n, size_t m)
 {
     size_t total = (m && n > SIZE_MAX / m) ? SIZE_MAX : n * m;
     struct tails_mark tm;
-    tails_begin(&tm);
-    uint64_t t0 = lat_now();
+    uint64_t t0 = lat_open(&tm);
     void *p = lat_raw->calloc(n, m);
-    uint64_t t1 = lat_end();
-    lat_record(OP_CALLOC, t0, t1, &tm);
-    if (p && total >= CHILD_BIG_REQUEST)
-        lat_big_mark(p, true);
-    return p;
+    lat_close(OP_CALLOC, t0, &tm);
+    return lat_big_note(p, total);
 }
 
 static void *lat_t_memalign(size_t a, size_t n)
 {
     struct tails_mark tm;
-    tails_begin(&tm);
-    uint64_t t0 = lat_now();
+    uint64_t t0 = lat_open(&tm);
     void *p = lat_raw->memalign(a, n);
-    uint64_t t1 = lat_end();
-    lat_record(OP_MEMALIGN, t0, t1, &tm);
-    if (p && n >= CHILD_BIG_REQUEST)
-        lat_big_mark(p, true);
-    return p;
+    lat_close(OP_MEMALIGN, t0, &tm);
+    return lat_big_note(p, n);
 }
 
+/* The old block's mark goes before the new one's: realloc may return old itself. */
 static void *lat_t_realloc(void *old, size_t n)
 {
     bool big_old = old && lat_big_test(old);
     struct tails_mark tm;
-    tails_begin(&tm);
-    uint64_t t0 = lat_now();
+    uint64_t t0 = lat_open(&tm);
     void *p = lat_raw->realloc(old, n);
-    uint64_t t1 = lat_end();
-    lat_record(OP_REALLOC, t0, t1, &tm);
-    if (p) {
-        if (big_old)
-            lat_big_mark(old, false);
-        if (n >= CHILD_BIG_REQUEST)
-            lat_big_mark(p, true);
-    }
-    return p;
+    lat_close(OP_REALLOC, t0, &tm);
+    if (p && big_old)
+        lat_big_mark(old, false);
+    return lat_big_note(p, n);
 }
 
 static void lat_t_free(void *p)
@@ -251,11 +260,9 @@ static void lat_t_free(void *p)
     if (p && lat_big_test(p))
         lat_big_mark(p, false);
     struct tails_mark tm;
-    tails_begin(&tm);
-    uint64_t t0 = lat_now();
+    uint64_t t0 = lat_open(&tm);
     lat_raw->free(p);
-    uint64_t t1 = lat_end();
-    lat_record(OP_FREE, t0, t1, &tm);
+    lat_close(OP_FREE, t0, &tm);
 }
 
 /* 1 in N calls of each kind, per thread, and every big request. */
