@@ -61,6 +61,22 @@ struct backend_ops {
     void (*atfork_child)(void);
 };
 
+/* inner with its malloc family (malloc, free, calloc, realloc, memalign) taken from family: how
+ * the harness puts its wrappers (latency timing, fault injection) around a backend. Everything
+ * else (name, init, usable_size, trim, stats, the atfork hooks) stays inner's, so the wrapped
+ * table is still that backend to every caller. */
+static inline struct backend_ops backend_wrap(const struct backend_ops *inner,
+                                              const struct backend_ops *family)
+{
+    struct backend_ops out = *inner;
+    out.malloc = family->malloc;
+    out.free = family->free;
+    out.calloc = family->calloc;
+    out.realloc = family->realloc;
+    out.memalign = family->memalign;
+    return out;
+}
+
 /* registry.c */
 extern const struct backend_ops *const backend_registry[];
 /* NULL if unknown. */

@@ -100,6 +100,13 @@ static void *inject_memalign(size_t a, size_t n)
     return inject_inner->memalign(a, n);
 }
 
+/* The wrappers as a malloc family, for backend_wrap. */
+static const struct backend_ops inject_family = {.malloc = inject_malloc,
+                                                 .free = inject_free,
+                                                 .calloc = inject_calloc,
+                                                 .realloc = inject_realloc,
+                                                 .memalign = inject_memalign};
+
 void inject_init(void)
 {
     if (inject_ready)
@@ -134,11 +141,6 @@ const struct backend_ops *inject_wrap(const struct backend_ops *ops)
     if (inject_active == INJECT_NONE)
         return ops;
     inject_inner = ops;
-    inject_ops = *ops;
-    inject_ops.malloc = inject_malloc;
-    inject_ops.free = inject_free;
-    inject_ops.calloc = inject_calloc;
-    inject_ops.realloc = inject_realloc;
-    inject_ops.memalign = inject_memalign;
+    inject_ops = backend_wrap(ops, &inject_family);
     return &inject_ops;
 }

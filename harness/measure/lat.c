@@ -309,6 +309,18 @@ static void lat_s_free(void *p)
         lat_raw->free(p);
 }
 
+/* The wrappers as malloc families, for backend_wrap. */
+static const struct backend_ops lat_timed_family = {.malloc = lat_t_malloc,
+                                                    .free = lat_t_free,
+                                                    .calloc = lat_t_calloc,
+                                                    .realloc = lat_t_realloc,
+                                                    .memalign = lat_t_memalign};
+static const struct backend_ops lat_sampling_family = {.malloc = lat_s_malloc,
+                                                       .free = lat_s_free,
+                                                       .calloc = lat_s_calloc,
+                                                       .realloc = lat_s_realloc,
+                                                       .memalign = lat_s_memalign};
+
 /* Touches reach here when wl_touch chose to time them: big ones (WL_TIMED_TOUCH_PAGES or more)
  * and 1 in N small ones. One sample per timed touch: its ns per touched page. */
 void lat_touch(void *ctx, void *p, size_t len, size_t stride)
@@ -340,18 +352,8 @@ void lat_init(const struct backend_ops *raw, uint64_t every, struct hist *hist)
     for (int k = 0; k < OP_COUNT; k++)
         lat_countdown[k] = lat_every;
     lat_choose_clock();
-    lat_timed_ops = *raw;
-    lat_timed_ops.malloc = lat_t_malloc;
-    lat_timed_ops.free = lat_t_free;
-    lat_timed_ops.calloc = lat_t_calloc;
-    lat_timed_ops.realloc = lat_t_realloc;
-    lat_timed_ops.memalign = lat_t_memalign;
-    lat_sampling_ops = *raw;
-    lat_sampling_ops.malloc = lat_s_malloc;
-    lat_sampling_ops.free = lat_s_free;
-    lat_sampling_ops.calloc = lat_s_calloc;
-    lat_sampling_ops.realloc = lat_s_realloc;
-    lat_sampling_ops.memalign = lat_s_memalign;
+    lat_timed_ops = backend_wrap(raw, &lat_timed_family);
+    lat_sampling_ops = backend_wrap(raw, &lat_sampling_family);
 }
 
 _Static_assert((int)WL_KIND_COUNT == (int)OP_COUNT && (int)WL_TOUCH == (int)OP_TOUCH &&
