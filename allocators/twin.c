@@ -189,6 +189,19 @@ static void *twin_binmap_fit(struct twin *t, unsigned idx, size_t nb)
     }
 }
 
+void *twin_split_top(struct twin *t, size_t nb)
+{
+    struct chunk *top = t->top;
+    size_t size = chunk_size(top);
+    if (size < nb + CHUNK_MINSIZE)
+        return NULL;
+    struct chunk *rem = chunk_at(top, nb);
+    t->top = rem;
+    top->size = nb | CHUNK_PREV_INUSE;
+    rem->size = (size - nb) | CHUNK_PREV_INUSE;
+    return chunk_mem(top);
+}
+
 void *twin_int_malloc(struct twin *t, size_t bytes)
 {
     size_t nb = chunk_request(bytes);
@@ -213,15 +226,8 @@ void *twin_int_malloc(struct twin *t, size_t bytes)
             return p;
         if ((p = twin_binmap_fit(t, idx + 1, nb)) != NULL)
             return p;
-        struct chunk *top = t->top;
-        size_t size = chunk_size(top);
-        if (size >= nb + CHUNK_MINSIZE) {
-            struct chunk *rem = chunk_at(top, nb);
-            t->top = rem;
-            top->size = nb | CHUNK_PREV_INUSE;
-            rem->size = (size - nb) | CHUNK_PREV_INUSE;
-            return chunk_mem(top);
-        }
+        if ((p = twin_split_top(t, nb)) != NULL)
+            return p;
         if (!t->lists.have_fast)
             return twin_sys_malloc(t, nb);
         twin_consolidate(t); /* small request, fastbins present: merge them and retry once */

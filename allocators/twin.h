@@ -72,6 +72,10 @@ int twin_mallopt(struct twin *t, int param, int value);
 void *twin_int_malloc(struct twin *t, size_t bytes);
 void twin_int_free(struct twin *t, struct chunk *p);
 void twin_consolidate(struct twin *t);
+/* glibc's use_top: the first nb bytes of top as an in-use chunk, the rest the new top; NULL
+ * when top is smaller than nb + CHUNK_MINSIZE. Malloc's last resort before sysmalloc, and
+ * sysmalloc's own end once it has grown top. */
+void *twin_split_top(struct twin *t, size_t nb);
 
 /* twin_sys.c: the kernel boundary (sysmalloc, systrim, mtrim, mmapped chunks). */
 void *twin_sys_malloc(struct twin *t, size_t nb);

@@ -179,17 +179,10 @@ void *twin_sys_malloc(struct twin *t, size_t nb)
     }
     if (t->system_mem > t->max_system_mem)
         t->max_system_mem = t->system_mem;
-    struct chunk *p = t->top;
-    size_t tsize = chunk_size(p);
-    if (tsize >= nb + CHUNK_MINSIZE) {
-        struct chunk *rem = chunk_at(p, nb);
-        t->top = rem;
-        p->size = nb | CHUNK_PREV_INUSE;
-        rem->size = (tsize - nb) | CHUNK_PREV_INUSE;
-        return chunk_mem(p);
-    }
-    errno = ENOMEM;
-    return NULL;
+    void *p = twin_split_top(t, nb);
+    if (!p)
+        errno = ENOMEM;
+    return p;
 }
 
 int twin_sys_trim(struct twin *t, size_t pad, const char *why)
