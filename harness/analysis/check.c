@@ -18,6 +18,7 @@
 #include "check_child.h"
 #include "cli_opt.h"
 #include "config.h"
+#include "peers.h"
 #include "runner.h"
 #include "spec.h"
 
@@ -132,29 +133,6 @@ static int check_parse(int argc, char **argv, struct check_options *o)
     return 0;
 }
 
-/* Path of a soname from the dynamic linker cache ("ldconfig -p"), or -1 when not installed. */
-static int check_find_soname(const char *soname, char *path, size_t len)
-{
-    FILE *f = popen("/sbin/ldconfig -p 2>/dev/null", "r");
-    if (!f)
-        return -1;
-    char line[1024];
-    int found = -1;
-    size_t sl = strlen(soname);
-    while (fgets(line, sizeof line, f)) {
-        const char *s = line + strspn(line, " \t");
-        const char *arrow = strstr(s, "=> ");
-        if (found == 0 || strncmp(s, soname, sl) != 0 || (s[sl] != ' ' && s[sl] != '\t') ||
-            !arrow || !strstr(s, "x86-64"))
-            continue;
-        snprintf(path, len, "%s", arrow + 3);
-        path[strcspn(path, "\n")] = '\0';
-        found = 0;
-    }
-    pclose(f);
-    return found;
-}
-
 /* The Debian package named in a peer's summary ("... (libjemalloc2) ..."), for the skip hint. */
 static void check_package_hint(const struct backend_ops *ops, char *buf, size_t len)
 {
@@ -247,7 +225,7 @@ static int check_one(const char *spec, const struct check_options *o)
     char lib[1200];
     const char *strict = NULL;
     if (ops->preload) {
-        if (check_find_soname(ops->preload, lib, sizeof lib) != 0) {
+        if (peers_resolve(ops->preload, lib, sizeof lib) != 0) {
             char hint[128];
             check_package_hint(ops, hint, sizeof hint);
             printf("skip: %s not installed (%s)\n", ops->preload, hint);
