@@ -179,12 +179,12 @@ int check_child(const struct check_options *o)
                  check_child_opt.strict ? " (preload)" : "");
         check_child_label = check_child_label_buf;
         check_child_rerun = check_child_opt.strict ? " --preload" : "";
-        check_child_api = (struct check_child_api){.malloc = malloc,
-                                                   .free = free,
-                                                   .calloc = calloc,
-                                                   .realloc = realloc,
-                                                   .memalign = check_child_sys_memalign,
-                                                   .usable_size = check_child_sys_usable,
+        check_child_api = (struct check_child_api){.ops = {.malloc = malloc,
+                                                           .free = free,
+                                                           .calloc = calloc,
+                                                           .realloc = realloc,
+                                                           .memalign = check_child_sys_memalign,
+                                                           .usable_size = check_child_sys_usable},
                                                    .system = true,
                                                    .strict = check_child_opt.strict};
         check_child_system_symbols();
@@ -214,13 +214,7 @@ int check_child(const struct check_options *o)
     struct backend_stats st = {0};
     if (ops->stats)
         ops->stats(&st);
-    check_child_api = (struct check_child_api){.malloc = ops->malloc,
-                                               .free = ops->free,
-                                               .calloc = ops->calloc,
-                                               .realloc = ops->realloc,
-                                               .memalign = ops->memalign,
-                                               .usable_size = ops->usable_size,
-                                               .strict = st.os_counts_valid};
+    check_child_api = (struct check_child_api){.ops = *ops, .strict = st.os_counts_valid};
     check_contract_run_all();
     check_stress_run(true);
     int out = check_child_finish();

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
+
 #define CHECK_OPS_DEFAULT     200000
 #define CHECK_THREADS_DEFAULT 2
 #define CHECK_THREADS_MAX     64
@@ -18,14 +20,10 @@
 #define CHECK_EXIT_SKIP       77
 
 /* The malloc family under test: a backend's ops, or the libc symbols (which LD_PRELOAD may
- * replace). The optional POSIX/GNU entry points exist only in system mode. */
+ * replace) in ops' malloc family and usable_size. The optional POSIX/GNU entry points exist
+ * only in system mode. */
 struct check_child_api {
-    void *(*malloc)(size_t size);
-    void (*free)(void *p);
-    void *(*calloc)(size_t n, size_t size);
-    void *(*realloc)(void *p, size_t size);
-    void *(*memalign)(size_t align, size_t size);
-    size_t (*usable_size)(void *p);
+    struct backend_ops ops;
     bool system; /* also posix_memalign, aligned_alloc, memalign, valloc, pvalloc, reallocarray */
     bool strict; /* the faultline contract of backend.h, not only C/POSIX */
     /* System mode: entry points the preloaded library leaves to glibc. Calling one would hand

@@ -19,7 +19,7 @@
  * it, and a wrong size shows up as a fault or a corrupted neighbour. */
 static void check_contract_usable(const char *what, void *p, size_t n)
 {
-    size_t u = check_child_api.usable_size(p);
+    size_t u = check_child_api.ops.usable_size(p);
     if (u < n) {
         check_child_fail("%s -> %p; usable_size = %zu < %zu requested", what, p, u, n);
         return;
@@ -36,21 +36,21 @@ static void check_contract_usable(const char *what, void *p, size_t n)
 
 static void check_contract_free_null(void)
 {
-    check_child_api.free(NULL);
+    check_child_api.ops.free(NULL);
     check_child_ok();
 }
 
 static void check_contract_malloc_zero(void)
 {
-    void *a = check_child_api.malloc(0), *b = check_child_api.malloc(0);
+    void *a = check_child_api.ops.malloc(0), *b = check_child_api.ops.malloc(0);
     if (check_child_api.strict && (a == NULL || b == NULL))
         check_child_fail("malloc(0) -> %p, malloc(0) -> %p: the contract returns a block", a, b);
     else if (a && a == b)
         check_child_fail("a=malloc(0); b=malloc(0) -> both %p", a);
     else
         check_child_ok();
-    check_child_api.free(a);
-    check_child_api.free(b);
+    check_child_api.ops.free(a);
+    check_child_api.ops.free(b);
     check_child_ok();
 }
 
@@ -61,7 +61,7 @@ static void check_contract_size_sweep(void)
     void *kept[KEEP] = {0};
     unsigned nk = 0;
     for (size_t n = 0; n <= 65536; n++) {
-        void *p = check_child_api.malloc(n);
+        void *p = check_child_api.ops.malloc(n);
         if (!p) {
             if (n > 0 || check_child_api.strict)
                 check_child_fail(
@@ -82,14 +82,14 @@ static void check_contract_size_sweep(void)
         check_contract_usable(what, p, n);
         if (n % 7 == 0) {
             unsigned slot = nk++ % KEEP;
-            check_child_api.free(kept[slot]);
+            check_child_api.ops.free(kept[slot]);
             kept[slot] = p;
         } else {
-            check_child_api.free(p);
+            check_child_api.ops.free(p);
         }
     }
     for (unsigned i = 0; i < KEEP; i++)
-        check_child_api.free(kept[i]);
+        check_child_api.ops.free(kept[i]);
 }
 
 /* Aligned allocation through one entry point; returns the pointer or NULL (errno set). */
@@ -101,7 +101,7 @@ static void *check_contract_align_call(enum check_contract_align_fn fn, size_t a
 {
     switch (fn) {
     case ALIGN_OPS:
-        return check_child_api.memalign(a, n);
+        return check_child_api.ops.memalign(a, n);
     case ALIGN_POSIX: {
         void *p = NULL;
         int rc = posix_memalign(&p, a, n);
@@ -122,7 +122,7 @@ static void check_contract_memalign(void)
     static const size_t mult[] = {0, 1, 2, 3};
     static const size_t extra[] = {1, 100, 8, 0};
     unsigned nfn = check_child_api.system ? ALIGN_FN_COUNT : 1;
-    void *p = check_child_api.malloc(24); /* a live neighbour, so the heap is not pristine */
+    void *p = check_child_api.ops.malloc(24); /* a live neighbour, so the heap is not pristine */
     for (unsigned f = 0; f < nfn; f++) {
         const char *fname = check_contract_align_names[f];
         if ((f == ALIGN_POSIX && check_child_api.foreign_posix) ||
@@ -150,30 +150,30 @@ static void check_contract_memalign(void)
                     snprintf(what, sizeof what, "p=malloc(24); %s(%zu,%zu)", fname, a, n);
                     check_contract_usable(what, q, n);
                 }
-                check_child_api.free(q);
+                check_child_api.ops.free(q);
             }
         }
     }
     /* Small and invalid alignments. */
     if (check_child_api.strict) {
         for (size_t a = 1; a < 16; a *= 2) {
-            void *q = check_child_api.memalign(a, 40);
+            void *q = check_child_api.ops.memalign(a, 40);
             if (!q || !check_child_aligned(q, BACKEND_ALIGN))
                 check_child_fail("memalign(%zu,40) -> %p: alignments below 16 give 16", a, q);
             else
                 check_child_ok();
-            check_child_api.free(q);
+            check_child_api.ops.free(q);
         }
         static const size_t bad[] = {0, 3, 24, 48, 4097};
         for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
             errno = 0;
-            void *q = check_child_api.memalign(bad[i], 40);
+            void *q = check_child_api.ops.memalign(bad[i], 40);
             if (q || errno != EINVAL)
                 check_child_fail("memalign(%zu,40) -> %p errno %s: expected NULL, EINVAL", bad[i],
                                  q, check_child_errname(errno));
             else
                 check_child_ok();
-            check_child_api.free(q);
+            check_child_api.ops.free(q);
         }
     }
     if (check_child_api.system && !check_child_api.foreign_posix) {
@@ -190,7 +190,7 @@ static void check_contract_memalign(void)
             else
                 check_child_ok();
             if (rc == 0)
-                check_child_api.free(q);
+                check_child_api.ops.free(q);
         }
     }
     if (check_child_api.system) {
@@ -201,19 +201,19 @@ static void check_contract_memalign(void)
                 check_child_fail("valloc(100) -> %p not page aligned", v);
             else
                 check_child_ok();
-            check_child_api.free(v);
+            check_child_api.ops.free(v);
         }
         if (!check_child_api.foreign_pvalloc) {
             void *pv = pvalloc(100);
-            if (!pv || !check_child_aligned(pv, page) || check_child_api.usable_size(pv) < page)
+            if (!pv || !check_child_aligned(pv, page) || check_child_api.ops.usable_size(pv) < page)
                 check_child_fail(
                     "pvalloc(100) -> %p: expected a page-aligned block of >= %zu bytes", pv, page);
             else
                 check_child_ok();
-            check_child_api.free(pv);
+            check_child_api.ops.free(pv);
         }
     }
-    check_child_api.free(p);
+    check_child_api.ops.free(p);
 }
 
 /* Dirty blocks, free them, and calloc the same sizes: reused memory must read as zero. */
@@ -226,14 +226,14 @@ static void check_contract_calloc_reuse(void)
         size_t n = sizes[s];
         void *b[N];
         for (unsigned i = 0; i < N; i++) {
-            b[i] = check_child_api.malloc(n);
+            b[i] = check_child_api.ops.malloc(n);
             if (b[i])
-                memset(b[i], 0xa5, check_child_api.usable_size(b[i]));
+                memset(b[i], 0xa5, check_child_api.ops.usable_size(b[i]));
         }
         for (unsigned i = N; i-- > 0;)
-            check_child_api.free(b[i]);
+            check_child_api.ops.free(b[i]);
         for (unsigned i = 0; i < N; i++) {
-            b[i] = check_child_api.calloc(1, n);
+            b[i] = check_child_api.ops.calloc(1, n);
             size_t at;
             if (!b[i])
                 check_child_fail(
@@ -249,12 +249,12 @@ static void check_contract_calloc_reuse(void)
                 check_child_ok();
         }
         for (unsigned i = 0; i < N; i++)
-            check_child_api.free(b[i]);
+            check_child_api.ops.free(b[i]);
     }
-    void *z = check_child_api.calloc(0, 16);
+    void *z = check_child_api.ops.calloc(0, 16);
     if (check_child_api.strict && !z)
         check_child_fail("calloc(0,16) -> NULL: the contract returns a block");
-    check_child_api.free(z);
+    check_child_api.ops.free(z);
     check_child_ok();
 }
 
@@ -266,7 +266,7 @@ static void check_contract_expect_enomem(const char *what, void *p)
                          check_child_errname(e));
     else
         check_child_ok();
-    check_child_api.free(p);
+    check_child_api.ops.free(p);
 }
 
 static void check_contract_overflow(void)
@@ -275,32 +275,32 @@ static void check_contract_overflow(void)
     char what[96];
     errno = 0;
     snprintf(what, sizeof what, "calloc(%zu,2)", half);
-    check_contract_expect_enomem(what, check_child_api.calloc(half, 2));
+    check_contract_expect_enomem(what, check_child_api.ops.calloc(half, 2));
     errno = 0;
     snprintf(what, sizeof what, "calloc(2,%zu)", half);
-    check_contract_expect_enomem(what, check_child_api.calloc(2, half));
+    check_contract_expect_enomem(what, check_child_api.ops.calloc(2, half));
     errno = 0;
     check_contract_expect_enomem("calloc(1<<32,1<<32)",
-                                 check_child_api.calloc((size_t)1 << 32, (size_t)1 << 32));
+                                 check_child_api.ops.calloc((size_t)1 << 32, (size_t)1 << 32));
     errno = 0;
     snprintf(what, sizeof what, "malloc(%zu)", SIZE_MAX);
-    check_contract_expect_enomem(what, check_child_api.malloc(SIZE_MAX));
+    check_contract_expect_enomem(what, check_child_api.ops.malloc(SIZE_MAX));
     errno = 0;
     snprintf(what, sizeof what, "malloc(%zu)", (size_t)PTRDIFF_MAX + 1);
-    check_contract_expect_enomem(what, check_child_api.malloc((size_t)PTRDIFF_MAX + 1));
+    check_contract_expect_enomem(what, check_child_api.ops.malloc((size_t)PTRDIFF_MAX + 1));
     if (check_child_api.strict) {
         errno = 0;
         snprintf(what, sizeof what, "memalign(4096,%zu)", SIZE_MAX - 100);
-        check_contract_expect_enomem(what, check_child_api.memalign(4096, SIZE_MAX - 100));
+        check_contract_expect_enomem(what, check_child_api.ops.memalign(4096, SIZE_MAX - 100));
     }
     /* A failed realloc leaves the block untouched. */
-    unsigned char *p = check_child_api.malloc(64);
+    unsigned char *p = check_child_api.ops.malloc(64);
     if (!p)
         return;
     for (int i = 0; i < 64; i++)
         p[i] = (unsigned char)i;
     errno = 0;
-    void *q = check_child_api.realloc(p, SIZE_MAX - 4096);
+    void *q = check_child_api.ops.realloc(p, SIZE_MAX - 4096);
     snprintf(what, sizeof what, "p=malloc(64); realloc(p,%zu)", SIZE_MAX - 4096);
     if (q) {
         check_contract_expect_enomem(what, q); /* q replaced p: p is gone */
@@ -321,7 +321,7 @@ static void check_contract_overflow(void)
             p = NULL; /* q replaced p; check_contract_expect_enomem reports and frees it */
         check_contract_expect_enomem(what, q);
     }
-    check_child_api.free(p);
+    check_child_api.ops.free(p);
 }
 
 static unsigned char check_contract_pattern(size_t i)
@@ -342,7 +342,7 @@ static void check_contract_realloc_prefix(void)
             sizes[ns++] = n;
         for (unsigned i = ns - 1; i-- > 0 && ns < 128;)
             sizes[ns++] = sizes[i];
-        unsigned char *p = check_child_api.realloc(NULL, sizes[0]);
+        unsigned char *p = check_child_api.ops.realloc(NULL, sizes[0]);
         if (!p) {
             check_child_fail("realloc(NULL,%zu) -> NULL", sizes[0]);
             return;
@@ -352,8 +352,8 @@ static void check_contract_realloc_prefix(void)
         for (unsigned s = 1; s < ns; s++) {
             size_t n = sizes[s];
             if (variant == 1 && nh < 64)
-                hold[nh++] = check_child_api.malloc(n / 2 + 1);
-            unsigned char *q = check_child_api.realloc(p, n);
+                hold[nh++] = check_child_api.ops.malloc(n / 2 + 1);
+            unsigned char *q = check_child_api.ops.realloc(p, n);
             if (!q) {
                 check_child_fail("p=malloc(1); realloc(p, ...) through %zu: realloc(p,%zu) -> NULL",
                                  cur, n);
@@ -375,14 +375,14 @@ static void check_contract_realloc_prefix(void)
             p = q;
             cur = n;
         }
-        void *z = check_child_api.realloc(p, 0);
+        void *z = check_child_api.ops.realloc(p, 0);
         if (check_child_api.strict && !z)
             check_child_fail("realloc(p,0) -> NULL: the contract returns a minimal block");
         else
             check_child_ok();
-        check_child_api.free(z);
+        check_child_api.ops.free(z);
         for (unsigned i = 0; i < nh; i++)
-            check_child_api.free(hold[i]);
+            check_child_api.ops.free(hold[i]);
     }
 }
 

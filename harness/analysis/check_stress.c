@@ -143,7 +143,7 @@ static void check_stress_release(struct check_stress_worker *t, uint64_t op,
                           (unsigned)(b->id >> 48), bad, b->p[bad]);
     else
         check_child_ok();
-    check_child_api.free(b->p);
+    check_child_api.ops.free(b->p);
     b->p = NULL;
 }
 
@@ -184,17 +184,17 @@ static void check_stress_alloc(struct check_stress_worker *t, uint64_t op,
     size_t align = 0;
     if (how < 70) {
         name = "malloc";
-        p = check_child_api.malloc(n);
+        p = check_child_api.ops.malloc(n);
     } else if (how < 85) {
         name = "calloc";
-        p = check_child_api.calloc(n, 1);
+        p = check_child_api.ops.calloc(n, 1);
     } else if (how < 95) {
         align = (size_t)16 << (check_stress_rand(&t->rng) % 9); /* 16..4096 */
         name = "memalign";
-        p = check_child_api.memalign(align, n);
+        p = check_child_api.ops.memalign(align, n);
     } else {
         name = "realloc(NULL)";
-        p = check_child_api.realloc(NULL, n);
+        p = check_child_api.ops.realloc(NULL, n);
     }
     if (!p) {
         check_stress_fail(t, op, "%s(%zu) -> NULL", name, n);
@@ -239,7 +239,7 @@ static void check_stress_step(struct check_stress_worker *t, uint64_t op)
                               "before realloc: block %llx (%zu bytes at %p) byte %zu "
                               "overwritten",
                               (unsigned long long)b->id, b->size, (void *)b->p, bad);
-        unsigned char *q = check_child_api.realloc(b->p, n);
+        unsigned char *q = check_child_api.ops.realloc(b->p, n);
         if (!q) {
             check_stress_fail(t, op, "realloc(%p,%zu) -> NULL", (void *)b->p, n);
             return;
