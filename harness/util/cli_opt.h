@@ -54,43 +54,22 @@ struct cli_opt {
     int id;
 };
 
+/* One row, in struct cli_opt's field order. */
+#define CLI_ROW(name, short_name, arg, help, id)                                                   \
+    {                                                                                              \
+        name, short_name, arg, help, id                                                            \
+    }
+
 /* The rows every command spells the same way (issue 15: one grammar). */
-#define CLI_ROW_BACKEND(help)                                                                      \
-    {                                                                                              \
-        "backend", 'b', "SPEC", help, CLI_ID_BACKEND                                               \
-    }
-#define CLI_ROW_WORKLOAD(help)                                                                     \
-    {                                                                                              \
-        "workload", 'w', "SPEC", help, CLI_ID_WORKLOAD                                             \
-    }
-#define CLI_ROW_RUNS(help)                                                                         \
-    {                                                                                              \
-        "runs", 'r', "N", help, CLI_ID_RUNS                                                        \
-    }
-#define CLI_ROW_OUT(help)                                                                          \
-    {                                                                                              \
-        "out", 'o', "DIR", help, CLI_ID_OUT                                                        \
-    }
-#define CLI_ROW_NO_OUT                                                                             \
-    {                                                                                              \
-        "no-out", 0, NULL, "write no results directory", CLI_ID_NO_OUT                             \
-    }
-#define CLI_ROW_FORMAT(help)                                                                       \
-    {                                                                                              \
-        "format", 0, "FMT", help, CLI_ID_FORMAT                                                    \
-    }
-#define CLI_ROW_TIMEOUT(help)                                                                      \
-    {                                                                                              \
-        "timeout", 0, "S", help, CLI_ID_TIMEOUT                                                    \
-    }
-#define CLI_ROW_QUIET                                                                              \
-    {                                                                                              \
-        "quiet", 'q', NULL, "no progress on stderr", CLI_ID_QUIET                                  \
-    }
-#define CLI_ROW_END                                                                                \
-    {                                                                                              \
-        NULL, 0, NULL, NULL, 0                                                                     \
-    }
+#define CLI_ROW_BACKEND(help)  CLI_ROW("backend", 'b', "SPEC", help, CLI_ID_BACKEND)
+#define CLI_ROW_WORKLOAD(help) CLI_ROW("workload", 'w', "SPEC", help, CLI_ID_WORKLOAD)
+#define CLI_ROW_RUNS(help)     CLI_ROW("runs", 'r', "N", help, CLI_ID_RUNS)
+#define CLI_ROW_OUT(help)      CLI_ROW("out", 'o', "DIR", help, CLI_ID_OUT)
+#define CLI_ROW_NO_OUT         CLI_ROW("no-out", 0, NULL, "write no results directory", CLI_ID_NO_OUT)
+#define CLI_ROW_FORMAT(help)   CLI_ROW("format", 0, "FMT", help, CLI_ID_FORMAT)
+#define CLI_ROW_TIMEOUT(help)  CLI_ROW("timeout", 0, "S", help, CLI_ID_TIMEOUT)
+#define CLI_ROW_QUIET          CLI_ROW("quiet", 'q', NULL, "no progress on stderr", CLI_ID_QUIET)
+#define CLI_ROW_END            CLI_ROW(NULL, 0, NULL, NULL, 0)
 
 #define CLI_STOP_AT_ARG 1u /* the first non-option ends the options (a command line follows) */
 
