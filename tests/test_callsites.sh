@@ -32,6 +32,38 @@ need_sampling() {
         { echo "SKIP: tracefs with syscall tracepoints is not mounted"; exit 77; }
 }
 
+# The top call sites of cell c001: each WANT is EVENT:BY:FUNC[@TEXT], the site with the most
+# calls (BY=calls) or mapped bytes (BY=bytes) for EVENT must be function FUNC ("f.constprop.0"
+# and "f.<locals>.<listcomp> (file:1)" count as f) and contain TEXT; and big_mapping's mmap
+# sites must hold 20 calls of 40 MiB or more. usage: check_sites CSV WANT...
+check_sites() {
+    python3 - "$@" <<'EOF'
+import csv, sys
+per = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["cell"] == "c001" and r["count"]:
+        k = (r["event"], r["site"])
+        c, b = per.get(k, (0, 0))
+        per[k] = (c + int(r["count"]), b + int(r["bytes"] or 0))
+def func(site):
+    return site.split(" ")[0].split(".")[0]
+bad = False
+for spec in sys.argv[2:]:
+    ev, by, want = spec.split(":", 2)
+    want, _, text = want.partition("@")
+    cands = [((c if by == "calls" else b), s) for (e, s), (c, b) in per.items() if e == ev]
+    got = max(cands)[1] if cands else "(none)"
+    ok = func(got) == want and text in got
+    print(("ok" if ok else "FAIL") + f": top {ev} call site by {by}: {got} (want {want}{' in ' + text if text else ''})")
+    bad |= not ok
+big = [(c, b) for (e, s), (c, b) in per.items() if e == "mmap" and func(s) == "big_mapping"]
+c, b = sum(x[0] for x in big), sum(x[1] for x in big)
+ok = c == 20 and b >= 20 * (40 << 20)
+print(("ok" if ok else "FAIL") + f": big_mapping: {c} mmap, {b} bytes (want 20 and >= 20 x 40 MiB)")
+sys.exit(1 if bad or not ok else 0)
+EOF
+}
+
 # Compare callsites.csv with run.json of the same run and print a summary; fail on mismatch.
 # Syscalls are sampled every time, so their totals must be equal; a fault sample stands for
 # PERIOD faults and each inherited per-CPU counter keeps its own remainder, so the fault total
@@ -214,29 +246,8 @@ attribution)
     need_sampling
     "$fl" exec --callsites -b "$backend" -r 1 --quiet --out "$work/res" -- "$prog" >"$work/out.txt" 2>&1 ||
         { cat "$work/out.txt"; fail "exec --callsites failed"; }
-    python3 - "$work/res/callsites.csv" <<'EOF' || fail "call sites not attributed"
-import csv, sys
-per = {}
-for r in csv.DictReader(open(sys.argv[1])):
-    if r["cell"] == "c001" and r["count"]:
-        k = (r["event"], r["site"])
-        c, b = per.get(k, (0, 0))
-        per[k] = (c + int(r["count"]), b + int(r["bytes"] or 0))
-def top(ev):
-    cands = [(c, s) for (e, s), (c, b) in per.items() if e == ev]
-    return max(cands)[1] if cands else "(none)"
-want = {"mmap": "big_mapping", "munmap": "big_mapping", "brk": "grow_heap", "fault": "grow_heap"}
-bad = False
-for ev, fn in want.items():
-    got = top(ev)
-    ok = got.split(".")[0] == fn
-    print(("ok" if ok else "FAIL") + f": top {ev} call site {got} (want {fn})")
-    bad |= not ok
-c, b = per.get(("mmap", next(s for (e, s) in per if e == "mmap" and s.startswith("big_mapping"))))
-ok = c == 20 and b >= 20 * (40 << 20)
-print(("ok" if ok else "FAIL") + f": big_mapping: {c} mmap, {b} bytes (want 20 and >= 20 x 40 MiB)")
-sys.exit(1 if bad or not ok else 0)
-EOF
+    check_sites "$work/res/callsites.csv" mmap:calls:big_mapping munmap:calls:big_mapping \
+        brk:calls:grow_heap fault:calls:grow_heap || fail "call sites not attributed"
     check_totals || fail "call-site totals differ from exec's counters"
     check_reasons || fail "policy reasons wrong"
     folded=$(ls "$work/res/callsites/"c001-mmap.folded) || fail "no folded stacks"
@@ -272,28 +283,8 @@ python)
         cat "$work/out.txt"
         fail "Python frames were not read"
     fi
-    python3 - "$work/res/callsites.csv" <<'EOF' || fail "Python call sites not attributed"
-import csv, sys
-per = {}
-for r in csv.DictReader(open(sys.argv[1])):
-    if r["cell"] == "c001" and r["count"]:
-        k = (r["event"], r["site"])
-        c, b = per.get(k, (0, 0))
-        per[k] = (c + int(r["count"]), b + int(r["bytes"] or 0))
-def func(site):  # "grow_heap.<locals>.<listcomp> (<string>:14)" -> "grow_heap"
-    return site.split(" ")[0].split(".")[0]
-top_mmap = max((b, s) for (e, s), (c, b) in per.items() if e == "mmap")[1]
-top_brk = max((c, s) for (e, s), (c, b) in per.items() if e == "brk")[1]
-bad = False
-for what, got, want in (("mmap by mapped bytes", top_mmap, "big_mapping"), ("brk by calls", top_brk, "grow_heap")):
-    ok = func(got) == want and "(<string>:" in got
-    print(("ok" if ok else "FAIL") + f": top {what}: {got} (want {want} in <string>)")
-    bad |= not ok
-c, b = per[("mmap", top_mmap)]
-ok = c == 20 and b >= 20 * (40 << 20)
-print(("ok" if ok else "FAIL") + f": big_mapping: {c} mmap, {b} bytes (want 20 and >= 20 x 40 MiB)")
-sys.exit(1 if bad or not ok else 0)
-EOF
+    check_sites "$work/res/callsites.csv" 'mmap:bytes:big_mapping@(<string>:' \
+        'brk:calls:grow_heap@(<string>:' || fail "Python call sites not attributed"
     grep -Eq '_PyEval_EvalFrameDefault;<module> \(<string>:1\);big_mapping \(<string>:[0-9]+\);.* 20$' \
         "$work/res/callsites/c001-mmap.folded" ||
         { grep big_mapping "$work/res/callsites/c001-mmap.folded"; fail "Python frames not in the folded stacks"; }
