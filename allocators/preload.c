@@ -3,6 +3,7 @@
  * allocator, so it is safe during dynamic loading, dlsym and pthread start-up. */
 #define _GNU_SOURCE
 #include "backend.h"
+#include "boot_region.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,10 +60,9 @@ static char preload_stats_path[512];
 static _Alignas(64) unsigned char preload_boot[PRELOAD_BOOT_SIZE];
 static atomic_size_t preload_boot_used;
 
-static int preload_is_boot(const void *p)
+static bool preload_is_boot(const void *p)
 {
-    const unsigned char *c = p;
-    return c >= preload_boot && c < preload_boot + PRELOAD_BOOT_SIZE;
+    return boot_region_has(preload_boot, PRELOAD_BOOT_SIZE, p);
 }
 
 static void *preload_boot_alloc(size_t align, size_t size)

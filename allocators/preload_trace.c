@@ -2,6 +2,7 @@
  * a binary trace (allocators/trace_format.h) and forwards it to the next definition (glibc).
  * It never calls the allocator it traces for itself: memory comes from mmap and a static buffer. */
 #define _GNU_SOURCE
+#include "boot_region.h"
 #include "preload_trace_map.h"
 #include "trace_format.h"
 
@@ -52,10 +53,9 @@ static TRACE_TLS int preload_trace_depth;
 static _Alignas(64) unsigned char preload_trace_bump[TRACE_BUMP_SIZE];
 static atomic_size_t preload_trace_bump_used;
 
-static int preload_trace_is_bump(const void *p)
+static bool preload_trace_is_bump(const void *p)
 {
-    const unsigned char *c = p;
-    return c >= preload_trace_bump && c < preload_trace_bump + TRACE_BUMP_SIZE;
+    return boot_region_has(preload_trace_bump, TRACE_BUMP_SIZE, p);
 }
 
 static void *preload_trace_bump_alloc(size_t size)
