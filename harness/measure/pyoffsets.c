@@ -3,10 +3,12 @@
  * else in the harness sees Python.h). Python 3.11 and 3.12 share the walk pystack.c does
  * (thread state -> cframe -> interpreter frames -> code objects); 3.13 moved the current frame
  * and renamed f_code, so other versions build with valid = false and say so. */
+#define _GNU_SOURCE /* the internal headers use POSIX's SSIZE_MAX (strict -std=c11 hides it) */
 #include "pyoffsets.h"
 
 #if defined(FAULTLINE_HAVE_PYTHON)
 #define Py_BUILD_CORE 1
+#include <limits.h>
 #include <Python.h>
 /* internal/ holds the interpreter's private structures; the build defines Py_BUILD_CORE only
  * here, to take their offsets */
