@@ -396,7 +396,12 @@ denied)
     fi
     chmod 755 "$work"
     mkdir -m 777 "$work/res"
-    "${run[@]}" "$fl" exec --callsites -b glibc -r 1 --quiet --out "$work/res/r" -- "$prog" \
+    # copies the unprivileged user can reach: the build tree may sit under a 0700 directory
+    # (a mktemp -d clone), which uid 65534 cannot enter
+    mkdir -m 755 "$work/bin"
+    cp "$fl" "$prog" "$work/bin/"
+    "${run[@]}" "$work/bin/faultline" exec --callsites -b glibc -r 1 --quiet --out "$work/res/r" \
+        -- "$work/bin/$(basename "$prog")" \
         >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "the run did not continue without call chains"; }
     n=$(grep -c -- '--callsites: call chains not permitted' "$work/out.txt" || true)
     [ "$n" = 1 ] || { cat "$work/out.txt"; fail "expected one line saying call chains are not permitted, got $n"; }
