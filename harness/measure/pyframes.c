@@ -22,6 +22,7 @@
 
 struct pyframes_q {
     uint32_t tid;
+    pid_t tgid; /* tid's process, read once (pyframes_tgid) */
     enum callchain_event ev;
     int *ids;
     size_t head, n, cap;
@@ -99,11 +100,15 @@ static struct pystack_proc *pyframes_proc(struct pyframes *f, pid_t pid)
     return p;
 }
 
-static struct pyframes_q *pyframes_queue(struct pyframes *f, uint32_t tid, enum callchain_event ev)
+/* The queue of (tid, ev); a new one only when create (else NULL). */
+static struct pyframes_q *pyframes_queue(struct pyframes *f, uint32_t tid, enum callchain_event ev,
+                                         bool create)
 {
     for (size_t i = 0; i < f->nq; i++)
         if (f->qs[i].tid == tid && f->qs[i].ev == ev)
             return &f->qs[i];
+    if (!create)
+        return NULL;
     if (f->nq == f->capq)
         f->qs = pyframes_grow(f->qs, &f->capq, sizeof *f->qs);
     struct pyframes_q *q = &f->qs[f->nq++];
@@ -149,7 +154,10 @@ void pyframes_stop(struct pyframes *f, pid_t tid)
     if (ev < 0)
         return;
     f->stops++;
-    struct pystack_proc *p = pyframes_proc(f, pyframes_tgid(tid));
+    struct pyframes_q *q = pyframes_queue(f, (uint32_t)tid, (enum callchain_event)ev, true);
+    if (!q->tgid)
+        q->tgid = pyframes_tgid(tid);
+    struct pystack_proc *p = pyframes_proc(f, q->tgid);
     if (pystack_unavailable()[0]) {
         if (!p->settled)
             f->python_unread |= pyframes_is_python(p->pid);
@@ -159,7 +167,6 @@ void pyframes_stop(struct pyframes *f, pid_t tid)
     static char buf[16384];
     int id = pystack_read(p, tid, buf, sizeof buf) > 0 ? pyframes_intern(f, buf) : -1;
     f->framed += id >= 0;
-    struct pyframes_q *q = pyframes_queue(f, (uint32_t)tid, (enum callchain_event)ev);
     if (q->n == q->cap)
         q->ids = pyframes_grow(q->ids, &q->cap, sizeof *q->ids);
     q->ids[q->n++] = id;
@@ -177,10 +184,8 @@ void pyframes_exec(struct pyframes *f, pid_t pid)
 
 int pyframes_take(struct pyframes *f, uint32_t tid, enum callchain_event ev)
 {
-    if (ev == CALLCHAIN_FAULT || !f->nq)
-        return -1;
-    struct pyframes_q *q = pyframes_queue(f, tid, ev);
-    return q->head < q->n ? q->ids[q->head++] : -1;
+    struct pyframes_q *q = ev == CALLCHAIN_FAULT ? NULL : pyframes_queue(f, tid, ev, false);
+    return q && q->head < q->n ? q->ids[q->head++] : -1;
 }
 
 const char *pyframes_stack(const struct pyframes *f, int id)
