@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): how far faultline's sampled latency is from two references, on
 # churn 64 B (malloc(64), free, repeat) for glibc and hybrid:
-#   default    faultline run at the default sampling (1 in 1024 per op kind)
+#   default    faultline run at the default sampling (1 in 2048 per op kind)
 #   every      faultline run --lat-sample 1 (every call timed)
 #   loop       ci/lat_loop.c: an independent clock_gettime loop around each call (hybrid through
 #              LD_PRELOAD=libfaultline-hybrid.so)

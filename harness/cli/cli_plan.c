@@ -75,7 +75,7 @@ static const struct cli_opt cli_plan_opts[] = {
     {"no-measure", 0, NULL, "no latency histograms and no timeline (overhead baseline)",
      CLI_ID_NO_MEASURE},
     {"no-aslr", 0, NULL, "run children with address randomization off", CLI_ID_NO_ASLR},
-    {"lat-sample", 0, "N", "time 1 in N cheap operations (default 1024, per op kind; 1 = every op)",
+    {"lat-sample", 0, "N", "time 1 in N cheap operations (default 2048, per op kind; 1 = every op)",
      CLI_ID_LAT_SAMPLE},
     {"fake-measure", 0, NULL, "fixed synthetic numbers, no child processes (for tests)",
      CLI_ID_FAKE},

@@ -22,7 +22,12 @@ struct child_config {
     bool settle_full;          /* sample the whole window (else stop after 100 ms unchanged) */
 };
 
-#define CHILD_LAT_SAMPLE_DEFAULT 1024
+/* 1 in 2048 per op kind. A timed call costs ~45 ns here (two TSC reads, one fenced, and the
+ * histogram), i.e. ~1.1 % of glibc churn's 4 ns ops at 1 in 1024: with the timeline's points
+ * that put the cheapest cell's measured/unmeasured CPU ratio at 1.017-1.026 over 30 pairs
+ * (2026-12-02), over the 2 % goal; at 2048 it read 1.014 and 1.005 (`make bench-overhead`).
+ * The price: half the samples (churn of 1 M iterations still gets ~490 per kind). */
+#define CHILD_LAT_SAMPLE_DEFAULT 2048
 #define CHILD_TIMELINE_DEFAULT   4096
 /* Requests at least this big are always timed individually: they are the ones that may make a
  * syscall (brk growth, mmap) and would be invisible in a 1-in-N sample. */

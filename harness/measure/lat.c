@@ -5,7 +5,8 @@
  * draw from its kind's calls, so plain sample statistics estimate the population's. Why the TSC:
  * a timed call reads the clock twice, and in this guest clock_gettime costs ~26 ns a read
  * against ~11 ns for rdtsc and ~18 ns for lfence + rdtsc; at 1 in 1024 that pair was most of the
- * measured-vs-unmeasured CPU difference of the cheapest cell (glibc churn, ~4 ns per op). */
+ * measured-vs-unmeasured CPU difference of the cheapest cell (glibc churn, ~4 ns per op), hence
+ * also the default of 1 in 2048 (child.h). */
 #define _GNU_SOURCE
 #include "lat.h"
 

@@ -2,7 +2,7 @@
  * the measured phase. Points are taken when the backend's OS layer changes the address space
  * (every brk/mmap/munmap/mremap/madvise through allocators/os.c) and, for backends that do not
  * go through it (glibc, peers), at most once per millisecond at the workload's op ticks (less
- * often where a point costs more than 2 us: tick points take at most 0.2 % of the phase).
+ * often where a point costs more than 0.5 us: tick points take at most 0.05 % of the phase).
  * Bounded: when the buffer fills, every other point is dropped and both rates halve. */
 #ifndef FAULTLINE_TIMELINE_H
 #define FAULTLINE_TIMELINE_H
