@@ -292,7 +292,8 @@ PY
     ;;
 journal)
     # kill -9 mid-plan: every run in samples.csv has its steps and histogram rows
-    "$FL" run -b glibc -b hybrid -w seed-sequence -w 'random-mix:count=3000' --runs 40 --no-perf \
+    # random-mix: enough ops that each run has samples at the default 1 in 2048 per kind
+    "$FL" run -b glibc -b hybrid -w seed-sequence -w 'random-mix:count=12000' --runs 40 --no-perf \
         --quiet --out "$W/k" >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 300); do
