@@ -1,6 +1,7 @@
 # `faultline exec --callsites`: a program with two named call sites (mmap and brk) attributed
 # under glibc and hybrid, call-site totals equal to exec's counters, and the refusal without
-# permission; a C++ program's call sites demangled. The programs are preloaded into, so they are
+# permission; a C++ program's call sites demangled; Python functions named, in the main thread
+# and in a second one. The programs are preloaded into, so they are
 # not sanitized.
 add_executable(callsites_prog ${CMAKE_CURRENT_SOURCE_DIR}/callsites_prog.c)
 target_compile_options(callsites_prog PRIVATE -fno-builtin -fno-omit-frame-pointer)
@@ -36,6 +37,10 @@ foreach(b glibc hybrid)
                    ${CMAKE_CURRENT_SOURCE_DIR}/callsites_prog.py ${b})
   set_tests_properties(callsites_python_${b} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 180)
 endforeach()
+add_test(NAME callsites_python_threads
+         COMMAND bash ${FL_CALLSITES_SH} python-threads ${CMAKE_BINARY_DIR}
+                 ${CMAKE_CURRENT_SOURCE_DIR}/callsites_threads.py glibc)
+set_tests_properties(callsites_python_threads PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 180)
 foreach(m sort trace denied tails)
   add_test(NAME callsites_${m}
            COMMAND bash ${FL_CALLSITES_SH} ${m} ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_prog>)

@@ -7,6 +7,8 @@
 # Mode python: PROG is a Python source run as `python3 -c "$(cat PROG)"`; its two named Python
 # functions are the top call sites (mmap by mapped bytes, brk by calls), their frames sit in the
 # folded stacks under CPython's evaluation loop, and the totals still equal exec's counters.
+# Mode python-threads: the same with big_mapping in a second thread (callsites_threads.py): its
+# folded stack starts at the thread's clone and holds threading's Thread.run.
 # Mode tails: `run --explain-tails` on churn 1M under hybrid:threshold=64K, causes sum to 100 %;
 # the latency CDF split by cause sums to all samples and is plotted (needs gnuplot).
 # usage: test_callsites.sh MODE BUILD_DIR PROG [BACKEND]; exit 77 = skipped (reason printed).
@@ -272,7 +274,7 @@ sort)
         >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "exec --callsites sort failed"; }
     check_totals || fail "call-site totals differ from exec's counters"
     ;;
-python)
+python | python-threads)
     need_sampling
     # the interpreter itself, not a wrapper script (pyenv's shim runs a dozen processes, and
     # check_totals' fault allowance assumes a few)
@@ -285,10 +287,12 @@ python)
     fi
     check_sites "$work/res/callsites.csv" 'mmap:bytes:big_mapping@(<string>:' \
         'brk:calls:grow_heap@(<string>:' || fail "Python call sites not attributed"
-    grep -Eq '_PyEval_EvalFrameDefault;<module> \(<string>:1\);big_mapping \(<string>:[0-9]+\);.* 20$' \
-        "$work/res/callsites/c001-mmap.folded" ||
+    # the main thread's frames start at <module>; the worker's at threading's Thread.run
+    outer='_PyEval_EvalFrameDefault;<module> \(<string>:1\)'
+    [ "$mode" = python-threads ] && outer='^__clone3;start_thread;.*Thread\.run \([^)]*threading\.py:[0-9]+\)'
+    grep -Eq "$outer;big_mapping \\(<string>:[0-9]+\\);.* 20\$" "$work/res/callsites/c001-mmap.folded" ||
         { grep big_mapping "$work/res/callsites/c001-mmap.folded"; fail "Python frames not in the folded stacks"; }
-    echo "ok: the folded mmap stack holds <module> and big_mapping under _PyEval_EvalFrameDefault"
+    echo "ok: the folded mmap stack holds big_mapping's 20 calls under ${outer#^}"
     check_totals || fail "call-site totals differ from exec's counters"
     ;;
 cxx)
