@@ -7,8 +7,8 @@
 # Mode python: PROG is a Python source run as `python3 -c "$(cat PROG)"`; its two named Python
 # functions are the top call sites (mmap by mapped bytes, brk by calls), their frames sit in the
 # folded stacks under CPython's evaluation loop, and the totals still equal exec's counters.
-# Mode python-threads: the same with big_mapping in a second thread (callsites_threads.py): its
-# folded stack starts at the thread's clone and holds threading's Thread.run.
+# Mode python-threads: the same with big_mapping in a second thread (PROG's argument `threads`):
+# its folded stack starts at the thread's clone and holds threading's Thread.run.
 # Mode tails: `run --explain-tails` on churn 1M under hybrid:threshold=64K, causes sum to 100 %;
 # the latency CDF split by cause sums to all samples and is plotted (needs gnuplot).
 # usage: test_callsites.sh MODE BUILD_DIR PROG [BACKEND]; exit 77 = skipped (reason printed).
@@ -279,8 +279,10 @@ python | python-threads)
     # the interpreter itself, not a wrapper script (pyenv's shim runs a dozen processes, and
     # check_totals' fault allowance assumes a few)
     py=$(python3 -c 'import sys; print(sys.executable)')
+    args=()
+    [ "$mode" = python-threads ] && args=(threads)
     "$fl" exec --callsites -b "$backend" -r 1 --quiet --out "$work/res" -- "$py" -c "$(cat "$prog")" \
-        >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "exec --callsites python3 failed"; }
+        "${args[@]}" >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "exec --callsites python3 failed"; }
     if grep -q "Python frames" "$work/out.txt"; then
         cat "$work/out.txt"
         fail "Python frames were not read"
