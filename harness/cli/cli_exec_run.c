@@ -386,9 +386,16 @@ static bool cli_exec_run_parent(const struct cli_exec_opts *o, const struct cli_
     cli_exec_run_reap(pid);
     if (cs) {
         callsites_run_finish(&csr, cs, cli_exec_run_preload(b));
+        char w[300];
         if (cs->python_unread) {
-            char w[300];
             snprintf(w, sizeof w, "callsites: Python frames not read: %s", pystack_unavailable());
+            results_warn(r, w);
+        } else if (cs->py_native && !cs->py_stops) {
+            /* the child's filter failed silently (it cannot report before exec) */
+            snprintf(w, sizeof w,
+                     "callsites: Python frames not read: no syscall stopped for them (the seccomp "
+                     "filter needs CAP_SYS_ADMIN); %llu Python syscalls keep native stacks only",
+                     (unsigned long long)cs->py_native);
             results_warn(r, w);
         }
     }

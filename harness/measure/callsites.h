@@ -37,6 +37,7 @@ struct callsites_table {
     char reason[CALLCHAIN_REASON_MAX]; /* why runs_null > 0 */
     uint64_t py_stops, py_framed;      /* syscalls stopped for Python frames, and those with some */
     bool python_unread;                /* Python ran but this build cannot read its frames */
+    uint64_t py_native; /* syscall stacks through CPython's eval loop that got no Python frames */
 };
 
 struct callsites_proc;
