@@ -4,16 +4,6 @@
 # instrumented anyway.
 set(FL_PRELOAD_BACKENDS brk mmap hybrid)
 
-function(fl_preload_strip_sanitizers target)
-  foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
-    get_target_property(opts ${target} ${prop})
-    if(opts)
-      list(FILTER opts EXCLUDE REGEX "sanitize")
-      set_target_properties(${target} PROPERTIES ${prop} "${opts}")
-    endif()
-  endforeach()
-endfunction()
-
 add_library(fl_preload_allocs STATIC ${FL_ALLOC_SOURCES})
 set_target_properties(fl_preload_allocs PROPERTIES POSITION_INDEPENDENT_CODE ON
                       C_VISIBILITY_PRESET hidden)
@@ -21,7 +11,7 @@ target_include_directories(fl_preload_allocs PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 # The backends must never turn their own code into calls to the malloc family they implement.
 target_compile_options(fl_preload_allocs PUBLIC -fno-builtin-malloc -fno-builtin-calloc
                        -fno-builtin-realloc -fno-builtin-free)
-fl_preload_strip_sanitizers(fl_preload_allocs)
+fl_strip_sanitizers(fl_preload_allocs)
 
 # Only the malloc family leaves the library; everything else (os_*, param_*, backend_*) is local,
 # so a preloaded library never shadows the harness's own copies of those symbols.
@@ -39,5 +29,5 @@ foreach(b ${FL_PRELOAD_BACKENDS})
                       -Wl,--exclude-libs,ALL -Wl,-z,defs)
   set_target_properties(faultline-${b} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}
                         C_VISIBILITY_PRESET hidden LINK_DEPENDS ${FL_PRELOAD_MAP})
-  fl_preload_strip_sanitizers(faultline-${b})
+  fl_strip_sanitizers(faultline-${b})
 endforeach()

@@ -5,11 +5,11 @@
 # not sanitized.
 add_executable(callsites_prog ${CMAKE_CURRENT_SOURCE_DIR}/callsites_prog.c)
 target_compile_options(callsites_prog PRIVATE -fno-builtin -fno-omit-frame-pointer)
-faultline_unsanitized(callsites_prog)
+fl_strip_sanitizers(callsites_prog)
 # the C++ one: call sites are named demangled (libiberty, see harness/measure/symbolize.c)
 add_executable(callsites_cxx_prog ${CMAKE_CURRENT_SOURCE_DIR}/callsites_cxx_prog.cc)
 target_compile_options(callsites_cxx_prog PRIVATE -fno-omit-frame-pointer)
-faultline_unsanitized(callsites_cxx_prog)
+fl_strip_sanitizers(callsites_cxx_prog)
 set(FL_CALLSITES_SH ${CMAKE_CURRENT_SOURCE_DIR}/test_callsites.sh)
 add_test(NAME callsites_cxx
          COMMAND bash ${FL_CALLSITES_SH} cxx ${CMAKE_BINARY_DIR} $<TARGET_FILE:callsites_cxx_prog>)

@@ -6,7 +6,7 @@ set_target_properties(check_driver PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_B
 
 # Preloaded into by tests, so it must not be sanitized itself (ASan wants to own malloc).
 add_executable(mallopt_prog ${CMAKE_CURRENT_SOURCE_DIR}/mallopt_prog.c)
-faultline_unsanitized(mallopt_prog)
+fl_strip_sanitizers(mallopt_prog)
 
 set(FL_PRELOAD_SH ${CMAKE_CURRENT_SOURCE_DIR}/test_preload.sh)
 foreach(b brk mmap hybrid)

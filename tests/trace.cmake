@@ -4,7 +4,7 @@
 add_executable(trace_prog ${CMAKE_CURRENT_SOURCE_DIR}/trace_prog.c)
 target_compile_options(trace_prog PRIVATE -fno-builtin)
 target_link_libraries(trace_prog pthread)
-faultline_unsanitized(trace_prog)
+fl_strip_sanitizers(trace_prog)
 
 set(FL_TRACE_SH ${CMAKE_CURRENT_SOURCE_DIR}/test_trace.sh)
 set(FL_TRACE_FL ${CMAKE_BINARY_DIR}/faultline)

@@ -4,7 +4,7 @@
 add_executable(tune_prog ${CMAKE_CURRENT_SOURCE_DIR}/tune_prog.c)
 target_link_libraries(tune_prog pthread)
 # The program is what glibc tunes, so it must keep glibc's malloc (ASan would replace it).
-faultline_unsanitized(tune_prog)
+fl_strip_sanitizers(tune_prog)
 set_target_properties(tune_prog PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 
 set(FL_TUNE_SH ${CMAKE_CURRENT_SOURCE_DIR}/test_tune.sh)
