@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sweeps at scale (issue 17): -j workers, sharding by a stable hash and auto/N, idempotent
 # merges, machine fingerprints in merge (and the report's timings per machine), the
-# append-only results journal after kill -9, and a 4096-cell fake-measure plan.
+# append-only results journal after kill -9, the removal of a killed run's scratch directory, and
+# a 4096-cell fake-measure plan.
 # Usage: test_scale.sh TEST BUILD_DIR
 set -euo pipefail
 t=$1
@@ -316,6 +317,39 @@ assert runs <= hist, runs - hist             # every ok run has latency buckets
 json.load(open(d + "/run.json"))
 print("ok: %d runs after kill -9, each with its steps and histogram rows" % len(runs))
 PY
+    ;;
+scratch)
+    # kill -9 leaves the run's scratch directory (nothing can remove it then); the next faultline
+    # removes it, and leaves a live faultline's directory and another host's alone
+    "$FL" run -b glibc -w churn:size=64,count=100000000,touch=none --runs 3 --no-perf --quiet \
+        --no-out >/dev/null 2>&1 &
+    dead=$!
+    for _ in $(seq 100); do
+        compgen -G "/tmp/faultline-run-*-$dead-*" >/dev/null && break
+        sleep 0.05
+    done
+    compgen -G "/tmp/faultline-run-*-$dead-*" >/dev/null || fail "no scratch directory named after pid $dead"
+    kill -9 $dead
+    wait $dead 2>/dev/null || true
+    left=$(compgen -G "/tmp/faultline-run-*-$dead-*") || fail "the killed run's directory is already gone"
+    host=$(basename "$left" | cut -d- -f3)
+    other=$(printf '%08x' $(((0x$host + 1) % 0x100000000)))
+    mkdir "/tmp/faultline-run-$other-$dead-zzzzzz" # the same pid on another host sharing /tmp
+    "$FL" run -b glibc -w churn:size=64,count=100000000,touch=none --runs 2 --no-perf --quiet \
+        --no-out >/dev/null 2>&1 &
+    live=$!
+    for _ in $(seq 100); do
+        compgen -G "/tmp/faultline-run-*-$live-*" >/dev/null && break
+        sleep 0.05
+    done
+    "$FL" run -b glibc -w churn:size=64,count=10,touch=none --runs 1 --quiet --no-out >/dev/null ||
+        fail "a run beside the live one"
+    ! compgen -G "/tmp/faultline-run-$host-$dead-*" >/dev/null || fail "the dead run's directory stayed"
+    compgen -G "/tmp/faultline-run-*-$live-*" >/dev/null || fail "a live run's directory was removed"
+    rmdir "/tmp/faultline-run-$other-$dead-zzzzzz" || fail "another host's directory was removed"
+    wait $live || fail "the live run failed (its scratch directory was taken away?)"
+    ! compgen -G "/tmp/faultline-run-*-$live-*" >/dev/null || fail "a finished run left its directory"
+    echo "ok: a killed run's scratch directory is removed by the next faultline; live and other hosts' kept"
     ;;
 fake-4096)
     # the allowed maximum plan: 4096 cells through the results pipeline, all rows there

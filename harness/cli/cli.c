@@ -28,6 +28,7 @@
 #include "spec.h"
 #include "sweep.h"
 #include "tails.h"
+#include "scratch.h"
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -102,7 +103,7 @@ void cli_finish_out(bool ok)
             fprintf(stderr, "faultline: %s keeps the earlier results; this command's are in %s\n",
                     cli_out_final, cli_out_stage);
         else
-            runner_rmtree(cli_out_stage);
+            scratch_remove(cli_out_stage);
     } else {
         bool atomic;
         if (atomic_file_swap_dirs(cli_out_stage, cli_out_real, &atomic) != 0) {
@@ -117,7 +118,7 @@ void cli_finish_out(bool ok)
                         "faultline: note: this filesystem cannot exchange directories; "
                         "%s was replaced with two renames\n",
                         cli_out_final);
-            runner_rmtree(cli_out_stage); /* the old set */
+            scratch_remove(cli_out_stage); /* the old set */
         }
     }
     cli_out_stage[0] = '\0';
@@ -145,7 +146,7 @@ int cli_prepare_out(char *dir, size_t len)
             cli_usage_error("--out %s: path too long", dir);
             return -1;
         }
-        runner_rmtree(cli_out_stage); /* a leftover of an earlier process with our pid */
+        scratch_remove(cli_out_stage); /* a leftover of an earlier process with our pid */
         if (mkdir(cli_out_stage, 0777) != 0) {
             cli_usage_error("--out %s: cannot create %s (%s)", dir, cli_out_stage, strerror(errno));
             cli_out_stage[0] = '\0';

@@ -20,6 +20,7 @@
 #include "cli_exec_run.h"
 #include "perf.h"
 #include "runner.h"
+#include "scratch.h"
 
 /* ---- reporting ------------------------------------------------------------------------------ */
 
@@ -407,9 +408,9 @@ static void cli_exec_hf_finish(struct cli_exec_args *a, struct results *r, struc
 {
     if (a->o.hyperfine) {
         char json_path[4400];
-        char tmpdir[] = "/tmp/faultline-hf-XXXXXX";
+        char tmpdir[96] = "";
         bool tmp = a->out_none;
-        if (tmp && !mkdtemp(tmpdir))
+        if (tmp && scratch_make(tmpdir, sizeof tmpdir, "hf") != 0)
             tmp = false;
         if (a->out_none && !tmp)
             results_warn(r, "--timer hyperfine: cannot create a temporary directory");
@@ -419,7 +420,7 @@ static void cli_exec_hf_finish(struct cli_exec_args *a, struct results *r, struc
             cli_exec_hf_json(&a->o, a->bs, a->nb, hf);
         }
         if (tmp)
-            runner_rmtree(tmpdir);
+            scratch_remove(tmpdir);
     }
     results_write(r);
     if (hf->len && r->dir[0]) {

@@ -24,6 +24,7 @@
 #include "perf.h"
 #include "procfs.h"
 #include "runner.h"
+#include "scratch.h"
 
 static ssize_t cli_exec_run_read_full(int fd, void *buf, size_t len)
 {
@@ -433,9 +434,10 @@ void cli_exec_run_one(const struct cli_exec_opts *o, const struct cli_exec_backe
         snprintf(out->outcome, sizeof out->outcome, "%.95s", b->skip);
         return;
     }
-    char statsdir[] = "/tmp/faultline-exec-XXXXXX";
-    char statsenv[128] = "";
-    bool have_stats = b->kind == CLI_EXEC_OURS && mkdtemp(statsdir) != NULL;
+    char statsdir[96] = "";
+    char statsenv[160] = "";
+    bool have_stats =
+        b->kind == CLI_EXEC_OURS && scratch_make(statsdir, sizeof statsdir, "exec") == 0;
     if (have_stats)
         snprintf(statsenv, sizeof statsenv, "FAULTLINE_STATS=%s/stats-%%p.json", statsdir);
     char **envp = cli_exec_backend_envp(o, b, have_stats ? statsenv : NULL);
@@ -476,7 +478,7 @@ done:
     if (masked)
         sigprocmask(SIG_SETMASK, &restore, NULL);
     if (have_stats)
-        runner_rmtree(statsdir);
+        scratch_remove(statsdir);
     int fds[] = {in, fo, fe, go[0], go[1], st[0], st[1]};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         if (fds[i] >= 0)

@@ -19,6 +19,7 @@
 #include "spec.h"
 #include "gbench.h"
 #include "perf.h"
+#include "scratch.h"
 
 #define MAIN_GBENCH_SPECS 32
 #define MAIN_GBENCH_SPEC  256
@@ -170,8 +171,8 @@ static int main_gbench_rm_entry(const char *path, const struct stat *sb, int fla
 static void main_gbench_batch(void *ctx, uint64_t iters)
 {
     const struct main_gbench_pair *p = ctx;
-    char tmpdir[] = "/tmp/faultline-gbench-XXXXXX";
-    if (!mkdtemp(tmpdir)) {
+    char tmpdir[96];
+    if (scratch_make(tmpdir, sizeof tmpdir, "gbench") != 0) {
         gbench_error("cannot create a scratch directory in /tmp");
         return;
     }

@@ -12,6 +12,7 @@
 #include "atomic_file.h"
 #include "perf.h"
 #include "results_log.h"
+#include "scratch.h"
 
 struct plan_item {
     unsigned cell, rep;
@@ -197,8 +198,7 @@ unsigned plan_execute(struct results *r, const struct plan_options *po)
     if (!slots)
         abort();
     for (unsigned s = 0; s < jobs; s++) {
-        snprintf(scratch[s], sizeof scratch[s], "/tmp/faultline-run-XXXXXX");
-        if (po->ro.fake || !mkdtemp(scratch[s]))
+        if (po->ro.fake || scratch_make(scratch[s], sizeof scratch[s], "run") != 0)
             scratch[s][0] = '\0';
     }
     while (next < total || inflight) {
@@ -233,7 +233,7 @@ unsigned plan_execute(struct results *r, const struct plan_options *po)
     }
     for (unsigned s = 0; s < jobs; s++)
         if (scratch[s][0])
-            runner_rmtree(scratch[s]);
+            scratch_remove(scratch[s]);
     free(slots);
     free(items);
     results_log_close(r);

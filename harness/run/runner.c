@@ -23,6 +23,7 @@
 #include "backend.h"
 #include "peers.h"
 #include "runlimits.h"
+#include "scratch.h"
 
 int runner_exe_dir(char *buf, size_t len)
 {
@@ -56,14 +57,6 @@ uint64_t runner_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int runner_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path) == 0 ? 0 : 0;
-}
-
 static int runner_rm_below(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
@@ -71,11 +64,6 @@ static int runner_rm_below(const char *path, const struct stat *st, int flag, st
     if (ftw->level > 0)
         remove(path);
     return 0;
-}
-
-void runner_rmtree(const char *dir)
-{
-    nftw(dir, runner_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Close the record and pidfd and remove the scratch directory (the job's files, not its result). */
@@ -89,7 +77,7 @@ static void runner_cleanup(struct runner_job *job)
     if (job->tmpdir[0] && job->keep_tmpdir) /* a worker's own directory: empty it */
         nftw(job->tmpdir, runner_rm_below, 16, FTW_DEPTH | FTW_PHYS);
     else if (job->tmpdir[0])
-        runner_rmtree(job->tmpdir);
+        scratch_remove(job->tmpdir);
     job->tmpdir[0] = '\0';
     free(job->envp);
     job->envp = NULL;
@@ -170,8 +158,7 @@ static bool runner_prepare(const struct runner_options *o, const struct cell *c,
     }
     if (job->keep_tmpdir) {
         /* the caller's per-worker scratch directory, reused run after run */
-    } else if (snprintf(job->tmpdir, sizeof job->tmpdir, "/tmp/faultline-run-XXXXXX"),
-               !mkdtemp(job->tmpdir)) {
+    } else if (scratch_make(job->tmpdir, sizeof job->tmpdir, "run") != 0) {
         snprintf(out->outcome, sizeof out->outcome, "error: mkdtemp: %s", strerror(errno));
         job->tmpdir[0] = '\0';
         return false;

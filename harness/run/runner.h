@@ -74,7 +74,6 @@ void runner_outcome_status(int status, bool timed_out, bool done, struct run_res
 /* CLOCK_MONOTONIC in ns. */
 uint64_t runner_now_ns(void);
 /* rm -r of a scratch directory (best effort). */
-void runner_rmtree(const char *dir);
 /* Path of a binary that sits next to the running faultline executable. */
 int runner_sibling_path(const char *name, char *buf, size_t len);
 /* The directory of the running executable (/proc/self/exe without its last part): 0, or -1. */
