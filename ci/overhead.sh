@@ -8,23 +8,26 @@
 # for that median (order statistics of the pair ratios). Goal: CPU ratio <= 1.02. On a shared
 # machine wall time is noisy; CPU time less so (it still includes the host's other load: in this
 # VM the same unmeasured run took 4.0 ns/op or 9.8 ns/op depending on the hour). PAIRS defaults
-# to 30, above the goal's 10: single pair ratios spread +-2 % around their median even on a
-# quiet machine (2026-12-02), so a 10-pair median moved by ~1.5 % from run to run, as much as
-# the overhead being measured; 30 pairs cut that to ~0.7 % (~3.5 min in all).
+# to 90 short pairs, above the goal's 10: single pair ratios spread +-2 % around their median
+# even on a quiet machine (2026-12-02), so a 10-pair median moved by ~1.5 % from run to run, as
+# much as the overhead being measured. The same ~3.5 min spent as 90 pairs of 10 M ops rather
+# than 30 of 30 M gave glibc churn's median a 95 % interval of 1.004..1.014 where 30 pairs had
+# 0.99..1.03-wide ones: the host's load changes over seconds, and shorter runs put the two runs
+# of a pair closer in time.
 # Then, load-independent: callgrind's instruction count of the whole runner child (setup,
 # phase and teardown; not the parent), measured / --no-measure, one run each at CG_COUNT
 # iterations (valgrind runs ~50x slower); CALLGRIND=0 or no valgrind skips it.
 # Every run is pinned to the machine's last CPU (taskset, when present): at ~4 ns per op a
 # migration between cores moved single pair ratios by 0.5x..1.7x at 10 M ops; pinned, with
-# COUNT ops per run (default 30 M, ~0.15 s for glibc churn), single glibc-churn pairs still
-# spread 0.74..1.20 here (2026-12-02): hence the median of PAIRS.
+# COUNT iterations per run (default 10 M, ~0.1 s for glibc churn), single glibc-churn pairs still
+# spread 0.6..1.3 here (2026-12-02): hence the median of PAIRS.
 # Not a unit test: it prints what it measured, and the load average it measured under.
 set -euo pipefail
 BUILD=${BUILD:-build}
 FL="$BUILD/faultline"
-PAIRS=${PAIRS:-30}
+PAIRS=${PAIRS:-90}
 CG_COUNT=${CG_COUNT:-2000000}
-COUNT=${COUNT:-30000000}
+COUNT=${COUNT:-10000000}
 PIN=()
 if command -v taskset >/dev/null 2>&1; then
     PIN=(taskset -c "$(($(nproc) - 1))")
@@ -33,7 +36,7 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cells=("glibc churn:size=64,count=$COUNT,touch=none" "hybrid churn:size=64,count=$COUNT,touch=none"
     "glibc random-mix:count=$COUNT,min=16,max=256,slots=256" "hybrid random-mix:count=$COUNT,min=16,max=256,slots=256")
-echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); ${COUNT} ops per run; pinned: ${PIN[*]:-no}"
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); count=${COUNT} per run; pinned: ${PIN[*]:-no}"
 for i in $(seq "$PAIRS"); do
     for c in "${cells[@]}"; do
         read -r b w <<<"$c"
