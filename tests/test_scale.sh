@@ -321,14 +321,17 @@ PY
 scratch)
     # kill -9 leaves the run's scratch directory (nothing can remove it then); the next faultline
     # removes it, and leaves a live faultline's directory and another host's alone
+    started() { # started PID: wait up to 5 s for PID's scratch directory
+        for _ in $(seq 100); do
+            compgen -G "/tmp/faultline-run-*-$1-*" >/dev/null && return 0
+            sleep 0.05
+        done
+        fail "no scratch directory named after pid $1"
+    }
     "$FL" run -b glibc -w churn:size=64,count=100000000,touch=none --runs 3 --no-perf --quiet \
         --no-out >/dev/null 2>&1 &
     dead=$!
-    for _ in $(seq 100); do
-        compgen -G "/tmp/faultline-run-*-$dead-*" >/dev/null && break
-        sleep 0.05
-    done
-    compgen -G "/tmp/faultline-run-*-$dead-*" >/dev/null || fail "no scratch directory named after pid $dead"
+    started $dead
     kill -9 $dead
     wait $dead 2>/dev/null || true
     left=$(compgen -G "/tmp/faultline-run-*-$dead-*") || fail "the killed run's directory is already gone"
@@ -338,10 +341,7 @@ scratch)
     "$FL" run -b glibc -w churn:size=64,count=100000000,touch=none --runs 2 --no-perf --quiet \
         --no-out >/dev/null 2>&1 &
     live=$!
-    for _ in $(seq 100); do
-        compgen -G "/tmp/faultline-run-*-$live-*" >/dev/null && break
-        sleep 0.05
-    done
+    started $live
     "$FL" run -b glibc -w churn:size=64,count=10,touch=none --runs 1 --quiet --no-out >/dev/null ||
         fail "a run beside the live one"
     ! compgen -G "/tmp/faultline-run-$host-$dead-*" >/dev/null || fail "the dead run's directory stayed"

@@ -3,7 +3,6 @@
  * backend, runs the workload `iters` times and sends time, faults and syscalls back on a pipe. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,15 +158,6 @@ static int main_gbench_child(const struct main_gbench_pair *p, uint64_t iters, c
     return 0;
 }
 
-static int main_gbench_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void main_gbench_batch(void *ctx, uint64_t iters)
 {
     const struct main_gbench_pair *p = ctx;
@@ -213,7 +203,7 @@ static void main_gbench_batch(void *ctx, uint64_t iters)
     int wstatus = 0;
     while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
         ;
-    nftw(tmpdir, main_gbench_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(tmpdir);
     char msg[640];
     if (WIFSIGNALED(wstatus)) {
         snprintf(msg, sizeof msg, "%s: child killed by signal %d", p->name, WTERMSIG(wstatus));

@@ -279,8 +279,9 @@ static void callsites_name(const struct callsites_raw *e, struct callsites_table
     }
     struct strbuf sb;
     strbuf_init(&sb);
-    unsigned py_at = py ? callsites_py_at(funcs, e->n) : e->n + 1;
-    if (!py && e->event != CALLCHAIN_FAULT && callsites_py_at(funcs, e->n) < e->n)
+    unsigned eval_at = callsites_py_at(funcs, e->n);
+    unsigned py_at = py ? eval_at : e->n + 1;
+    if (!py && e->event != CALLCHAIN_FAULT && eval_at < e->n)
         t->py_native += e->count; /* Python code made it, but no stop read its frames */
     if (py_at == e->n)
         strbuf_puts(&sb, py);

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,15 +56,6 @@ uint64_t runner_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int runner_rm_below(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    if (ftw->level > 0)
-        remove(path);
-    return 0;
-}
-
 /* Close the record and pidfd and remove the scratch directory (the job's files, not its result). */
 static void runner_cleanup(struct runner_job *job)
 {
@@ -75,7 +65,7 @@ static void runner_cleanup(struct runner_job *job)
         close(job->pidfd);
     job->memfd = job->pidfd = -1;
     if (job->tmpdir[0] && job->keep_tmpdir) /* a worker's own directory: empty it */
-        nftw(job->tmpdir, runner_rm_below, 16, FTW_DEPTH | FTW_PHYS);
+        scratch_clear(job->tmpdir);
     else if (job->tmpdir[0])
         scratch_remove(job->tmpdir);
     job->tmpdir[0] = '\0';

@@ -32,10 +32,21 @@ static int scratch_rm_entry(const char *path, const struct stat *st, int flag, s
     return 0;
 }
 
+static int scratch_rm_below(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return ftw->level > 0 ? scratch_rm_entry(path, st, flag, ftw) : 0;
+}
+
 void scratch_remove(const char *dir)
 {
     if (dir && dir[0])
         nftw(dir, scratch_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void scratch_clear(const char *dir)
+{
+    if (dir && dir[0])
+        nftw(dir, scratch_rm_below, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* This host's tag: 8 hex digits of an FNV-1a hash of its name. */

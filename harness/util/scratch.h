@@ -15,5 +15,7 @@ int scratch_make(char *buf, size_t len, const char *kind);
 void scratch_sweep(void);
 /* Removes dir and everything below it, following no symbolic links. */
 void scratch_remove(const char *dir);
+/* Removes everything below dir and keeps dir (a worker's directory, reused run after run). */
+void scratch_clear(const char *dir);
 
 #endif
